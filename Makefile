@@ -1,0 +1,103 @@
+# rcc-bpf: egress enforcement for containers with cgroup BPF.
+# make deps | make | make check | make demo | make bench | make install
+# V=1 shows full commands.
+
+OUTPUT ?= build
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+ARCH ?= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+
+VMLINUX_DIR := vmlinux/$(ARCH)
+CFLAGS ?= -O2 -g
+# Truncation of over-long paths is checked where paths come in.
+WARN := -Wall -Wextra -Werror -Wno-format-truncation
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -DRCC_VERSION=\"$(VERSION)\" -Iinclude -Iuser -I$(OUTPUT) \
+	$(shell $(PKG_CONFIG) --cflags libbpf inih json-c 2>/dev/null)
+USER_LIBS := $(shell $(PKG_CONFIG) --libs libbpf inih json-c 2>/dev/null || \
+	echo -lbpf -lelf -lz -linih -ljson-c)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Iinclude -I$(VMLINUX_DIR)
+
+# Everything but main.c: the unit tests link against it.
+LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS := $(LIB_SRCS:user/%.c=$(OUTPUT)/user/%.o)
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(OUTPUT)/%.skel.h)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Root runs the privileged steps directly; anyone else is asked for sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all deps deps-check check unit integration demo bench install clean
+
+all: deps-check $(OUTPUT)/rcc-bpf
+
+deps:
+	$(Q)$(SUDO) tools/deps.sh install
+
+# Cheap check on every build: installs only when something is missing.
+deps-check:
+	$(Q)tools/deps.sh check >/dev/null 2>&1 || $(SUDO) tools/deps.sh install
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c include/rcc_shared.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) include/rcc_shared.h $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/rcc-bpf: $(OUTPUT)/user/main.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(USER_LIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $< $(LIB_OBJS) $(USER_LIBS) -lcmocka -o $@
+
+unit: deps-check $(UNIT_BINS)
+
+# Unit tests, then the real-kernel integration tests (root).
+check: all unit
+	$(Q)$(SUDO) tests/run-all.sh $(UNIT_BINS)
+
+demo: all
+	$(Q)$(SUDO) tools/demo.sh
+
+bench: all
+	$(Q)$(SUDO) tools/bench/run.sh
+
+install: all
+	install -D -m 0755 $(OUTPUT)/rcc-bpf $(DESTDIR)$(PREFIX)/sbin/rcc-bpf
+	install -D -m 0644 conf/rcc-bpf.conf $(DESTDIR)/etc/rcc-bpf/rcc-bpf.conf.example
+	install -D -m 0644 man/rcc-bpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/rcc-bpf.8
+
+clean:
+	rm -rf $(OUTPUT)

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * rcc-bpf egress enforcement: every hook of one cgroup-attached policy.
+ *
+ * The programs only judge and count; policy is compiled in userspace into
+ * the maps below.  The verdict rules live in include/rcc_shared.h.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "rcc_shared.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define IPOPT_LSRR 131
+#define IPOPT_SSRR 137
+#define IPOPT_END 0
+#define IPOPT_NOOP 1
+#define IP_OFFSET 0x1fff
+#define IP_MF 0x2000
+/* IPv6 next-header values (uapi's in6.h enum is not in vmlinux.h) */
+#define IPPROTO_HOPOPTS 0
+#define IPPROTO_ROUTING 43
+#define IPPROTO_FRAGMENT 44
+#define IPPROTO_ICMPV6 58
+#define IPPROTO_DSTOPTS 60
+
+/* Map sizes are set by the loader before load; these are placeholders. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct rcc_cgroup_val);
+} rcc_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RCC_MAX_POLICIES);
+	__type(key, __u32);
+	__type(value, struct rcc_policy);
+} rcc_policies SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rcc_port_key);
+	__type(value, struct rcc_port_val);
+} rcc_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rcc_addr_key);
+	__type(value, struct rcc_addr_val);
+} rcc_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rcc_prefix_key);
+	__type(value, struct rcc_prefix_val);
+} rcc_prefixes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rcc_counters);
+} rcc_cgstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RCC_MAX_POLICIES);
+	__type(key, __u32);
+	__type(value, struct rcc_counters);
+} rcc_polstats SEC(".maps");
+
+/* A verdict in the making: who asks, and where to. */
+struct rcc_req {
+	__u8 addr[16];
+	__u16 port;
+	__u8 proto;	/* RCC_PROTO_* */
+	__u8 pad;
+	__u32 policy_id;
+	__u32 slot;
+	__u32 pol_flags;
+	__u32 reason;	/* out: enum rcc_reason */
+	__u32 rule_id;	/* out: the entry that decided, if any */
+};
+
+static __always_inline void addr_from_v4(__u8 *dst, __u32 be_addr)
+{
+	__builtin_memset(dst, 0, 10);
+	dst[10] = 0xff;
+	dst[11] = 0xff;
+	__builtin_memcpy(dst + 12, &be_addr, 4);
+}
+
+/* IPv6 as 16 bytes; IPv4-mapped stays mapped, NAT64 becomes mapped. */
+static __always_inline void addr_from_v6(__u8 *dst, const __u32 *be_words)
+{
+	__u32 w0 = be_words[0], w1 = be_words[1], w2 = be_words[2];
+
+	if (w0 == bpf_htonl(0x0064ff9b) && w1 == 0 && w2 == 0) {
+		addr_from_v4(dst, be_words[3]);
+		return;
+	}
+	__builtin_memcpy(dst, &w0, 4);
+	__builtin_memcpy(dst + 4, &w1, 4);
+	__builtin_memcpy(dst + 8, &w2, 4);
+	__builtin_memcpy(dst + 12, &be_words[3], 4);
+}
+
+static __always_inline __u8 proto_class(__u32 ipproto)
+{
+	switch (ipproto) {
+	case IPPROTO_TCP:
+		return RCC_PROTO_TCP;
+	case IPPROTO_UDP:
+		return RCC_PROTO_UDP;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return RCC_PROTO_ICMP;
+	default:
+		return RCC_PROTO_OTHER;
+	}
+}
+
+static __always_inline int
+found_policy(struct rcc_req *req, const struct rcc_cgroup_val *cv)
+{
+	__u32 id = cv->policy_id;
+	struct rcc_policy *p = bpf_map_lookup_elem(&rcc_policies, &id);
+
+	if (!p || !(p->flags & RCC_POL_ACTIVE))
+		return 0;
+	req->policy_id = id;
+	req->slot = cv->slot;
+	req->pol_flags = p->flags;
+	return 1;
+}
+
+/*
+ * The policy of the nearest enforced ancestor-or-self of the current
+ * task's cgroup.  Only one link per hook exists on any path from the root
+ * (the loader keeps it so), so this runs once per decision.
+ */
+static __always_inline int policy_of_current(struct rcc_req *req)
+{
+	__u64 id = bpf_get_current_cgroup_id();
+	struct rcc_cgroup_val *cv = bpf_map_lookup_elem(&rcc_cgroups, &id);
+	struct rcc_cgroup_val *best = 0;
+	int level;
+
+	if (cv)
+		return found_policy(req, cv);
+	for (level = 1; level < RCC_MAX_CGROUP_DEPTH; level++) {
+		__u64 anc = bpf_get_current_ancestor_cgroup_id(level);
+
+		if (!anc || anc == id)
+			break;
+		cv = bpf_map_lookup_elem(&rcc_cgroups, &anc);
+		if (cv)
+			best = cv;
+	}
+	return best ? found_policy(req, best) : 0;
+}
+
+static __always_inline int policy_of_skb(struct __sk_buff *skb,
+					 struct rcc_req *req)
+{
+	__u64 id = bpf_skb_cgroup_id(skb);
+	struct rcc_cgroup_val *cv = bpf_map_lookup_elem(&rcc_cgroups, &id);
+	struct rcc_cgroup_val *best = 0;
+	int level;
+
+	if (cv)
+		return found_policy(req, cv);
+	for (level = 1; level < RCC_MAX_CGROUP_DEPTH; level++) {
+		__u64 anc = bpf_skb_ancestor_cgroup_id(skb, level);
+
+		if (!anc || anc == id)
+			break;
+		cv = bpf_map_lookup_elem(&rcc_cgroups, &anc);
+		if (cv)
+			best = cv;
+	}
+	return best ? found_policy(req, best) : 0;
+}
+
+/*
+ * The lookups and the verdict rules.  A global function: the verifier
+ * checks it once, not once per call site (egress calls it per hop).
+ */
+__noinline int rcc_judge_req(struct rcc_req *req)
+{
+	struct rcc_port_key pk = {};
+	struct rcc_addr_key ak = {};
+	struct rcc_prefix_key xk = {};
+	struct rcc_port_val *pt;
+	struct rcc_addr_val *av;
+	struct rcc_prefix_val *pv;
+	__u32 rule_id = 0, reason = 0, action;
+
+	if (!req)
+		return RCC_ACT_DENY;
+	pk.policy_id = req->policy_id;
+	pk.port = req->port;
+	pk.proto = req->proto;
+	__builtin_memcpy(pk.addr, req->addr, 16);
+	pt = bpf_map_lookup_elem(&rcc_ports, &pk);
+	if (pt && pt->action == RCC_ACT_ALLOW) {
+		req->reason = RCC_R_ALLOW_RULE;
+		req->rule_id = pt->rule_id;
+		return RCC_ACT_ALLOW;
+	}
+	ak.policy_id = req->policy_id;
+	__builtin_memcpy(ak.addr, req->addr, 16);
+	av = bpf_map_lookup_elem(&rcc_addrs, &ak);
+	xk.prefixlen = 32 + 128;
+	xk.policy_id = bpf_htonl(req->policy_id);
+	__builtin_memcpy(xk.addr, req->addr, 16);
+	pv = bpf_map_lookup_elem(&rcc_prefixes, &xk);
+	action = rcc_judge(req->pol_flags, pt, av, pv, req->port, req->proto,
+			   &reason, &rule_id);
+	req->reason = reason;
+	req->rule_id = rule_id;
+	return action;
+}
+
+static __always_inline __u32 judge(struct rcc_req *req, __u32 *reason)
+{
+	__u32 action = rcc_judge_req(req);
+
+	*reason = req->reason;
+	return action;
+}
+
+static __always_inline void count(const struct rcc_req *req, __u32 action)
+{
+	__u32 slot = req->slot, pid = req->policy_id;
+	struct rcc_counters *c;
+	int audit = req->pol_flags & RCC_POL_AUDIT;
+
+	c = bpf_map_lookup_elem(&rcc_cgstats, &slot);
+	if (c) {
+		if (action == RCC_ACT_ALLOW)
+			c->allowed++;
+		else if (audit)
+			c->audited++;
+		else
+			c->denied++;
+	}
+	c = bpf_map_lookup_elem(&rcc_polstats, &pid);
+	if (c) {
+		if (action == RCC_ACT_ALLOW)
+			c->allowed++;
+		else if (audit)
+			c->audited++;
+		else
+			c->denied++;
+	}
+}
+
+/* Counts the verdict and turns it into the hook's return value. */
+static __always_inline int enforce(const struct rcc_req *req, __u32 action)
+{
+	count(req, action);
+	if (action == RCC_ACT_ALLOW || (req->pol_flags & RCC_POL_AUDIT))
+		return 1;
+	return 0;
+}
+
+static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx,
+					     int v6)
+{
+	struct rcc_req req = {};
+	__u32 reason;
+
+	if (!policy_of_current(&req))
+		return 0; /* socket of an enforced cgroup used from outside it */
+	if (v6) {
+		__u32 w[4] = { ctx->user_ip6[0], ctx->user_ip6[1],
+			       ctx->user_ip6[2], ctx->user_ip6[3] };
+
+		addr_from_v6(req.addr, w);
+	} else {
+		addr_from_v4(req.addr, ctx->user_ip4);
+	}
+	req.port = bpf_ntohs(ctx->user_port & 0xffff);
+	req.proto = proto_class(ctx->protocol);
+	if (req.proto & (RCC_PROTO_ICMP | RCC_PROTO_OTHER))
+		req.port = 0;
+	return enforce(&req, judge(&req, &reason));
+}
+
+SEC("cgroup/connect4")
+int rcc_connect4(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_verdict(ctx, 0);
+}
+
+SEC("cgroup/connect6")
+int rcc_connect6(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_verdict(ctx, 1);
+}
+
+SEC("cgroup/sendmsg4")
+int rcc_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_verdict(ctx, 0);
+}
+
+SEC("cgroup/sendmsg6")
+int rcc_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_verdict(ctx, 1);
+}
+
+/*
+ * Sockets the egress backstop can judge but the socket hooks cannot are
+ * refused at creation unless the policy allows them: raw sockets, and
+ * protocols other than TCP, UDP and ICMP (ping sockets).
+ */
+SEC("cgroup/sock_create")
+int rcc_sock_create(struct bpf_sock *sk)
+{
+	struct rcc_req req = {};
+	struct rcc_policy *p;
+	__u32 proto = sk->protocol, id;
+
+	if (sk->family != AF_INET && sk->family != AF_INET6)
+		return 1;
+	if (!policy_of_current(&req))
+		return 0;
+	id = req.policy_id;
+	p = bpf_map_lookup_elem(&rcc_policies, &id);
+	if (!p)
+		return 0;
+	if (sk->type == SOCK_RAW) {
+		if (req.pol_flags & RCC_POL_ALLOW_RAW)
+			return 1;
+		return enforce(&req, RCC_ACT_DENY);
+	}
+	if (proto == 0 || proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	    proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		return 1;
+	if (proto < 512 && (p->protocols[(proto / 64) & 7] & (1ull << (proto % 64))))
+		return 1;
+	return enforce(&req, RCC_ACT_DENY);
+}
+
+/* Ports of the L4 header at off, for TCP and UDP; 0 otherwise. */
+static __always_inline __u16 l4_dport(struct __sk_buff *skb, __u32 off,
+				      __u8 proto)
+{
+	__be16 port;
+
+	if (!(proto & (RCC_PROTO_TCP | RCC_PROTO_UDP)))
+		return 0;
+	if (bpf_skb_load_bytes(skb, off + 2, &port, sizeof(port)))
+		return 0;
+	return bpf_ntohs(port);
+}
+
+/* Judges one more hop of a source route: DENY wins. */
+static __always_inline __u32 judge_hop(struct rcc_req *req, __u8 *hop)
+{
+	struct rcc_req h = *req;
+	__u32 reason;
+
+	__builtin_memcpy(h.addr, hop, 16);
+	return judge(&h, &reason);
+}
+
+/* IPv4: the header's destination, and every hop of an LSRR/SSRR option. */
+static __always_inline __u32 judge_ipv4(struct __sk_buff *skb,
+					struct rcc_req *req)
+{
+	struct iphdr iph;
+	__u32 reason, action, hl, off, i;
+
+	if (bpf_skb_load_bytes(skb, 0, &iph, sizeof(iph)))
+		return RCC_ACT_DENY;
+	hl = iph.ihl * 4;
+	if (hl < sizeof(iph))
+		return RCC_ACT_DENY;
+	addr_from_v4(req->addr, iph.daddr);
+	req->proto = proto_class(iph.protocol);
+	req->port = 0;
+	if (!(iph.frag_off & bpf_htons(IP_OFFSET)))
+		req->port = l4_dport(skb, hl, req->proto);
+	action = judge(req, &reason);
+	if (action != RCC_ACT_ALLOW || hl == sizeof(iph))
+		return action;
+
+	/* Options: walk them for source routes; each listed hop is judged. */
+	off = sizeof(iph);
+	for (i = 0; i < 40; i++) {
+		__u8 ol[2];
+
+		if (off >= hl)
+			break;
+		if (bpf_skb_load_bytes(skb, off, ol, 1))
+			return RCC_ACT_DENY;
+		if (ol[0] == IPOPT_END)
+			break;
+		if (ol[0] == IPOPT_NOOP) {
+			off++;
+			continue;
+		}
+		if (bpf_skb_load_bytes(skb, off, ol, 2) || ol[1] < 2)
+			return RCC_ACT_DENY;
+		if (ol[0] == IPOPT_LSRR || ol[0] == IPOPT_SSRR) {
+			__u32 a;
+
+			/* route data: 4 bytes a hop from the option's third byte */
+			for (a = 3; a + 4 <= 40; a += 4) {
+				__u32 v4;
+				__u8 hop[16];
+
+				if (a + 4 > ol[1])
+					break;
+				if (bpf_skb_load_bytes(skb, off + a, &v4, 4))
+					return RCC_ACT_DENY;
+				addr_from_v4(hop, v4);
+				if (judge_hop(req, hop) != RCC_ACT_ALLOW)
+					return RCC_ACT_DENY;
+			}
+		}
+		off += ol[1];
+	}
+	return action;
+}
+
+/* IPv6: the header's destination, and every address of a routing header. */
+static __always_inline __u32 judge_ipv6(struct __sk_buff *skb,
+					struct rcc_req *req)
+{
+	struct ipv6hdr ip6;
+	__u32 reason, action, off, i;
+	__u8 nexthdr, rh_seen = 0;
+	__u32 rh_off = 0;
+	__u8 rh[8];
+
+	if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
+		return RCC_ACT_DENY;
+	addr_from_v6(req->addr, ip6.daddr.in6_u.u6_addr32);
+	nexthdr = ip6.nexthdr;
+	off = sizeof(ip6);
+	req->port = 0;
+	for (i = 0; i < 8; i++) {
+		struct ipv6_opt_hdr eh;
+
+		if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_DSTOPTS ||
+		    nexthdr == IPPROTO_ROUTING) {
+			if (bpf_skb_load_bytes(skb, off, &eh, sizeof(eh)))
+				return RCC_ACT_DENY;
+			if (nexthdr == IPPROTO_ROUTING) {
+				rh_seen = 1;
+				rh_off = off;
+			}
+			nexthdr = eh.nexthdr;
+			off += (eh.hdrlen + 1) * 8;
+			continue;
+		}
+		if (nexthdr == IPPROTO_FRAGMENT) {
+			struct frag_hdr fh;
+
+			if (bpf_skb_load_bytes(skb, off, &fh, sizeof(fh)))
+				return RCC_ACT_DENY;
+			nexthdr = fh.nexthdr;
+			off += sizeof(fh);
+			if (fh.frag_off & bpf_htons(0xfff8)) {
+				/* later fragment: no L4 header here */
+				req->proto = proto_class(nexthdr);
+				goto judge;
+			}
+			continue;
+		}
+		break;
+	}
+	req->proto = proto_class(nexthdr);
+	req->port = l4_dport(skb, off, req->proto);
+judge:
+	action = judge(req, &reason);
+	if (action != RCC_ACT_ALLOW || !rh_seen)
+		return action;
+
+	/*
+	 * Routing header: every address it lists is a destination the packet
+	 * will visit.  Type 0 and SRH (4) list 16-byte addresses after an
+	 * 8-byte header; type 2 (mobile) holds one.
+	 */
+	if (bpf_skb_load_bytes(skb, rh_off, rh, sizeof(rh)))
+		return RCC_ACT_DENY;
+	{
+		__u32 n = rh[1] / 2, k;
+		__u8 hop[16];
+
+		for (k = 0; k < 16; k++) {
+			__u32 w[4];
+
+			if (k >= n)
+				break;
+			if (bpf_skb_load_bytes(skb, rh_off + 8 + k * 16, w, 16))
+				return RCC_ACT_DENY;
+			addr_from_v6(hop, w);
+			if (judge_hop(req, hop) != RCC_ACT_ALLOW)
+				return RCC_ACT_DENY;
+		}
+		if (n > 16)
+			return RCC_ACT_DENY;
+	}
+	return action;
+}
+
+/*
+ * The backstop: whatever leaves through the IP stack from the cgroup,
+ * judged by the packet's own header.  Socket hooks already refused what
+ * they saw; this catches raw, ping, IP_HDRINCL, source routes, and
+ * sockets connected before enforcement began.
+ */
+SEC("cgroup_skb/egress")
+int rcc_egress(struct __sk_buff *skb)
+{
+	struct rcc_req req = {};
+	__u32 action;
+
+	if (!policy_of_skb(skb, &req))
+		return 0;
+	if (skb->protocol == bpf_htons(ETH_P_IP))
+		action = judge_ipv4(skb, &req);
+	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		action = judge_ipv6(skb, &req);
+	else
+		return 1;
+	return enforce(&req, action);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Types shared by the BPF programs (bpf/) and the loader (user/).
+ * __u* types only: this header is compiled for the kernel and for userspace.
+ *
+ * VERDICT RULES (both sides implement exactly this; rcc_judge() below is
+ * the single implementation, used by the programs and by `rcc-bpf check`)
+ *
+ * Every destination is normalised to 16 bytes first: IPv4 a.b.c.d becomes
+ * ::ffff:a.b.c.d, and so do the IPv4-mapped (::ffff:a.b.c.d) and NAT64
+ * (64:ff9b::a.b.c.d) forms of it, so an embedded IPv4 address meets the
+ * IPv4 policy whatever form it came in.  Then, for a policy P, an L4
+ * protocol and a port (0 for ICMP and protocols without ports):
+ *
+ *   1. an `allow` entry matching address, protocol and port  -> ALLOW
+ *   2. a `deny` entry matching them                          -> DENY
+ *   3. loopback (127/8, ::1): ALLOW if allow_loopback, else    DENY
+ *   4. a private/special range (block_private) or an address
+ *      of the host itself (block_host)                      -> DENY
+ *   5. otherwise: ALLOW if allow_public, else                  DENY
+ *
+ * Examples, with the default policy plus
+ *   allow = 10.1.0.0/16:5432/tcp      deny = 198.51.100.0/24
+ *   allow = 198.51.100.7
+ *   10.1.2.3:5432/tcp   -> ALLOW (1: allow beats the private range)
+ *   10.1.2.3:22/tcp     -> DENY  (4: private)
+ *   198.51.100.7:80/udp -> ALLOW (1: allow beats deny)
+ *   198.51.100.8:80/tcp -> DENY  (2)
+ *   [::ffff:10.1.2.3]:5432/tcp -> ALLOW (same as 10.1.2.3)
+ *   203.0.113.5:443/tcp -> ALLOW (5); with allow_public = no: DENY
+ *   mode = audit: the verdict is computed and counted, never enforced.
+ *
+ * Where entries live (the compiler in user/policy.c decides):
+ *   rcc_ports    exact address + one port + one protocol  (hash)
+ *   rcc_addrs    exact address, every port                (hash)
+ *   rcc_prefixes everything else: real prefixes, wide port ranges, and
+ *                the private/loopback/host sets; each node carries the
+ *                rules of every prefix that covers it, so the longest
+ *                match alone decides                      (LPM trie)
+ */
+#ifndef RCC_SHARED_H
+#define RCC_SHARED_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define RCC_ABI_VERSION 1
+
+#define RCC_MAX_POLICIES 256	/* policy ids 1..255; 0 = none */
+#define RCC_MAX_RULES 16	/* port rules one prefix node can carry */
+#define RCC_MAX_CGROUP_DEPTH 32 /* ancestors walked to find a policy */
+
+/* Protocol classes, as bits, for rules. */
+#define RCC_PROTO_TCP (1u << 0)
+#define RCC_PROTO_UDP (1u << 1)
+#define RCC_PROTO_ICMP (1u << 2)  /* ICMP and ICMPv6 */
+#define RCC_PROTO_OTHER (1u << 3) /* any other IP protocol */
+#define RCC_PROTO_ANY 0xfu
+
+/* struct rcc_policy.flags */
+#define RCC_POL_ACTIVE (1u << 0)
+#define RCC_POL_AUDIT (1u << 1)
+#define RCC_POL_ALLOW_LOOPBACK (1u << 2)
+#define RCC_POL_ALLOW_PUBLIC (1u << 3)
+#define RCC_POL_ALLOW_RAW (1u << 4)
+/* block_private/block_host have no flag: they decide whether the compiler
+ * emits the private and host sets into the policy's prefixes at all. */
+
+/* struct rcc_prefix_val.flags: which special set an address is in. */
+#define RCC_SET_LOOPBACK (1u << 0)
+#define RCC_SET_PRIVATE (1u << 1)
+#define RCC_SET_HOST (1u << 2)
+
+enum rcc_action {
+	RCC_ACT_NONE = 0,
+	RCC_ACT_ALLOW = 1,
+	RCC_ACT_DENY = 2,
+};
+
+/* Why a verdict was reached: step of the rules above. */
+enum rcc_reason {
+	RCC_R_ALLOW_RULE = 1,
+	RCC_R_DENY_RULE,
+	RCC_R_LOOPBACK,
+	RCC_R_PRIVATE,
+	RCC_R_HOST,
+	RCC_R_PUBLIC,
+	RCC_R_NOT_ALLOWED, /* allow_public = no and no allow entry */
+	RCC_R_SOCKET,	   /* socket type/protocol refused at creation */
+	RCC_R_NO_POLICY,   /* socket used outside the cgroup that made it */
+	RCC_R_SOURCE_ROUTE,/* a hop in a source route is denied */
+	RCC_R__MAX,
+};
+
+enum rcc_hook {
+	RCC_HOOK_CONNECT4 = 1,
+	RCC_HOOK_CONNECT6,
+	RCC_HOOK_SENDMSG4,
+	RCC_HOOK_SENDMSG6,
+	RCC_HOOK_EGRESS,
+	RCC_HOOK_SOCK_CREATE,
+	RCC_HOOK__MAX,
+};
+
+struct rcc_policy {
+	__u32 flags;			/* RCC_POL_* */
+	__u32 reserved;
+	__u64 protocols[8];		/* IP protocols allowed at socket() beyond
+					   TCP/UDP/ICMP: bit n = protocol n */
+};
+
+/* rcc_cgroups: cgroup id -> what enforces it. */
+struct rcc_cgroup_val {
+	__u32 policy_id;
+	__u32 slot;			/* index in rcc_cgstats */
+};
+
+/* rcc_cgstats and rcc_polstats values (per CPU; userspace sums). */
+struct rcc_counters {
+	__u64 allowed;
+	__u64 denied;
+	__u64 audited;			/* would have been denied (mode = audit) */
+	__u64 reserved;
+};
+
+/* rcc_ports key: exact address, one port, one protocol class. */
+struct rcc_port_key {
+	__u32 policy_id;
+	__u16 port;			/* host byte order */
+	__u8 proto;			/* one RCC_PROTO_* bit */
+	__u8 pad;
+	__u8 addr[16];
+};
+
+struct rcc_port_val {
+	__u32 action;			/* enum rcc_action */
+	__u32 rule_id;
+};
+
+/* rcc_addrs key/value: exact address, every port. */
+struct rcc_addr_key {
+	__u32 policy_id;
+	__u8 addr[16];
+};
+
+struct rcc_addr_val {
+	__u8 allow_protos;		/* RCC_PROTO_* bits allowed */
+	__u8 deny_protos;		/* RCC_PROTO_* bits denied */
+	__u16 pad;
+	__u32 allow_rule;
+	__u32 deny_rule;
+};
+
+/* rcc_prefixes key: LPM over policy id (32 bits, always matched) + addr. */
+struct rcc_prefix_key {
+	__u32 prefixlen;		/* 32 + address prefix length */
+	__u32 policy_id;		/* big endian */
+	__u8 addr[16];
+};
+
+struct rcc_rule {
+	__u16 port_lo;			/* 0..65535; ICMP/other: 0 */
+	__u16 port_hi;
+	__u8 protos;			/* RCC_PROTO_* */
+	__u8 action;			/* enum rcc_action */
+	__u16 pad;
+	__u32 rule_id;
+};
+
+struct rcc_prefix_val {
+	__u32 flags;			/* RCC_SET_* */
+	__u32 nrules;
+	struct rcc_rule rules[RCC_MAX_RULES];
+};
+
+/*
+ * rcc_judge: the verdict rules above, given what the three lookups found
+ * (NULL where nothing matched).  Returns enum rcc_action; *reason and
+ * *rule_id say why.
+ */
+static __always_inline __u32
+rcc_rules_match(const struct rcc_prefix_val *pv, __u32 action, __u16 port,
+		__u8 proto, __u32 *rule_id)
+{
+	__u32 i;
+
+	for (i = 0; i < RCC_MAX_RULES; i++) {
+		const struct rcc_rule *r = &pv->rules[i];
+
+		if (i >= pv->nrules)
+			break;
+		if (r->action == action && (r->protos & proto) &&
+		    port >= r->port_lo && port <= r->port_hi) {
+			*rule_id = r->rule_id;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static __always_inline __u32
+rcc_judge(__u32 pol_flags, const struct rcc_port_val *pt,
+	  const struct rcc_addr_val *av, const struct rcc_prefix_val *pv,
+	  __u16 port, __u8 proto, __u32 *reason, __u32 *rule_id)
+{
+	*rule_id = 0;
+	if (pt && pt->action == RCC_ACT_ALLOW) {
+		*rule_id = pt->rule_id;
+		goto allow_rule;
+	}
+	if (av && (av->allow_protos & proto)) {
+		*rule_id = av->allow_rule;
+		goto allow_rule;
+	}
+	if (pv && rcc_rules_match(pv, RCC_ACT_ALLOW, port, proto, rule_id))
+		goto allow_rule;
+
+	if (pt && pt->action == RCC_ACT_DENY) {
+		*rule_id = pt->rule_id;
+		goto deny_rule;
+	}
+	if (av && (av->deny_protos & proto)) {
+		*rule_id = av->deny_rule;
+		goto deny_rule;
+	}
+	if (pv && rcc_rules_match(pv, RCC_ACT_DENY, port, proto, rule_id))
+		goto deny_rule;
+
+	if (pv && (pv->flags & RCC_SET_LOOPBACK)) {
+		*reason = RCC_R_LOOPBACK;
+		return (pol_flags & RCC_POL_ALLOW_LOOPBACK) ? RCC_ACT_ALLOW
+							    : RCC_ACT_DENY;
+	}
+	if (pv && (pv->flags & RCC_SET_PRIVATE)) {
+		*reason = RCC_R_PRIVATE;
+		return RCC_ACT_DENY;
+	}
+	if (pv && (pv->flags & RCC_SET_HOST)) {
+		*reason = RCC_R_HOST;
+		return RCC_ACT_DENY;
+	}
+	if (pol_flags & RCC_POL_ALLOW_PUBLIC) {
+		*reason = RCC_R_PUBLIC;
+		return RCC_ACT_ALLOW;
+	}
+	*reason = RCC_R_NOT_ALLOWED;
+	return RCC_ACT_DENY;
+
+allow_rule:
+	*reason = RCC_R_ALLOW_RULE;
+	return RCC_ACT_ALLOW;
+deny_rule:
+	*reason = RCC_R_DENY_RULE;
+	return RCC_ACT_DENY;
+}
+
+#endif /* RCC_SHARED_H */

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Debian/Ubuntu packages rcc-bpf needs to build, test and demo.
+#   tools/deps.sh check     exit 1 if any is missing
+#   tools/deps.sh install   apt-get install the missing ones (root)
+set -eu
+
+PKGS="clang llvm libbpf-dev libelf-dev zlib1g-dev libinih-dev libjson-c-dev
+pkg-config make gcc libcmocka-dev iproute2 python3 jq util-linux
+procps bpftool"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+
+case "${1:-check}" in
+check)
+	[ -z "$missing" ] || { echo "missing packages:$missing"; exit 1; } ;;
+install)
+	[ -z "$missing" ] && exit 0
+	echo "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing ;;
+*)
+	echo "usage: $0 check|install" >&2; exit 2 ;;
+esac

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Addresses, ports and protocols: parsing policy entries and printing. */
+#ifndef RCC_ADDR_H
+#define RCC_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#define RCC_MAX_PORT_RANGES 32
+#define RCC_HOSTNAME_MAX 254
+
+struct rcc_port_range {
+	__u16 lo, hi;
+};
+
+/*
+ * One `allow =` or `deny =` entry.  Addresses are held in the 16-byte
+ * form the BPF side judges (IPv4 as ::ffff:a.b.c.d, prefix + 96).
+ */
+struct rcc_entry {
+	__u32 action;			/* enum rcc_action */
+	__u8 addr[16];
+	__u8 plen;			/* 0..128 in the 16-byte space */
+	char host[RCC_HOSTNAME_MAX];	/* non-empty: a name, addr unset */
+	__u8 protos;			/* RCC_PROTO_* */
+	__u8 nports;			/* 0: every port */
+	struct rcc_port_range ports[RCC_MAX_PORT_RANGES];
+	int line;
+	char text[256];			/* as written, for messages */
+};
+
+/* Parses ENTRY; on error returns -EINVAL and writes why into err. */
+int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
+		    char *err, size_t errlen);
+
+/* IPv4 or IPv6 literal into the 16-byte form; 0 or -EINVAL. */
+int rcc_addr_parse(const char *s, __u8 addr[16], bool *is_v4);
+/* A literal (v4, v6, mapped and NAT64 forms) into the 16-byte form. */
+void rcc_addr_from_v4(__u8 addr[16], const void *be4);
+void rcc_addr_normalise(__u8 addr[16]);
+bool rcc_addr_is_v4(const __u8 addr[16]);
+/* addr/plen as people write it: 10.0.0.0/8, 2001:db8::/32, 10.1.2.3. */
+void rcc_prefix_format(const __u8 addr[16], unsigned plen, char *buf,
+		       size_t len);
+bool rcc_prefix_covers(const __u8 net[16], unsigned plen, const __u8 a[16]);
+bool rcc_hostname_valid(const char *s);
+
+/* "tcp" -> RCC_PROTO_TCP; 0 when unknown. */
+__u8 rcc_proto_parse(const char *s);
+const char *rcc_proto_name(__u8 proto_bit);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command-line: option tables, help, the environment check, commands. */
+#ifndef RCC_CLI_H
+#define RCC_CLI_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "loader.h"
+
+enum { RCC_EXIT_OK = 0, RCC_EXIT_FAIL = 1, RCC_EXIT_USAGE = 2 };
+
+/* Every option any command takes, parsed into one place. */
+struct rcc_args {
+	const char *config;
+	const char *cgroup;
+	const char *policy;
+	const char *user;
+	pid_t pid;
+	bool json;
+	int argc;		/* positional arguments */
+	char **argv;
+};
+
+struct rcc_cmd {
+	const char *name;
+	const char *usage;	/* after "rcc-bpf [-c FILE] NAME " */
+	const char *summary;
+	const unsigned *opts;	/* RCC_OPT_* ids, 0-terminated */
+	int min_args, max_args;	/* positional; max -1: any */
+	bool needs_kernel;	/* root, cgroup2, BTF, cgroup BPF */
+	int (*run)(struct rcc_args *a);
+};
+
+/* Commands (cmd_*.c). */
+int cmd_attach(struct rcc_args *a);
+int cmd_detach(struct rcc_args *a);
+int cmd_run(struct rcc_args *a);
+int cmd_status(struct rcc_args *a);
+int cmd_reload(struct rcc_args *a);
+int cmd_check(struct rcc_args *a);
+int cmd_validate(struct rcc_args *a);
+
+int rcc_main(int argc, char **argv);
+
+/* Helpers the commands share. */
+/* Loads the configuration; prints problems; RCC_EXIT_* */
+int cli_load_config(const struct rcc_args *a, struct rcc_config *cfg);
+/* The policy --policy names (or "default"), or NULL with a message. */
+const struct rcc_policy_cfg *cli_policy(const struct rcc_config *cfg,
+					const char *name);
+/* --cgroup or --pid into a cgroup path; RCC_EXIT_* with a message. */
+int cli_target_cgroup(const struct rcc_args *a, char *path, size_t len);
+/* Compile options for this host: its addresses for block_host. */
+void cli_compile_opts(const struct rcc_config *cfg, struct rcc_compile_opts *o,
+		      struct rcc_addr_list *host);
+/* Opens the kernel state and loads cfg into it; RCC_EXIT_* */
+int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k);
+/* Warns about processes below path that could bypass the hooks. */
+void cli_warn_net_raw(const char *path);
+
+#endif

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What several commands do alike: config, target cgroup, kernel state. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup.h"
+#include "cli.h"
+#include "log.h"
+#include "netinfo.h"
+
+int cli_load_config(const struct rcc_args *a, struct rcc_config *cfg)
+{
+	int err = rcc_config_load(a->config, cfg);
+
+	if (err == -EINVAL) {
+		pr_warn("configuration has errors; nothing was changed\n");
+		rcc_config_free(cfg);
+		return RCC_EXIT_USAGE;
+	}
+	if (err) {
+		rcc_config_free(cfg);
+		return RCC_EXIT_USAGE;
+	}
+	return RCC_EXIT_OK;
+}
+
+const struct rcc_policy_cfg *cli_policy(const struct rcc_config *cfg,
+					const char *name)
+{
+	const struct rcc_policy_cfg *p;
+	size_t i;
+
+	if (!name)
+		name = "default";
+	p = rcc_config_policy(cfg, name);
+	if (p)
+		return p;
+	fprintf(stderr, "rcc-bpf: no policy '%s' in %s; policies there:", name,
+		cfg->path[0] ? cfg->path : "the built-in configuration");
+	for (i = 0; i < cfg->npolicies; i++)
+		fprintf(stderr, " %s", cfg->policies[i].name);
+	fprintf(stderr, "%s\n", cfg->npolicies ? "" : " none");
+	return NULL;
+}
+
+int cli_target_cgroup(const struct rcc_args *a, char *path, size_t len)
+{
+	char mnt[PATH_MAX];
+	int err;
+
+	if (!!a->cgroup == !!a->pid) {
+		pr_warn("give exactly one of --cgroup PATH and --pid PID\n");
+		return RCC_EXIT_USAGE;
+	}
+	if (a->pid) {
+		err = rcc_cgroup_of_pid(a->pid, path, len);
+		if (err == -ESRCH)
+			pr_warn("no such process: %d\n", (int)a->pid);
+		else if (err)
+			pr_warn("process %d is in no cgroup v2 (%s)\n", (int)a->pid,
+				strerror(-err));
+		return err ? RCC_EXIT_FAIL : RCC_EXIT_OK;
+	}
+	err = rcc_cgroup_resolve(a->cgroup, path, len);
+	if (!err)
+		return RCC_EXIT_OK;
+	rcc_cgroup_mount(mnt, sizeof(mnt));
+	if (err == -EXDEV)
+		pr_warn("'%s' is not under the cgroup v2 mount %s\n", a->cgroup, mnt);
+	else if (err == -ENOTDIR)
+		pr_warn("'%s' is not a cgroup directory\n", a->cgroup);
+	else
+		pr_warn("no such cgroup '%s' (cgroup v2 is mounted at %s; create it with mkdir)\n",
+			a->cgroup, mnt);
+	return RCC_EXIT_FAIL;
+}
+
+void cli_compile_opts(const struct rcc_config *cfg, struct rcc_compile_opts *o,
+		      struct rcc_addr_list *host)
+{
+	int err = rcc_host_addrs(host);
+
+	if (err)
+		pr_warn("Failed to read this host's addresses: %s; block_host covers none\n",
+			strerror(-err));
+	memset(o, 0, sizeof(*o));
+	o->host = host;
+	o->file = cfg->path[0] ? cfg->path : "<built-in>";
+}
+
+int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k)
+{
+	struct rcc_compile_opts o;
+	struct rcc_addr_list host;
+	int err;
+
+	err = rcc_kernel_open(cfg, true, true, k);
+	if (err) {
+		pr_warn("Failed to open the BPF state under '%s': %s\n", cfg->pin_dir,
+			strerror(-err));
+		return RCC_EXIT_FAIL;
+	}
+	rcc_kernel_prune(k);
+	cli_compile_opts(cfg, &o, &host);
+	err = rcc_kernel_apply(k, cfg, &o);
+	rcc_addr_list_free(&host);
+	if (!err)
+		return RCC_EXIT_OK;
+	rcc_kernel_close(k);
+	if (err == -EINVAL || err == -EBUSY || err == -ENOSPC) {
+		pr_warn("nothing was changed; the policies already loaded keep enforcing\n");
+		return RCC_EXIT_USAGE;
+	}
+	pr_warn("Failed to load the policies: %s; the policies already loaded keep enforcing\n",
+		strerror(-err));
+	return RCC_EXIT_FAIL;
+}

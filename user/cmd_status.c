@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/* status: what is enforced where, and what it counted. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "log.h"
+
+struct pol_row {
+	__u32 id;
+	char name[RCC_POLICY_NAME_MAX + 8];
+	__u32 flags;
+	struct rcc_counters stats;
+};
+
+static const char *mode_of(__u32 flags)
+{
+	return flags & RCC_POL_AUDIT ? "audit" : "enforce";
+}
+
+static void add_counters(json_object *o, const struct rcc_counters *c)
+{
+	json_object_object_add(o, "allowed", json_object_new_uint64(c->allowed));
+	json_object_object_add(o, "denied", json_object_new_uint64(c->denied));
+	json_object_object_add(o, "audited", json_object_new_uint64(c->audited));
+}
+
+static const struct pol_row *row_of(const struct pol_row *rows, size_t n, __u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rows[i].id == id)
+			return &rows[i];
+	return NULL;
+}
+
+static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
+		       const struct pol_row *pol, size_t npol)
+{
+	json_object *root = json_object_new_object();
+	json_object *cgs = json_object_new_array(), *pols = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < ncg; i++) {
+		const struct pol_row *p = row_of(pol, npol, cg[i].policy_id);
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_uint64(cg[i].id));
+		json_object_object_add(o, "path", cg[i].path[0] ? json_object_new_string(cg[i].path) : NULL);
+		json_object_object_add(o, "policy", json_object_new_string(p ? p->name : "?"));
+		json_object_object_add(o, "mode", json_object_new_string(p ? mode_of(p->flags) : "?"));
+		json_object_object_add(o, "linked", json_object_new_boolean(cg[i].linked));
+		add_counters(o, &cg[i].stats);
+		json_object_array_add(cgs, o);
+	}
+	for (i = 0; i < npol; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(pol[i].name));
+		json_object_object_add(o, "id", json_object_new_uint64(pol[i].id));
+		json_object_object_add(o, "mode", json_object_new_string(mode_of(pol[i].flags)));
+		add_counters(o, &pol[i].stats);
+		json_object_array_add(pols, o);
+	}
+	json_object_object_add(root, "cgroups", cgs);
+	json_object_object_add(root, "policies", pols);
+	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}
+
+static void print_text(const struct rcc_cgroup_info *cg, size_t ncg,
+		       const struct pol_row *pol, size_t npol)
+{
+	size_t i;
+
+	printf("%-12s %-8s %12s %12s %12s  %s\n", "POLICY", "MODE", "ALLOWED", "DENIED",
+	       "AUDITED", "CGROUP");
+	for (i = 0; i < ncg; i++) {
+		const struct pol_row *p = row_of(pol, npol, cg[i].policy_id);
+
+		printf("%-12s %-8s %12llu %12llu %12llu  %s%s\n", p ? p->name : "?",
+		       p ? mode_of(p->flags) : "?", (unsigned long long)cg[i].stats.allowed,
+		       (unsigned long long)cg[i].stats.denied,
+		       (unsigned long long)cg[i].stats.audited,
+		       cg[i].path[0] ? cg[i].path : "(removed cgroup)",
+		       cg[i].linked ? "" : " (via the cgroup above)");
+	}
+	if (!ncg)
+		printf("(no cgroup is enforced)\n");
+	printf("\n%-12s %-8s %12s %12s %12s\n", "POLICY", "MODE", "ALLOWED", "DENIED",
+	       "AUDITED");
+	for (i = 0; i < npol; i++)
+		printf("%-12s %-8s %12llu %12llu %12llu\n", pol[i].name, mode_of(pol[i].flags),
+		       (unsigned long long)pol[i].stats.allowed,
+		       (unsigned long long)pol[i].stats.denied,
+		       (unsigned long long)pol[i].stats.audited);
+}
+
+int cmd_status(struct rcc_args *a)
+{
+	struct rcc_cgroup_info *cg = NULL;
+	struct pol_row pol[RCC_MAX_POLICIES];
+	struct rcc_config cfg;
+	struct rcc_kernel k;
+	size_t ncg = 0, npol = 0, i;
+	__u32 id;
+	int rc, err;
+
+	rc = cli_load_config(a, &cfg);
+	if (rc)
+		return rc;
+	err = rcc_kernel_open(&cfg, false, false, &k);
+	if (err == -ENOENT) {
+		if (a->json)
+			printf("{ \"cgroups\": [ ], \"policies\": [ ] }\n");
+		else
+			printf("nothing is loaded under %s\n", cfg.pin_dir);
+		rcc_config_free(&cfg);
+		return RCC_EXIT_OK;
+	}
+	if (err) {
+		pr_warn("Failed to open the BPF state under '%s': %s\n", cfg.pin_dir, strerror(-err));
+		rcc_config_free(&cfg);
+		return RCC_EXIT_FAIL;
+	}
+	for (id = 1; id < RCC_MAX_POLICIES; id++) {
+		struct pol_row *r = &pol[npol];
+
+		if (rcc_kernel_policy_flags(&k, id, &r->flags) || !(r->flags & RCC_POL_ACTIVE))
+			continue;
+		r->id = id;
+		rcc_kernel_policy_name(&k, id, r->name, sizeof(r->name));
+		rcc_kernel_policy_stats(&k, id, &r->stats);
+		npol++;
+	}
+	err = rcc_kernel_cgroups(&k, &cg, &ncg);
+	rcc_kernel_close(&k);
+	if (err) {
+		pr_warn("Failed to read the enforced cgroups: %s\n", strerror(-err));
+		rcc_config_free(&cfg);
+		return RCC_EXIT_FAIL;
+	}
+	if (a->json) {
+		print_json(cg, ncg, pol, npol);
+	} else {
+		print_text(cg, ncg, pol, npol);
+		for (i = 0; i < ncg; i++)
+			if (cg[i].path[0])
+				cli_warn_net_raw(cg[i].path);
+	}
+	free(cg);
+	rcc_config_free(&cfg);
+	return RCC_EXIT_OK;
+}

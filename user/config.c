@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <ini.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "rcc_shared.h"
+
+struct parse_ctx {
+	struct rcc_config *cfg;
+	const char *name;		/* file name for messages */
+	FILE *f;			/* stream, or NULL when parsing text */
+	const char *text;
+	int line;			/* line the reader handed out last */
+	int errors;
+	struct rcc_policy_cfg *cur;	/* NULL: [global] or no section */
+	bool in_global, bad_section;
+	unsigned global_seen;
+};
+
+static void cfg_error(struct parse_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void cfg_error(struct parse_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: ", c->name, c->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	c->errors++;
+}
+
+void rcc_policy_cfg_defaults(struct rcc_policy_cfg *p, const char *name)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->block_private = true;
+	p->block_host = true;
+	p->allow_loopback = true;
+	p->allow_public = true;
+}
+
+static void config_defaults(struct rcc_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", RCC_DEFAULT_PIN_DIR);
+	snprintf(cfg->run_cgroup, sizeof(cfg->run_cgroup), "%s", RCC_DEFAULT_RUN_CGROUP);
+	cfg->max_cgroups = 16384;
+	cfg->max_ports = 1 << 21;
+	cfg->max_addrs = 1 << 20;
+	cfg->max_prefixes = 1 << 16;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*out = true;
+			return true;
+		}
+		if (!strcasecmp(v, no[i])) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_u32(const char *v, __u32 min, __u32 max, __u32 *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return false;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+static bool policy_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= RCC_POLICY_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}
+
+static struct rcc_policy_cfg *policy_add(struct parse_ctx *c, const char *name)
+{
+	struct rcc_config *cfg = c->cfg;
+	struct rcc_policy_cfg *p;
+	size_t i;
+
+	for (i = 0; i < cfg->npolicies; i++) {
+		if (!strcmp(cfg->policies[i].name, name)) {
+			cfg_error(c, "duplicate policy '%s' (first at line %d)",
+				  name, cfg->policies[i].line);
+			return NULL;
+		}
+	}
+	if (cfg->npolicies >= RCC_MAX_POLICIES - 1) {
+		cfg_error(c, "too many policies (at most %d)", RCC_MAX_POLICIES - 1);
+		return NULL;
+	}
+	p = realloc(cfg->policies, (cfg->npolicies + 1) * sizeof(*p));
+	if (!p) {
+		cfg_error(c, "out of memory");
+		return NULL;
+	}
+	cfg->policies = p;
+	p = &cfg->policies[cfg->npolicies++];
+	rcc_policy_cfg_defaults(p, name);
+	p->line = c->line;
+	return p;
+}
+
+static int entry_add(struct parse_ctx *c, __u32 action, const char *value)
+{
+	struct rcc_policy_cfg *p = c->cur;
+	struct rcc_entry e;
+	char err[256];
+
+	if (rcc_entry_parse(value, action, &e, err, sizeof(err))) {
+		cfg_error(c, "%s = %s: %s", action == RCC_ACT_ALLOW ? "allow" : "deny",
+			  value, err);
+		return 0;
+	}
+	e.line = c->line;
+	if (p->nentries == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct rcc_entry *n = realloc(p->entries, cap * sizeof(*n));
+
+		if (!n) {
+			cfg_error(c, "out of memory");
+			return 0;
+		}
+		p->entries = n;
+		p->cap = cap;
+	}
+	p->entries[p->nentries++] = e;
+	return 0;
+}
+
+static void parse_protocols(struct parse_ctx *c, const char *value)
+{
+	char buf[1024], *save = NULL, *tok;
+	struct rcc_policy_cfg *p = c->cur;
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	memset(p->protocols, 0, sizeof(p->protocols));
+	for (tok = strtok_r(buf, ", \t", &save); tok;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		__u32 n;
+		struct protoent *pe;
+
+		if (!parse_u32(tok, 0, 511, &n)) {
+			pe = getprotobyname(tok);
+			if (!pe || pe->p_proto < 0 || pe->p_proto > 511) {
+				cfg_error(c, "allow_protocols: unknown protocol '%s'", tok);
+				continue;
+			}
+			n = pe->p_proto;
+		}
+		p->protocols[n / 64] |= 1ull << (n % 64);
+	}
+}
+
+enum { K_MODE, K_BLOCK_PRIVATE, K_BLOCK_HOST, K_ALLOW_LOOPBACK,
+       K_ALLOW_PUBLIC, K_ALLOW_RAW, K_ALLOW_PROTOCOLS };
+
+static const char *const policy_keys[] = {
+	[K_MODE] = "mode",
+	[K_BLOCK_PRIVATE] = "block_private",
+	[K_BLOCK_HOST] = "block_host",
+	[K_ALLOW_LOOPBACK] = "allow_loopback",
+	[K_ALLOW_PUBLIC] = "allow_public",
+	[K_ALLOW_RAW] = "allow_raw_sockets",
+	[K_ALLOW_PROTOCOLS] = "allow_protocols",
+};
+
+static void policy_key(struct parse_ctx *c, const char *key, const char *value)
+{
+	struct rcc_policy_cfg *p = c->cur;
+	bool *flag = NULL;
+	size_t k;
+
+	if (!strcmp(key, "allow")) {
+		entry_add(c, RCC_ACT_ALLOW, value);
+		return;
+	}
+	if (!strcmp(key, "deny")) {
+		entry_add(c, RCC_ACT_DENY, value);
+		return;
+	}
+	for (k = 0; k < sizeof(policy_keys) / sizeof(policy_keys[0]); k++)
+		if (!strcmp(key, policy_keys[k]))
+			break;
+	if (k == sizeof(policy_keys) / sizeof(policy_keys[0])) {
+		cfg_error(c, "unknown key '%s' in [policy %s]", key, p->name);
+		return;
+	}
+	if (p->seen & (1u << k)) {
+		cfg_error(c, "'%s' given twice in [policy %s]", key, p->name);
+		return;
+	}
+	p->seen |= 1u << k;
+	switch (k) {
+	case K_MODE:
+		if (!strcmp(value, "enforce"))
+			p->audit = false;
+		else if (!strcmp(value, "audit"))
+			p->audit = true;
+		else
+			cfg_error(c, "mode: '%s' is neither enforce nor audit", value);
+		return;
+	case K_ALLOW_PROTOCOLS:
+		parse_protocols(c, value);
+		return;
+	case K_BLOCK_PRIVATE: flag = &p->block_private; break;
+	case K_BLOCK_HOST: flag = &p->block_host; break;
+	case K_ALLOW_LOOPBACK: flag = &p->allow_loopback; break;
+	case K_ALLOW_PUBLIC: flag = &p->allow_public; break;
+	case K_ALLOW_RAW: flag = &p->allow_raw_sockets; break;
+	}
+	if (!parse_bool(value, flag))
+		cfg_error(c, "%s: '%s' is not yes or no", key, value);
+}
+
+enum { G_PIN_DIR, G_RUN_CGROUP, G_MAX_CGROUPS, G_MAX_PORTS, G_MAX_ADDRS,
+       G_MAX_PREFIXES };
+
+static const char *const global_keys[] = {
+	[G_PIN_DIR] = "pin_dir",
+	[G_RUN_CGROUP] = "run_cgroup",
+	[G_MAX_CGROUPS] = "max_cgroups",
+	[G_MAX_PORTS] = "max_port_entries",
+	[G_MAX_ADDRS] = "max_address_entries",
+	[G_MAX_PREFIXES] = "max_prefix_entries",
+};
+
+static void global_key(struct parse_ctx *c, const char *key, const char *value)
+{
+	struct rcc_config *cfg = c->cfg;
+	__u32 *num = NULL;
+	size_t k;
+
+	for (k = 0; k < sizeof(global_keys) / sizeof(global_keys[0]); k++)
+		if (!strcmp(key, global_keys[k]))
+			break;
+	if (k == sizeof(global_keys) / sizeof(global_keys[0])) {
+		cfg_error(c, "unknown key '%s' in [global]", key);
+		return;
+	}
+	if (c->global_seen & (1u << k)) {
+		cfg_error(c, "'%s' given twice in [global]", key);
+		return;
+	}
+	c->global_seen |= 1u << k;
+	switch (k) {
+	case G_PIN_DIR:
+		if (value[0] != '/' || strlen(value) >= sizeof(cfg->pin_dir) - 64)
+			cfg_error(c, "pin_dir: '%s' is not an absolute path", value);
+		else
+			snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", value);
+		return;
+	case G_RUN_CGROUP:
+		if (!*value || strstr(value, "..") ||
+		    strlen(value) >= sizeof(cfg->run_cgroup) - 64)
+			cfg_error(c, "run_cgroup: '%s' is not a cgroup path", value);
+		else
+			snprintf(cfg->run_cgroup, sizeof(cfg->run_cgroup), "%s",
+				 value + (value[0] == '/'));
+		return;
+	case G_MAX_CGROUPS: num = &cfg->max_cgroups; break;
+	case G_MAX_PORTS: num = &cfg->max_ports; break;
+	case G_MAX_ADDRS: num = &cfg->max_addrs; break;
+	case G_MAX_PREFIXES: num = &cfg->max_prefixes; break;
+	}
+	if (!parse_u32(value, 16, 1u << 26, num))
+		cfg_error(c, "%s: '%s' is not a number from 16 to %u", key, value,
+			  1u << 26);
+}
+
+static int on_line(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct parse_ctx *c = user;
+
+	/* inih calls with name == NULL when a section starts (INI_CALL_HANDLER_ON_NEW_SECTION);
+	 * r55 on Debian does not, so sections are checked on their first key
+	 * and in on_section below. */
+	(void)section;
+	if (!name)
+		return 1;
+	if (c->bad_section)
+		return 1;
+	if (c->in_global)
+		global_key(c, name, value);
+	else if (c->cur)
+		policy_key(c, name, value);
+	else
+		cfg_error(c, "'%s' outside any section", name);
+	return 1;
+}
+
+/* Sections are seen by the reader, which knows the line: inih does not
+ * tell the handler when a section starts without keys. */
+static void on_section(struct parse_ctx *c, const char *line)
+{
+	char buf[512], *s = buf, *end;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s != '[')
+		return;
+	end = strchr(s, ']');
+	if (!end)
+		return; /* inih reports it */
+	*end = '\0';
+	s++;
+	while (isspace((unsigned char)*s))
+		s++;
+	for (end = s + strlen(s); end > s && isspace((unsigned char)end[-1]);)
+		*--end = '\0';
+	c->cur = NULL;
+	c->in_global = false;
+	c->bad_section = false;
+	if (!strcmp(s, "global")) {
+		c->in_global = true;
+		return;
+	}
+	if (!strncmp(s, "policy", 6) && isspace((unsigned char)s[6])) {
+		char *name = s + 7;
+
+		while (isspace((unsigned char)*name))
+			name++;
+		if (!policy_name_valid(name)) {
+			cfg_error(c, "bad policy name '%s' (letters, digits, '_', '.', '-'; at most %d)",
+				  name, RCC_POLICY_NAME_MAX - 1);
+			c->bad_section = true;
+			return;
+		}
+		c->cur = policy_add(c, name);
+		c->bad_section = !c->cur;
+		return;
+	}
+	cfg_error(c, "unknown section [%s] (expected [global] or [policy NAME])", s);
+	c->bad_section = true;
+}
+
+/*
+ * inih hands us lines through this reader, so we count them (Debian's
+ * inih gives handlers no line numbers), see sections start, and report
+ * every malformed line ourselves instead of inih's first one only.
+ * Leading blanks are dropped: indentation must not turn a line into
+ * inih's continuation of the previous value.
+ */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_ctx *c = stream;
+	size_t n, skip;
+	bool whole;
+
+	if (c->f) {
+		if (!fgets(str, num, c->f))
+			return NULL;
+	} else {
+		const char *nl;
+
+		if (!*c->text)
+			return NULL;
+		nl = strchr(c->text, '\n');
+		n = nl ? (size_t)(nl - c->text + 1) : strlen(c->text);
+		if (n > (size_t)num - 1)
+			n = num - 1;
+		memcpy(str, c->text, n);
+		str[n] = '\0';
+		c->text += n;
+	}
+	c->line++;
+	n = strlen(str);
+	whole = (n && str[n - 1] == '\n') || (c->f ? feof(c->f) : !*c->text);
+	if (!whole) {
+		int ch;
+
+		cfg_error(c, "line too long (at most %d characters)", num - 2);
+		if (c->f)
+			while ((ch = fgetc(c->f)) != EOF && ch != '\n')
+				;
+		else
+			c->text += strcspn(c->text, "\n") + (strchr(c->text, '\n') != NULL);
+		strcpy(str, "\n");
+		return str;
+	}
+	skip = strspn(str, " \t\r");
+	memmove(str, str + skip, n - skip + 1);
+	if (!*str || strchr(";#\n", *str))
+		return str;
+	if (*str == '[') {
+		if (!strchr(str, ']')) {
+			cfg_error(c, "section header without ']'");
+			c->bad_section = true;
+			c->cur = NULL;
+			c->in_global = false;
+			strcpy(str, "\n");
+		} else {
+			on_section(c, str);
+		}
+		return str;
+	}
+	if (!strpbrk(str, "=:")) {
+		cfg_error(c, "syntax error (expected [section] or key = value)");
+		strcpy(str, "\n");
+	}
+	return str;
+}
+
+static int parse(struct parse_ctx *c)
+{
+	int rc = ini_parse_stream(reader, c, on_line, c);
+
+	if (rc > 0 && !c->errors) {
+		c->line = rc;
+		cfg_error(c, "syntax error");
+	} else if (rc < 0) {
+		fprintf(stderr, "%s: cannot parse\n", c->name);
+		c->errors++;
+	}
+	return c->errors ? -EINVAL : 0;
+}
+
+int rcc_config_parse_string(const char *name, const char *text,
+			    struct rcc_config *cfg)
+{
+	struct parse_ctx c = { .cfg = cfg, .name = name, .text = text };
+
+	config_defaults(cfg);
+	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	return parse(&c);
+}
+
+int rcc_config_load(const char *path, struct rcc_config *cfg)
+{
+	struct parse_ctx c = { .cfg = cfg };
+	const char *env = getenv("RCC_BPF_CONFIG");
+	bool explicit = path || (env && *env);
+	int err;
+
+	config_defaults(cfg);
+	if (!path)
+		path = (env && *env) ? env : RCC_DEFAULT_CONFIG;
+	c.f = fopen(path, "re");
+	if (!c.f) {
+		err = -errno;
+		if (err == -ENOENT && !explicit) {
+			/* No file: the built-in default policy. */
+			cfg->policies = calloc(1, sizeof(*cfg->policies));
+			if (!cfg->policies)
+				return -ENOMEM;
+			rcc_policy_cfg_defaults(cfg->policies, "default");
+			cfg->npolicies = 1;
+			return 0;
+		}
+		fprintf(stderr, "rcc-bpf: cannot read configuration '%s': %s\n",
+			path, strerror(-err));
+		return err;
+	}
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	c.name = cfg->path;
+	err = parse(&c);
+	fclose(c.f);
+	return err;
+}
+
+void rcc_config_free(struct rcc_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->npolicies; i++)
+		free(cfg->policies[i].entries);
+	free(cfg->policies);
+	cfg->policies = NULL;
+	cfg->npolicies = 0;
+}
+
+const struct rcc_policy_cfg *rcc_config_policy(const struct rcc_config *cfg,
+					       const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->npolicies; i++)
+		if (!strcmp(cfg->policies[i].name, name))
+			return &cfg->policies[i];
+	return NULL;
+}

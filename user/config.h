@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The INI configuration: [global] and [policy NAME] sections. */
+#ifndef RCC_CONFIG_H
+#define RCC_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "addr.h"
+
+#define RCC_DEFAULT_CONFIG "/etc/rcc-bpf/rcc-bpf.conf"
+#define RCC_DEFAULT_PIN_DIR "/sys/fs/bpf/rcc-bpf"
+#define RCC_DEFAULT_RUN_CGROUP "rcc-bpf.run"
+#define RCC_POLICY_NAME_MAX 64
+
+struct rcc_policy_cfg {
+	char name[RCC_POLICY_NAME_MAX];
+	int line;
+	bool audit;
+	bool block_private;
+	bool block_host;
+	bool allow_loopback;
+	bool allow_public;
+	bool allow_raw_sockets;
+	__u64 protocols[8];		/* allow_protocols, bit n = protocol n */
+	struct rcc_entry *entries;
+	size_t nentries, cap;
+	unsigned seen;			/* scalar keys already given */
+};
+
+struct rcc_config {
+	char path[PATH_MAX];		/* "" for the built-in default */
+	char pin_dir[PATH_MAX];
+	char run_cgroup[PATH_MAX];
+	__u32 max_cgroups;
+	__u32 max_ports;
+	__u32 max_addrs;
+	__u32 max_prefixes;
+	struct rcc_policy_cfg *policies;
+	size_t npolicies;
+};
+
+/*
+ * Loads path (NULL: $RCC_BPF_CONFIG, else the default path, else the
+ * built-in default policy).  Problems are printed as FILE:LINE: problem,
+ * all of them; returns 0, or -EINVAL when any was found, or -errno when
+ * the file cannot be read.
+ */
+int rcc_config_load(const char *path, struct rcc_config *cfg);
+/* Parses text as if read from name (for tests). */
+int rcc_config_parse_string(const char *name, const char *text,
+			    struct rcc_config *cfg);
+void rcc_config_free(struct rcc_config *cfg);
+const struct rcc_policy_cfg *rcc_config_policy(const struct rcc_config *cfg,
+					       const char *name);
+void rcc_policy_cfg_defaults(struct rcc_policy_cfg *p, const char *name);
+
+#endif

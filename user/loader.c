@@ -1,0 +1,904 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cgroup.h"
+#include "loader.h"
+#include "log.h"
+#include "mapsync.h"
+#include "rcc_enforce.skel.h"
+
+#define BPF_FS_MAGIC 0xcafe4a11
+#define RCC_PIN_VERSION "v1"
+
+static const char *const map_names[RCC_MAP__MAX] = {
+	[RCC_MAP_CGROUPS] = "rcc_cgroups",
+	[RCC_MAP_POLICIES] = "rcc_policies",
+	[RCC_MAP_PORTS] = "rcc_ports",
+	[RCC_MAP_ADDRS] = "rcc_addrs",
+	[RCC_MAP_PREFIXES] = "rcc_prefixes",
+	[RCC_MAP_CGSTATS] = "rcc_cgstats",
+	[RCC_MAP_POLSTATS] = "rcc_polstats",
+	[RCC_MAP_POLNAMES] = "rcc_polnames",
+};
+
+static const struct {
+	const char *name;		/* pin name of the link */
+	const char *prog;		/* program (and its pin) */
+	enum bpf_attach_type type;
+} hooks[RCC_HOOK__MAX] = {
+	[RCC_HOOK_CONNECT4] = { "connect4", "rcc_connect4", BPF_CGROUP_INET4_CONNECT },
+	[RCC_HOOK_CONNECT6] = { "connect6", "rcc_connect6", BPF_CGROUP_INET6_CONNECT },
+	[RCC_HOOK_SENDMSG4] = { "sendmsg4", "rcc_sendmsg4", BPF_CGROUP_UDP4_SENDMSG },
+	[RCC_HOOK_SENDMSG6] = { "sendmsg6", "rcc_sendmsg6", BPF_CGROUP_UDP6_SENDMSG },
+	[RCC_HOOK_EGRESS] = { "egress", "rcc_egress", BPF_CGROUP_INET_EGRESS },
+	[RCC_HOOK_SOCK_CREATE] = { "sock_create", "rcc_sock_create", BPF_CGROUP_INET_SOCK_CREATE },
+};
+
+/* rm -rf inside bpffs: pins and directories only. */
+static int remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d)
+		return unlink(path) && errno != ENOENT ? -errno : 0;
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (de->d_type == DT_DIR)
+			err = remove_tree(sub) ?: err;
+		else if (unlink(sub) && errno != ENOENT)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(path) && errno != ENOENT)
+		err = -errno;
+	return err;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool on_bpffs(const char *path)
+{
+	struct statfs sfs;
+
+	return !statfs(path, &sfs) && sfs.f_type == BPF_FS_MAGIC;
+}
+
+/* pin_dir must live on bpffs; /sys/fs/bpf is mounted when it is not. */
+static int ensure_bpffs(const char *pin_dir)
+{
+	char probe[PATH_MAX], *slash;
+
+	snprintf(probe, sizeof(probe), "%s", pin_dir);
+	while (access(probe, F_OK) && (slash = strrchr(probe, '/')) && slash != probe)
+		*slash = '\0';
+	if (on_bpffs(probe))
+		return 0;
+	if (!strncmp(pin_dir, "/sys/fs/bpf/", 12) && !on_bpffs("/sys/fs/bpf")) {
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+			pr_warn("Failed to mount bpffs at /sys/fs/bpf: %s; mount it with 'mount -t bpf bpf /sys/fs/bpf'\n",
+				strerror(errno));
+			return -errno;
+		}
+		pr_debug("mounted bpffs at /sys/fs/bpf\n");
+		return 0;
+	}
+	pr_warn("pin_dir '%s' is not on a bpffs mount; mount one there ('mount -t bpf bpf DIR') or choose a pin_dir under /sys/fs/bpf\n",
+		pin_dir);
+	return -ENOTSUP;
+}
+
+static void path_of(const struct rcc_kernel *k, char *buf, size_t len,
+		    const char *kind, const char *name)
+{
+	snprintf(buf, len, "%s/%s/%s", k->dir, kind, name);
+}
+
+static int pin_all(const char *dir, const struct rcc_config *cfg)
+{
+	struct rcc_enforce_bpf *skel;
+	struct bpf_map *map;
+	struct bpf_program *prog;
+	char path[PATH_MAX];
+	int err, fd;
+
+	skel = rcc_enforce_bpf__open();
+	if (!skel) {
+		pr_warn("Failed to open the BPF object: %s\n", strerror(errno));
+		return -errno;
+	}
+	bpf_map__set_max_entries(skel->maps.rcc_cgroups, cfg->max_cgroups);
+	bpf_map__set_max_entries(skel->maps.rcc_cgstats, cfg->max_cgroups);
+	bpf_map__set_max_entries(skel->maps.rcc_ports, cfg->max_ports);
+	bpf_map__set_max_entries(skel->maps.rcc_addrs, cfg->max_addrs);
+	bpf_map__set_max_entries(skel->maps.rcc_prefixes, cfg->max_prefixes);
+	err = rcc_enforce_bpf__load(skel);
+	if (err) {
+		pr_warn("Failed to load the BPF programs: %s; the kernel needs cgroup BPF (CONFIG_CGROUP_BPF) and BTF; run with -v for the verifier's log\n",
+			strerror(-err));
+		goto out;
+	}
+	bpf_object__for_each_map(map, skel->obj) {
+		if (strncmp(bpf_map__name(map), "rcc_", 4))
+			continue; /* .rodata and friends */
+		snprintf(path, sizeof(path), "%s/maps/%s", dir, bpf_map__name(map));
+		err = bpf_map__pin(map, path);
+		if (err)
+			goto pin_failed;
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		snprintf(path, sizeof(path), "%s/progs/%s", dir, bpf_program__name(prog));
+		err = bpf_program__pin(prog, path);
+		if (err)
+			goto pin_failed;
+	}
+	/* name -> id of loaded policies: only userspace reads it */
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "rcc_polnames", RCC_POLICY_NAME_MAX,
+			    sizeof(__u32), RCC_MAX_POLICIES, NULL);
+	if (fd < 0) {
+		err = -errno;
+		goto pin_failed;
+	}
+	snprintf(path, sizeof(path), "%s/maps/rcc_polnames", dir);
+	err = bpf_obj_pin(fd, path) ? -errno : 0;
+	close(fd);
+	if (err)
+		goto pin_failed;
+	goto out;
+pin_failed:
+	pr_warn("Failed to pin '%s': %s\n", path, strerror(-err));
+out:
+	rcc_enforce_bpf__destroy(skel);
+	return err;
+}
+
+/* Loads and pins into DIR-new, then renames: a crash leaves no half state. */
+static int create_pins(const char *dir, const struct rcc_config *cfg)
+{
+	char tmp[PATH_MAX], sub[PATH_MAX + 16];
+	int err;
+
+	snprintf(tmp, sizeof(tmp), "%s-new", dir); /* bpffs refuses dots */
+	remove_tree(tmp);
+	err = mkdir_p(tmp, 0700);
+	snprintf(sub, sizeof(sub), "%s/maps", tmp);
+	err = err ?: mkdir_p(sub, 0700);
+	snprintf(sub, sizeof(sub), "%s/progs", tmp);
+	err = err ?: mkdir_p(sub, 0700);
+	snprintf(sub, sizeof(sub), "%s/links", tmp);
+	err = err ?: mkdir_p(sub, 0700);
+	if (err) {
+		pr_warn("Failed to create '%s': %s\n", tmp, strerror(-err));
+		return err;
+	}
+	err = pin_all(tmp, cfg);
+	if (!err && rename(tmp, dir)) {
+		err = -errno;
+		pr_warn("Failed to rename '%s' to '%s': %s\n", tmp, dir, strerror(errno));
+	}
+	if (err)
+		remove_tree(tmp);
+	return err;
+}
+
+static int open_pins(struct rcc_kernel *k, const struct rcc_config *cfg)
+{
+	char path[PATH_MAX];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int i;
+
+	for (i = 0; i < RCC_MAP__MAX; i++) {
+		path_of(k, path, sizeof(path), "maps", map_names[i]);
+		k->map_fd[i] = bpf_obj_get(path);
+		if (k->map_fd[i] < 0)
+			goto missing;
+	}
+	for (i = 1; i < RCC_HOOK__MAX; i++) {
+		path_of(k, path, sizeof(path), "progs", hooks[i].prog);
+		k->prog_fd[i] = bpf_obj_get(path);
+		if (k->prog_fd[i] < 0)
+			goto missing;
+	}
+	if (bpf_obj_get_info_by_fd(k->map_fd[RCC_MAP_CGSTATS], &info, &len))
+		return -errno;
+	k->max_cgroups = info.max_entries;
+	if (cfg && k->max_cgroups != cfg->max_cgroups)
+		pr_debug("pinned maps keep their sizes; max_cgroups is %u\n", k->max_cgroups);
+	return 0;
+missing:
+	pr_warn("Failed to open '%s': %s; the pinned state is incomplete: detach everything and remove '%s'\n",
+		path, strerror(errno), k->dir);
+	return -errno;
+}
+
+int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
+		    struct rcc_kernel *k)
+{
+	char parent[PATH_MAX];
+	int err, i;
+
+	memset(k, 0, sizeof(*k));
+	k->lock_fd = -1;
+	for (i = 0; i < RCC_MAP__MAX; i++)
+		k->map_fd[i] = -1;
+	for (i = 0; i < RCC_HOOK__MAX; i++)
+		k->prog_fd[i] = -1;
+	snprintf(parent, sizeof(parent), "%s", cfg->pin_dir);
+	snprintf(k->dir, sizeof(k->dir), "%s/" RCC_PIN_VERSION, cfg->pin_dir);
+
+	if (!create && access(k->dir, F_OK))
+		return -ENOENT;
+	err = ensure_bpffs(parent);
+	if (err)
+		return err;
+	if (create && (err = mkdir_p(parent, 0700))) {
+		pr_warn("Failed to create pin_dir '%s': %s\n", parent, strerror(-err));
+		return err;
+	}
+	if (lock) {
+		k->lock_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (k->lock_fd < 0 || flock(k->lock_fd, LOCK_EX)) {
+			err = -errno;
+			pr_warn("Failed to lock '%s': %s\n", parent, strerror(errno));
+			return err;
+		}
+	}
+	if (access(k->dir, F_OK)) {
+		if (!create) {
+			rcc_kernel_close(k);
+			return -ENOENT;
+		}
+		err = create_pins(k->dir, cfg);
+		if (err) {
+			rcc_kernel_close(k);
+			return err;
+		}
+		pr_debug("loaded and pinned the programs under %s\n", k->dir);
+	}
+	err = open_pins(k, cfg);
+	if (err)
+		rcc_kernel_close(k);
+	return err;
+}
+
+void rcc_kernel_close(struct rcc_kernel *k)
+{
+	int i;
+
+	for (i = 0; i < RCC_MAP__MAX; i++)
+		if (k->map_fd[i] >= 0)
+			close(k->map_fd[i]);
+	for (i = 0; i < RCC_HOOK__MAX; i++)
+		if (k->prog_fd[i] >= 0)
+			close(k->prog_fd[i]);
+	if (k->lock_fd >= 0)
+		close(k->lock_fd); /* releases the flock */
+	memset(k->map_fd, -1, sizeof(k->map_fd));
+	memset(k->prog_fd, -1, sizeof(k->prog_fd));
+	k->lock_fd = -1;
+}
+
+/* ---- policies ---- */
+
+struct polname {
+	char name[RCC_POLICY_NAME_MAX];
+	__u32 id;
+};
+
+static int polnames_dump(struct rcc_kernel *k, struct rcc_kvset *out)
+{
+	rcc_kvset_init(out, RCC_POLICY_NAME_MAX, sizeof(__u32));
+	return rcc_map_dump(k->map_fd[RCC_MAP_POLNAMES], out);
+}
+
+int rcc_kernel_policy_id(struct rcc_kernel *k, const char *name, __u32 *id)
+{
+	char key[RCC_POLICY_NAME_MAX] = {};
+
+	snprintf(key, sizeof(key), "%s", name);
+	if (bpf_map_lookup_elem(k->map_fd[RCC_MAP_POLNAMES], key, id))
+		return -ENOENT;
+	return 0;
+}
+
+int rcc_kernel_policy_name(struct rcc_kernel *k, __u32 id, char *name, size_t len)
+{
+	struct rcc_kvset s;
+	size_t i;
+	int err = polnames_dump(k, &s);
+
+	for (i = 0; !err && i < s.n; i++) {
+		__u32 v;
+
+		memcpy(&v, s.vals + i * s.vsz, sizeof(v));
+		if (v == id) {
+			snprintf(name, len, "%.*s", RCC_POLICY_NAME_MAX, s.keys + i * s.ksz);
+			rcc_kvset_free(&s);
+			return 0;
+		}
+	}
+	rcc_kvset_free(&s);
+	snprintf(name, len, "#%u", id);
+	return err ?: -ENOENT;
+}
+
+static int zero_percpu(int fd, __u32 key, size_t vsz)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	void *zero;
+	int err;
+
+	if (ncpu < 0)
+		return ncpu;
+	zero = calloc(ncpu, (vsz + 7) & ~7ul);
+	if (!zero)
+		return -ENOMEM;
+	err = bpf_map_update_elem(fd, &key, zero, BPF_ANY) ? -errno : 0;
+	free(zero);
+	return err;
+}
+
+static int sum_percpu(int fd, __u32 key, struct rcc_counters *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct rcc_counters *v;
+
+	memset(out, 0, sizeof(*out));
+	if (ncpu < 0)
+		return ncpu;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, v)) {
+		free(v);
+		return -errno;
+	}
+	for (i = 0; i < ncpu; i++) {
+		out->allowed += v[i].allowed;
+		out->denied += v[i].denied;
+		out->audited += v[i].audited;
+	}
+	free(v);
+	return 0;
+}
+
+static int map_capacity(int fd, __u32 *max)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*max = info.max_entries;
+	return 0;
+}
+
+static const char *const cap_keys[] = {
+	[RCC_MAP_PORTS] = "max_port_entries",
+	[RCC_MAP_ADDRS] = "max_address_entries",
+	[RCC_MAP_PREFIXES] = "max_prefix_entries",
+};
+
+int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
+		     const struct rcc_compile_opts *opts)
+{
+	static const int synced[] = { RCC_MAP_PORTS, RCC_MAP_ADDRS, RCC_MAP_PREFIXES };
+	struct rcc_compiled *comp = NULL;
+	struct rcc_kvset names, want[3], cgs;
+	struct rcc_mapdiff diff[3];
+	__u32 *ids = NULL;
+	bool used[RCC_MAX_POLICIES] = {};
+	size_t i, j, ndiff = 0;
+	int err, m;
+
+	rcc_kvset_init(&cgs, sizeof(__u64), sizeof(struct rcc_cgroup_val));
+	rcc_kvset_init(&want[0], sizeof(struct rcc_port_key), sizeof(struct rcc_port_val));
+	rcc_kvset_init(&want[1], sizeof(struct rcc_addr_key), sizeof(struct rcc_addr_val));
+	rcc_kvset_init(&want[2], sizeof(struct rcc_prefix_key), sizeof(struct rcc_prefix_val));
+	err = polnames_dump(k, &names);
+	if (err)
+		goto out;
+	comp = calloc(cfg->npolicies + 1, sizeof(*comp));
+	ids = calloc(cfg->npolicies + 1, sizeof(*ids));
+	if (!comp || !ids) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	/* ids: kept for known names, the lowest free one for new names */
+	for (i = 0; i < names.n; i++) {
+		__u32 v;
+
+		memcpy(&v, names.vals + i * names.vsz, sizeof(v));
+		if (v < RCC_MAX_POLICIES)
+			used[v] = true;
+	}
+	for (i = 0; i < cfg->npolicies; i++) {
+		if (!rcc_kernel_policy_id(k, cfg->policies[i].name, &ids[i]))
+			continue;
+		for (j = 1; j < RCC_MAX_POLICIES && used[j]; j++)
+			;
+		if (j == RCC_MAX_POLICIES) {
+			pr_warn("Failed to load policy '%s': all %d policy ids are in use\n",
+				cfg->policies[i].name, RCC_MAX_POLICIES - 1);
+			err = -ENOSPC;
+			goto out;
+		}
+		used[j] = true;
+		ids[i] = j;
+	}
+
+	/* compile everything before anything in the kernel changes */
+	for (i = 0; i < cfg->npolicies; i++) {
+		int e = rcc_policy_compile(&cfg->policies[i], ids[i], opts, &comp[i]);
+
+		if (e)
+			err = err ?: e;
+	}
+	if (err)
+		goto out;
+
+	/* a policy that enforces a cgroup cannot vanish from under it */
+	err = rcc_map_dump(k->map_fd[RCC_MAP_CGROUPS], &cgs);
+	for (i = 0; !err && i < names.n; i++) {
+		char name[RCC_POLICY_NAME_MAX + 1];
+		__u32 id;
+
+		snprintf(name, sizeof(name), "%.*s", RCC_POLICY_NAME_MAX,
+			 names.keys + i * names.ksz);
+		memcpy(&id, names.vals + i * names.vsz, sizeof(id));
+		if (rcc_config_policy(cfg, name))
+			continue;
+		for (j = 0; j < cgs.n; j++) {
+			struct rcc_cgroup_val cv;
+			__u64 cgid;
+			char path[PATH_MAX];
+
+			memcpy(&cv, cgs.vals + j * cgs.vsz, sizeof(cv));
+			memcpy(&cgid, cgs.keys + j * cgs.ksz, sizeof(cgid));
+			if (cv.policy_id != id)
+				continue;
+			if (rcc_cgroup_path_by_id(cgid, path, sizeof(path)))
+				continue; /* gone: prune will drop it */
+			pr_warn("policy '%s' is missing from %s but enforces cgroup %s; keep it in the configuration, or detach that cgroup first\n",
+				name, cfg->path[0] ? cfg->path : "the configuration", path);
+			err = -EBUSY;
+			goto out;
+		}
+	}
+	if (err)
+		goto out;
+
+	for (i = 0; i < cfg->npolicies; i++) {
+		err = rcc_kvset_append(&want[0], comp[i].port_keys, comp[i].port_vals, comp[i].nports);
+		err = err ?: rcc_kvset_append(&want[1], comp[i].addr_keys, comp[i].addr_vals, comp[i].naddrs);
+		err = err ?: rcc_kvset_append(&want[2], comp[i].prefix_keys, comp[i].prefix_vals, comp[i].nprefixes);
+		if (err)
+			goto out;
+	}
+	for (ndiff = 0; ndiff < 3; ndiff++) {
+		__u32 max = 0;
+		size_t adds;
+
+		m = synced[ndiff];
+		err = rcc_map_diff(k->map_fd[m], &want[ndiff], &diff[ndiff]);
+		err = err ?: map_capacity(k->map_fd[m], &max);
+		if (err) {
+			pr_warn("Failed to read map %s: %s\n", map_names[m], strerror(-err));
+			ndiff += !err;
+			goto undo;
+		}
+		adds = diff[ndiff].puts.n - diff[ndiff].old.n;
+		if (diff[ndiff].have + adds > max) {
+			pr_warn("map %s is too small: %zu entries wanted during the update, room for %u; raise [global] %s (takes effect when the maps are created anew: detach everything and remove '%s')\n",
+				map_names[m], diff[ndiff].have + adds, max, cap_keys[m], k->dir);
+			err = -ENOSPC;
+			ndiff++;
+			goto undo;
+		}
+	}
+
+	/* 1. names of new policies; 2. new and changed entries */
+	for (i = 0; i < cfg->npolicies; i++) {
+		char key[RCC_POLICY_NAME_MAX] = {};
+
+		snprintf(key, sizeof(key), "%s", cfg->policies[i].name);
+		if (bpf_map_update_elem(k->map_fd[RCC_MAP_POLNAMES], key, &ids[i], BPF_ANY)) {
+			err = -errno;
+			goto undo;
+		}
+	}
+	for (j = 0; j < 3; j++) {
+		err = rcc_map_apply_puts(&diff[j]);
+		if (err) {
+			pr_warn("Failed to update map %s: %s\n", map_names[synced[j]], strerror(-err));
+			while (j--)
+				rcc_map_undo_puts(&diff[j]);
+			goto undo;
+		}
+	}
+	/* 3. the switch: policy flags; 4. entries no longer wanted */
+	for (i = 0; i < cfg->npolicies; i++) {
+		__u32 id = ids[i];
+
+		if (bpf_map_update_elem(k->map_fd[RCC_MAP_POLICIES], &id, &comp[i].pol, BPF_ANY)) {
+			err = -errno;
+			pr_warn("Failed to update policy '%s': %s\n", cfg->policies[i].name, strerror(errno));
+			goto undo;
+		}
+	}
+	for (j = 0; j < 3; j++)
+		err = rcc_map_apply_dels(&diff[j]) ?: err;
+	/* 5. policies that left the configuration */
+	for (i = 0; i < names.n; i++) {
+		char name[RCC_POLICY_NAME_MAX + 1];
+		struct rcc_policy off = {};
+		__u32 id;
+
+		snprintf(name, sizeof(name), "%.*s", RCC_POLICY_NAME_MAX, names.keys + i * names.ksz);
+		if (rcc_config_policy(cfg, name))
+			continue;
+		memcpy(&id, names.vals + i * names.vsz, sizeof(id));
+		bpf_map_update_elem(k->map_fd[RCC_MAP_POLICIES], &id, &off, BPF_ANY);
+		zero_percpu(k->map_fd[RCC_MAP_POLSTATS], id, sizeof(struct rcc_counters));
+		bpf_map_delete_elem(k->map_fd[RCC_MAP_POLNAMES], names.keys + i * names.ksz);
+		pr_debug("policy '%s' unloaded\n", name);
+	}
+	if (err)
+		pr_warn("Failed to remove some stale entries: %s, ignoring\n", strerror(-err));
+	err = 0;
+	goto free_diffs;
+undo:
+	/* names added for new policies go again; the rest was undone */
+	for (i = 0; i < cfg->npolicies; i++) {
+		char key[RCC_POLICY_NAME_MAX] = {};
+		__u32 v;
+
+		snprintf(key, sizeof(key), "%s", cfg->policies[i].name);
+		if (bpf_map_lookup_elem(k->map_fd[RCC_MAP_POLNAMES], key, &v))
+			continue;
+		for (j = 0; j < names.n; j++)
+			if (!strncmp((char *)names.keys + j * names.ksz, key, RCC_POLICY_NAME_MAX))
+				break;
+		if (j == names.n)
+			bpf_map_delete_elem(k->map_fd[RCC_MAP_POLNAMES], key);
+	}
+free_diffs:
+	for (j = 0; j < ndiff; j++)
+		rcc_mapdiff_free(&diff[j]);
+out:
+	for (i = 0; comp && i < cfg->npolicies; i++)
+		rcc_compiled_free(&comp[i]);
+	for (j = 0; j < 3; j++)
+		rcc_kvset_free(&want[j]);
+	rcc_kvset_free(&names);
+	rcc_kvset_free(&cgs);
+	free(comp);
+	free(ids);
+	return err;
+}
+
+/* ---- cgroups and links ---- */
+
+static void link_dir(const struct rcc_kernel *k, __u64 id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/links/%llu", k->dir, (unsigned long long)id);
+}
+
+static bool is_linked(const struct rcc_kernel *k, __u64 id)
+{
+	char dir[PATH_MAX];
+
+	link_dir(k, id, dir, sizeof(dir));
+	return !access(dir, F_OK);
+}
+
+static bool is_enforced(const struct rcc_kernel *k, __u64 id)
+{
+	struct rcc_cgroup_val v;
+
+	return !bpf_map_lookup_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v);
+}
+
+/* Creates whichever of the cgroup's links are missing, and pins them. */
+static int link_cgroup(struct rcc_kernel *k, const char *path, __u64 id)
+{
+	char dir[PATH_MAX], pin[PATH_MAX + 32];
+	int cgfd, h, err = 0;
+
+	link_dir(k, id, dir, sizeof(dir));
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	cgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0)
+		return -errno;
+	for (h = 1; h < RCC_HOOK__MAX && !err; h++) {
+		int fd;
+
+		snprintf(pin, sizeof(pin), "%s/%s", dir, hooks[h].name);
+		if (!access(pin, F_OK))
+			continue;
+		/* a bpf_link: multi-attach, and only its owner can detach it */
+		fd = bpf_link_create(k->prog_fd[h], cgfd, hooks[h].type, NULL);
+		if (fd < 0) {
+			err = -errno;
+			pr_warn("Failed to attach %s to cgroup '%s': %s\n", hooks[h].name,
+				path, strerror(errno));
+			break;
+		}
+		if (bpf_obj_pin(fd, pin)) {
+			err = -errno;
+			pr_warn("Failed to pin link '%s': %s\n", pin, strerror(errno));
+		}
+		close(fd);
+	}
+	close(cgfd);
+	return err;
+}
+
+static int unlink_cgroup(struct rcc_kernel *k, __u64 id)
+{
+	char dir[PATH_MAX];
+
+	link_dir(k, id, dir, sizeof(dir));
+	return remove_tree(dir); /* the last reference: the links detach */
+}
+
+static int first_linked_ancestor(const char *path, __u64 id, void *ctx)
+{
+	(void)path;
+	return is_linked(ctx, id) ? 1 : 0;
+}
+
+struct walk_ctx {
+	struct rcc_kernel *k;
+	__u64 self;
+	int err;
+};
+
+/* Links that became redundant below a newly linked cgroup go away. */
+static int unlink_descendant(const char *path, __u64 id, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+
+	(void)path;
+	if (id != w->self && is_linked(w->k, id))
+		w->err = unlink_cgroup(w->k, id) ?: w->err;
+	return 0;
+}
+
+static int alloc_slot(struct rcc_kernel *k, __u32 *slot)
+{
+	struct rcc_kvset cgs;
+	__u8 *used;
+	size_t i;
+	int err;
+
+	rcc_kvset_init(&cgs, sizeof(__u64), sizeof(struct rcc_cgroup_val));
+	err = rcc_map_dump(k->map_fd[RCC_MAP_CGROUPS], &cgs);
+	used = calloc(k->max_cgroups, 1);
+	if (!used)
+		err = -ENOMEM;
+	for (i = 0; !err && i < cgs.n; i++) {
+		struct rcc_cgroup_val v;
+
+		memcpy(&v, cgs.vals + i * cgs.vsz, sizeof(v));
+		if (v.slot < k->max_cgroups)
+			used[v.slot] = 1;
+	}
+	rcc_kvset_free(&cgs);
+	if (err) {
+		free(used);
+		return err;
+	}
+	for (i = 0; i < k->max_cgroups && used[i]; i++)
+		;
+	free(used);
+	if (i == k->max_cgroups) {
+		pr_warn("all %u cgroup slots are in use; raise [global] max_cgroups\n",
+			k->max_cgroups);
+		return -ENOSPC;
+	}
+	*slot = i;
+	return zero_percpu(k->map_fd[RCC_MAP_CGSTATS], i, sizeof(struct rcc_counters));
+}
+
+int rcc_kernel_attach(struct rcc_kernel *k, const char *path, __u32 policy_id)
+{
+	struct rcc_cgroup_val v;
+	struct walk_ctx w = { .k = k };
+	bool fresh;
+	__u64 id;
+	int err = rcc_cgroup_id(path, &id);
+
+	if (err)
+		return err;
+	fresh = bpf_map_lookup_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v) != 0;
+	if (fresh && (err = alloc_slot(k, &v.slot)))
+		return err;
+	v.policy_id = policy_id;
+	/* the entry first: a program that runs from here on finds it */
+	if (bpf_map_update_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v, BPF_ANY))
+		return -errno;
+	if (!is_linked(k, id) && rcc_cgroup_ancestors(path, first_linked_ancestor, k) == 1)
+		return 0; /* an ancestor's links already run for this cgroup */
+	err = link_cgroup(k, path, id);
+	if (err) {
+		if (fresh) {
+			unlink_cgroup(k, id);
+			bpf_map_delete_elem(k->map_fd[RCC_MAP_CGROUPS], &id);
+		}
+		return err;
+	}
+	/* new links are in place: the ones below them are now redundant */
+	w.self = id;
+	rcc_cgroup_walk(path, unlink_descendant, &w);
+	if (w.err)
+		pr_warn("Failed to remove redundant links below '%s': %s, ignoring\n",
+			path, strerror(-w.err));
+	return 0;
+}
+
+/* Gives links to the topmost enforced cgroups below dir. */
+static int relink_below(struct rcc_kernel *k, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)) && !err) {
+		char sub[PATH_MAX];
+		__u64 id;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub))
+			continue;
+		if (rcc_cgroup_id(sub, &id))
+			continue;
+		if (is_enforced(k, id))
+			err = link_cgroup(k, sub, id);
+		else
+			err = relink_below(k, sub);
+	}
+	closedir(d);
+	return err;
+}
+
+int rcc_kernel_detach(struct rcc_kernel *k, const char *path)
+{
+	struct rcc_cgroup_val v;
+	__u64 id;
+	int err = rcc_cgroup_id(path, &id);
+
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v))
+		return -ENOENT;
+	if (is_linked(k, id)) {
+		/* enforced cgroups below keep their enforcement: new links
+		 * first, then ours go */
+		err = relink_below(k, path);
+		if (err) {
+			pr_warn("Failed to keep the cgroups below '%s' enforced: %s; nothing detached\n",
+				path, strerror(-err));
+			return err;
+		}
+		err = unlink_cgroup(k, id);
+		if (err)
+			return err;
+	}
+	if (bpf_map_delete_elem(k->map_fd[RCC_MAP_CGROUPS], &id))
+		return -errno;
+	zero_percpu(k->map_fd[RCC_MAP_CGSTATS], v.slot, sizeof(struct rcc_counters));
+	return 0;
+}
+
+int rcc_kernel_prune(struct rcc_kernel *k)
+{
+	struct rcc_kvset cgs;
+	size_t i;
+	int err;
+
+	rcc_kvset_init(&cgs, sizeof(__u64), sizeof(struct rcc_cgroup_val));
+	err = rcc_map_dump(k->map_fd[RCC_MAP_CGROUPS], &cgs);
+	for (i = 0; !err && i < cgs.n; i++) {
+		char path[PATH_MAX];
+		__u64 id;
+
+		memcpy(&id, cgs.keys + i * cgs.ksz, sizeof(id));
+		if (rcc_cgroup_path_by_id(id, path, sizeof(path)) != -ESTALE)
+			continue;
+		unlink_cgroup(k, id);
+		bpf_map_delete_elem(k->map_fd[RCC_MAP_CGROUPS], &id);
+		pr_debug("dropped state of removed cgroup %llu\n", (unsigned long long)id);
+	}
+	rcc_kvset_free(&cgs);
+	return err;
+}
+
+int rcc_kernel_cgroups(struct rcc_kernel *k, struct rcc_cgroup_info **out,
+		       size_t *n)
+{
+	struct rcc_kvset cgs;
+	struct rcc_cgroup_info *info;
+	size_t i;
+	int err;
+
+	rcc_kvset_init(&cgs, sizeof(__u64), sizeof(struct rcc_cgroup_val));
+	err = rcc_map_dump(k->map_fd[RCC_MAP_CGROUPS], &cgs);
+	if (err)
+		return err;
+	info = calloc(cgs.n + 1, sizeof(*info));
+	if (!info) {
+		rcc_kvset_free(&cgs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < cgs.n; i++) {
+		struct rcc_cgroup_val v;
+
+		memcpy(&info[i].id, cgs.keys + i * cgs.ksz, sizeof(__u64));
+		memcpy(&v, cgs.vals + i * cgs.vsz, sizeof(v));
+		info[i].policy_id = v.policy_id;
+		if (rcc_cgroup_path_by_id(info[i].id, info[i].path, sizeof(info[i].path)))
+			info[i].path[0] = '\0';
+		info[i].linked = is_linked(k, info[i].id);
+		sum_percpu(k->map_fd[RCC_MAP_CGSTATS], v.slot, &info[i].stats);
+	}
+	*out = info;
+	*n = cgs.n;
+	rcc_kvset_free(&cgs);
+	return 0;
+}
+
+int rcc_kernel_policy_stats(struct rcc_kernel *k, __u32 id, struct rcc_counters *out)
+{
+	return sum_percpu(k->map_fd[RCC_MAP_POLSTATS], id, out);
+}
+
+int rcc_kernel_policy_flags(struct rcc_kernel *k, __u32 id, __u32 *flags)
+{
+	struct rcc_policy p;
+
+	if (bpf_map_lookup_elem(k->map_fd[RCC_MAP_POLICIES], &id, &p))
+		return -errno;
+	*flags = p.flags;
+	return 0;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel side, as pinned under [global] pin_dir:
+ *   PIN_DIR/v1/maps/rcc_*        the maps (policy, cgroups, counters)
+ *   PIN_DIR/v1/progs/rcc_*       the programs, loaded once
+ *   PIN_DIR/v1/links/CGID/HOOK   one bpf_link per hook per linked cgroup
+ * Everything stays when rcc-bpf exits: that is what keeps sandboxes
+ * enforced.  State changes happen under a flock on PIN_DIR.
+ */
+#ifndef RCC_LOADER_H
+#define RCC_LOADER_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "policy.h"
+#include "rcc_shared.h"
+
+enum rcc_map_id {
+	RCC_MAP_CGROUPS,
+	RCC_MAP_POLICIES,
+	RCC_MAP_PORTS,
+	RCC_MAP_ADDRS,
+	RCC_MAP_PREFIXES,
+	RCC_MAP_CGSTATS,
+	RCC_MAP_POLSTATS,
+	RCC_MAP_POLNAMES,	/* name -> id; userspace's own bookkeeping */
+	RCC_MAP__MAX,
+};
+
+struct rcc_kernel {
+	char dir[PATH_MAX];		/* PIN_DIR/v1 */
+	int lock_fd;
+	int map_fd[RCC_MAP__MAX];
+	int prog_fd[RCC_HOOK__MAX];
+	__u32 max_cgroups;
+};
+
+/* Opens the pinned state; with create, loads and pins it when absent.
+ * -ENOENT: nothing pinned (and !create).  Takes the lock when lock. */
+int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
+		    struct rcc_kernel *k);
+void rcc_kernel_close(struct rcc_kernel *k);
+
+/* Makes the maps hold exactly the policies of cfg, gap-free.  Nothing
+ * changes when any policy fails to compile (-EINVAL) or a policy that
+ * enforces a cgroup would be removed (-EBUSY). */
+int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
+		     const struct rcc_compile_opts *opts);
+
+/* Policy id of a loaded policy; -ENOENT when not loaded. */
+int rcc_kernel_policy_id(struct rcc_kernel *k, const char *name, __u32 *id);
+int rcc_kernel_policy_name(struct rcc_kernel *k, __u32 id, char *name,
+			   size_t len);
+
+/* Enforces policy on the cgroup at path (and every descendant). */
+int rcc_kernel_attach(struct rcc_kernel *k, const char *path, __u32 policy_id);
+/* -ENOENT: path is not attached itself. */
+int rcc_kernel_detach(struct rcc_kernel *k, const char *path);
+/* Drops the state of cgroups that no longer exist. */
+int rcc_kernel_prune(struct rcc_kernel *k);
+
+struct rcc_cgroup_info {
+	__u64 id;
+	char path[PATH_MAX];		/* "" when the cgroup is gone */
+	__u32 policy_id;
+	bool linked;			/* holds the links (else via ancestor) */
+	struct rcc_counters stats;
+};
+
+/* Every enforced cgroup; caller frees *out. */
+int rcc_kernel_cgroups(struct rcc_kernel *k, struct rcc_cgroup_info **out,
+		       size_t *n);
+int rcc_kernel_policy_stats(struct rcc_kernel *k, __u32 id,
+			    struct rcc_counters *out);
+int rcc_kernel_policy_flags(struct rcc_kernel *k, __u32 id, __u32 *flags);
+
+#endif

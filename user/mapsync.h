@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Bringing a BPF map to a wanted content without a gap: dump what is
+ * there, work out the difference, add and update first, delete last.
+ */
+#ifndef RCC_MAPSYNC_H
+#define RCC_MAPSYNC_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+/* Key/value pairs of one map, in two parallel byte arrays. */
+struct rcc_kvset {
+	size_t n, cap;
+	size_t ksz, vsz;
+	__u8 *keys;
+	__u8 *vals;
+};
+
+void rcc_kvset_init(struct rcc_kvset *s, size_t ksz, size_t vsz);
+int rcc_kvset_add(struct rcc_kvset *s, const void *key, const void *val);
+int rcc_kvset_append(struct rcc_kvset *s, const void *keys, const void *vals,
+		     size_t n);
+void rcc_kvset_free(struct rcc_kvset *s);
+
+/* Everything the map holds now. */
+int rcc_map_dump(int fd, struct rcc_kvset *out);
+
+/*
+ * A planned change: puts (new keys, changed values) to apply first, dels
+ * (keys no longer wanted) to apply after the caller's switch-over step;
+ * undo holds what to restore if applying the puts fails half-way.
+ */
+struct rcc_mapdiff {
+	int fd;
+	size_t have;			/* entries in the map before */
+	struct rcc_kvset puts;
+	struct rcc_kvset old;		/* old values of the updated keys */
+	struct rcc_kvset dels;		/* keys, with their old values */
+	size_t applied;			/* puts done so far */
+};
+
+int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d);
+/* Adds and updates; on failure restores what it did, returns -errno. */
+int rcc_map_apply_puts(struct rcc_mapdiff *d);
+/* Undoes apply_puts (for a later step that failed). */
+void rcc_map_undo_puts(struct rcc_mapdiff *d);
+int rcc_map_apply_dels(struct rcc_mapdiff *d);
+void rcc_mapdiff_free(struct rcc_mapdiff *d);
+
+#endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Policy compilation: one [policy] section into the map entries the BPF
+ * side looks up (see the verdict rules in include/rcc_shared.h), and the
+ * same verdict computed here for `rcc-bpf check`.
+ */
+#ifndef RCC_POLICY_H
+#define RCC_POLICY_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "rcc_shared.h"
+
+#define RCC_ORIGIN_MAX 64
+
+/* Keys and values in parallel arrays, the shape batch map updates take. */
+struct rcc_compiled {
+	__u32 policy_id;
+	struct rcc_policy pol;
+	struct rcc_port_key *port_keys;
+	struct rcc_port_val *port_vals;
+	size_t nports;
+	struct rcc_addr_key *addr_keys;
+	struct rcc_addr_val *addr_vals;
+	size_t naddrs;
+	struct rcc_prefix_key *prefix_keys;
+	struct rcc_prefix_val *prefix_vals;
+	/* per prefix, where its RCC_SET_* flags came from: "10.0.0.0/8" */
+	char (*prefix_origin)[3][RCC_ORIGIN_MAX];
+	size_t nprefixes;
+};
+
+/* Host addresses (block_host), in the 16-byte form. */
+struct rcc_addr_list {
+	__u8 (*addrs)[16];
+	size_t n;
+};
+
+/* Resolves name into at most max addresses; returns how many or -errno. */
+typedef int (*rcc_resolve_fn)(const char *name, __u8 (*addrs)[16], size_t max,
+			      void *ctx);
+
+struct rcc_compile_opts {
+	const struct rcc_addr_list *host;	/* NULL: none known */
+	rcc_resolve_fn resolve;			/* NULL: getaddrinfo */
+	void *resolve_ctx;
+	const char *file;			/* for FILE:LINE messages */
+};
+
+/* 0, or -EINVAL with every problem printed as FILE:LINE: problem. */
+int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 policy_id,
+		       const struct rcc_compile_opts *opts,
+		       struct rcc_compiled *out);
+void rcc_compiled_free(struct rcc_compiled *c);
+
+struct rcc_explain {
+	__u32 action;		/* enum rcc_action */
+	__u32 reason;		/* enum rcc_reason */
+	__u32 rule_id;		/* entry index + 1 when reason is a rule */
+	char origin[RCC_ORIGIN_MAX];	/* the range behind a special set */
+};
+
+/* The verdict for addr/port/proto-class, as the kernel would give it. */
+void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr[16],
+			__u16 port, __u8 proto, struct rcc_explain *out);
+/* One line for people: "deny: 192.168.0.0/16 (private)". */
+void rcc_explain_format(const struct rcc_policy_cfg *p,
+			const struct rcc_explain *x, char *buf, size_t len);
+
+#endif
