@@ -1,0 +1,50 @@
+#!/bin/bash
+# Every test rcc-bpf has: the unit tests given as arguments, then the
+# real-kernel integration tests, then the benchmark's own sanity check.
+# The last line is the total: "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+
+# cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)".
+for t in "$@"; do
+	out=$("$t" 2>&1)
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -n1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -n1)
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		f=1 # crashed or printed no summary: count it, never skip it
+	fi
+	[ "$f" = 0 ] || printf '%s\n' "$out"
+	echo "unit $(basename "$t"): $p passed, $f failed"
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+
+run_suite() { # NAME COMMAND...: a suite that ends with "NAME: N passed, N failed"
+	local name=$1 out rc p f
+	shift
+	out=$("$@" 2>&1 | tee /dev/stderr)
+	rc=${PIPESTATUS[0]}
+	p=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p" <<<"$out" | tail -n1)
+	f=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p" <<<"$out" | tail -n1)
+	if [ -z "$p" ]; then
+		echo "$name: no summary line (exit $rc): counted as one failure" >&2
+		p=0
+		f=1
+	elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+run_suite integration tests/integration/run.sh
+run_suite bench-sanity tools/bench/run.sh --sanity
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
