@@ -9,6 +9,7 @@
 #include "addr.h"
 #include "rcc_shared.h"
 
+static const char no_host[1] = "";
 static const __u8 v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 static const __u8 nat64_prefix[12] = { 0, 0x64, 0xff, 0x9b };
 
@@ -139,7 +140,14 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-static int parse_ports(char *s, struct rcc_entry *e, char *err, size_t errlen)
+/* What an entry is parsed into before it is made compact. */
+struct entry_parts {
+	struct rcc_port_range ports[RCC_MAX_PORT_RANGES];
+	char host[RCC_HOSTNAME_MAX];
+};
+
+static int parse_ports(char *s, struct rcc_entry *e, struct entry_parts *pt,
+		       char *err, size_t errlen)
 {
 	char *save = NULL, *tok;
 
@@ -171,8 +179,8 @@ static int parse_ports(char *s, struct rcc_entry *e, char *err, size_t errlen)
 				 RCC_MAX_PORT_RANGES);
 			return -EINVAL;
 		}
-		e->ports[e->nports].lo = lo;
-		e->ports[e->nports].hi = hi;
+		pt->ports[e->nports].lo = lo;
+		pt->ports[e->nports].hi = hi;
 		e->nports++;
 	}
 	return 0;
@@ -196,7 +204,8 @@ static int parse_plen(const char *s, unsigned max, unsigned *plen, char *err,
 }
 
 /* ADDR[/PREFIX] or HOST into e; IPv6 allowed only when v6ok. */
-static int parse_target(char *s, struct rcc_entry *e, char *err, size_t errlen)
+static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt,
+			char *err, size_t errlen)
 {
 	char *slash = strchr(s, '/');
 	unsigned plen = 0;
@@ -219,7 +228,7 @@ static int parse_target(char *s, struct rcc_entry *e, char *err, size_t errlen)
 			snprintf(err, errlen, "a hostname ('%s') takes no prefix length", s);
 			return -EINVAL;
 		}
-		memcpy(e->host, s, strlen(s) + 1); /* length checked above */
+		memcpy(pt->host, s, strlen(s) + 1); /* length checked above */
 		e->plen = 128;
 		return 0;
 	}
@@ -249,7 +258,8 @@ static int parse_target(char *s, struct rcc_entry *e, char *err, size_t errlen)
 int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
 		    char *err, size_t errlen)
 {
-	char buf[256], *s, *end, *ports = NULL, *slash;
+	char buf[256], orig[256], *s, *end, *ports = NULL, *slash;
+	struct entry_parts pt = {};
 	__u8 proto = 0;
 
 	memset(e, 0, sizeof(*e));
@@ -260,10 +270,10 @@ int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
 		snprintf(err, errlen, "entry too long");
 		return -EINVAL;
 	}
-	snprintf(e->text, sizeof(e->text), "%s", text);
 	strcpy(buf, text);
 	for (end = buf + strlen(buf); end > buf && isspace((unsigned char)end[-1]);)
 		*--end = '\0';
+	strcpy(orig, buf);
 	s = buf;
 	if (!*s) {
 		snprintf(err, errlen, "empty entry");
@@ -306,9 +316,9 @@ int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
 		*ports++ = '\0';
 	}
 
-	if (parse_target(s, e, err, errlen))
+	if (parse_target(s, e, &pt, err, errlen))
 		return -EINVAL;
-	if (ports && parse_ports(ports, e, err, errlen))
+	if (ports && parse_ports(ports, e, &pt, err, errlen))
 		return -EINVAL;
 	if (proto == RCC_PROTO_ICMP && e->nports) {
 		snprintf(err, errlen, "icmp has no ports");
@@ -318,5 +328,27 @@ int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
 		e->protos = proto;
 	else
 		e->protos = e->nports ? RCC_PROTO_TCP | RCC_PROTO_UDP : RCC_PROTO_ANY;
+
+	e->text = strdup(orig);
+	e->host = pt.host[0] ? strdup(pt.host) : (char *)no_host;
+	e->ports = e->nports ? malloc(e->nports * sizeof(*e->ports)) : NULL;
+	if (!e->text || !e->host || (e->nports && !e->ports)) {
+		rcc_entry_release(e);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (e->nports)
+		memcpy(e->ports, pt.ports, e->nports * sizeof(*e->ports));
 	return 0;
+}
+
+void rcc_entry_release(struct rcc_entry *e)
+{
+	free(e->text);
+	if (e->host != no_host)
+		free(e->host);
+	free(e->ports);
+	e->text = NULL;
+	e->host = (char *)no_host;
+	e->ports = NULL;
 }

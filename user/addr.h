@@ -22,17 +22,19 @@ struct rcc_entry {
 	__u32 action;			/* enum rcc_action */
 	__u8 addr[16];
 	__u8 plen;			/* 0..128 in the 16-byte space */
-	char host[RCC_HOSTNAME_MAX];	/* non-empty: a name, addr unset */
 	__u8 protos;			/* RCC_PROTO_* */
 	__u8 nports;			/* 0: every port */
-	struct rcc_port_range ports[RCC_MAX_PORT_RANGES];
 	int line;
-	char text[256];			/* as written, for messages */
+	char *host;			/* non-empty: a name, addr unset */
+	struct rcc_port_range *ports;	/* nports of them */
+	char *text;			/* as written, for messages */
 };
 
-/* Parses ENTRY; on error returns -EINVAL and writes why into err. */
+/* Parses ENTRY; on error returns -EINVAL and writes why into err (and
+ * e owns nothing).  Policies hold a million entries: e stays small. */
 int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
 		    char *err, size_t errlen);
+void rcc_entry_release(struct rcc_entry *e);
 
 /* IPv4 or IPv6 literal into the 16-byte form; 0 or -EINVAL. */
 int rcc_addr_parse(const char *s, __u8 addr[16], bool *is_v4);

@@ -153,6 +153,7 @@ static int entry_add(struct parse_ctx *c, __u32 action, const char *value)
 
 		if (!n) {
 			cfg_error(c, "out of memory");
+			rcc_entry_release(&e);
 			return 0;
 		}
 		p->entries = n;
@@ -498,8 +499,13 @@ void rcc_config_free(struct rcc_config *cfg)
 {
 	size_t i;
 
-	for (i = 0; i < cfg->npolicies; i++)
+	for (i = 0; i < cfg->npolicies; i++) {
+		size_t j;
+
+		for (j = 0; j < cfg->policies[i].nentries; j++)
+			rcc_entry_release(&cfg->policies[i].entries[j]);
 		free(cfg->policies[i].entries);
+	}
 	free(cfg->policies);
 	cfg->policies = NULL;
 	cfg->npolicies = 0;

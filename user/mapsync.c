@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -120,56 +121,27 @@ int rcc_map_dump(int fd, struct rcc_kvset *out)
 	return err;
 }
 
-static size_t g_ksz;
-
-static int cmp_key(const void *a, const void *b)
+/* FNV-1a over the key bytes: keys are small and already well mixed. */
+static __u64 key_hash(const __u8 *k, size_t n)
 {
-	return memcmp(a, b, g_ksz);
+	__u64 h = 0xcbf29ce484222325ull;
+
+	while (n--)
+		h = (h ^ *k++) * 0x100000001b3ull;
+	return h;
 }
 
-/* Sorts a set by key: an index sort, then a permutation. */
-static int kvset_sort(struct rcc_kvset *s)
+/*
+ * The difference between the map and want, in linear time: want is
+ * indexed in an open-addressing table, then every entry the map holds is
+ * looked up there.
+ */
+int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d)
 {
-	__u8 *pairs, *k, *v;
-	size_t i, psz = s->ksz + sizeof(size_t);
-
-	if (s->n < 2)
-		return 0;
-	pairs = malloc(s->n * psz);
-	k = malloc(s->n * s->ksz);
-	v = malloc(s->n * s->vsz);
-	if (!pairs || !k || !v) {
-		free(pairs);
-		free(k);
-		free(v);
-		return -ENOMEM;
-	}
-	for (i = 0; i < s->n; i++) {
-		memcpy(pairs + i * psz, s->keys + i * s->ksz, s->ksz);
-		memcpy(pairs + i * psz + s->ksz, &i, sizeof(i));
-	}
-	g_ksz = s->ksz;
-	qsort(pairs, s->n, psz, cmp_key);
-	for (i = 0; i < s->n; i++) {
-		size_t from;
-
-		memcpy(&from, pairs + i * psz + s->ksz, sizeof(from));
-		memcpy(k + i * s->ksz, s->keys + from * s->ksz, s->ksz);
-		memcpy(v + i * s->vsz, s->vals + from * s->vsz, s->vsz);
-	}
-	free(pairs);
-	free(s->keys);
-	free(s->vals);
-	s->keys = k;
-	s->vals = v;
-	s->cap = s->n;
-	return 0;
-}
-
-int rcc_map_diff(int fd, const struct rcc_kvset *want_in, struct rcc_mapdiff *d)
-{
-	struct rcc_kvset have, want;
-	size_t i = 0, j = 0, ksz = want_in->ksz, vsz = want_in->vsz;
+	struct rcc_kvset have;
+	size_t ksz = want->ksz, vsz = want->vsz, size = 16, mask, i;
+	__u32 *table = NULL;
+	__u8 *seen = NULL;
 	int err;
 
 	memset(d, 0, sizeof(*d));
@@ -178,38 +150,51 @@ int rcc_map_diff(int fd, const struct rcc_kvset *want_in, struct rcc_mapdiff *d)
 	rcc_kvset_init(&d->old, ksz, vsz);
 	rcc_kvset_init(&d->dels, ksz, vsz);
 	rcc_kvset_init(&have, ksz, vsz);
-	rcc_kvset_init(&want, ksz, vsz);
 	err = rcc_map_dump(fd, &have);
-	if (!err)
-		err = rcc_kvset_append(&want, want_in->keys, want_in->vals, want_in->n);
-	if (!err)
-		err = kvset_sort(&have);
-	if (!err)
-		err = kvset_sort(&want);
+	if (err)
+		goto out;
 	d->have = have.n;
-	/* merge walk over the two sorted sets */
-	while (!err && (i < have.n || j < want.n)) {
-		const __u8 *hk = have.keys + i * ksz, *wk = want.keys + j * ksz;
-		int c = i == have.n ? 1 : j == want.n ? -1 : memcmp(hk, wk, ksz);
+	while (size < 2 * want->n)
+		size *= 2;
+	mask = size - 1;
+	table = calloc(size, sizeof(*table));
+	seen = calloc(want->n + 1, 1);
+	if (!table || !seen) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < want->n; i++) {
+		const __u8 *k = want->keys + i * ksz;
+		size_t h = key_hash(k, ksz) & mask;
 
-		if (c < 0) {
-			err = rcc_kvset_add(&d->dels, hk, have.vals + i * vsz);
-			i++;
-		} else if (c > 0) {
-			err = rcc_kvset_add(&d->puts, wk, want.vals + j * vsz);
-			j++;
-		} else {
-			if (memcmp(have.vals + i * vsz, want.vals + j * vsz, vsz)) {
-				err = rcc_kvset_add(&d->puts, wk, want.vals + j * vsz);
-				if (!err)
-					err = rcc_kvset_add(&d->old, wk, have.vals + i * vsz);
-			}
-			i++;
-			j++;
+		while (table[h] && memcmp(want->keys + (table[h] - 1) * ksz, k, ksz))
+			h = (h + 1) & mask;
+		table[h] = i + 1; /* a duplicate key: the last one wins */
+	}
+	for (i = 0; !err && i < have.n; i++) {
+		const __u8 *k = have.keys + i * ksz, *v = have.vals + i * vsz;
+		size_t h = key_hash(k, ksz) & mask;
+
+		while (table[h] && memcmp(want->keys + (table[h] - 1) * ksz, k, ksz))
+			h = (h + 1) & mask;
+		if (!table[h]) {
+			err = rcc_kvset_add(&d->dels, k, v);
+			continue;
+		}
+		seen[table[h] - 1] = 1;
+		if (memcmp(want->vals + (table[h] - 1) * vsz, v, vsz)) {
+			err = rcc_kvset_add(&d->puts, k, want->vals + (table[h] - 1) * vsz);
+			err = err ?: rcc_kvset_add(&d->old, k, v);
 		}
 	}
+	d->nchanged = d->puts.n;
+	for (i = 0; !err && i < want->n; i++)
+		if (!seen[i])
+			err = rcc_kvset_add(&d->puts, want->keys + i * ksz, want->vals + i * vsz);
+out:
+	free(table);
+	free(seen);
 	rcc_kvset_free(&have);
-	rcc_kvset_free(&want);
 	if (err)
 		rcc_mapdiff_free(d);
 	return err;
@@ -248,18 +233,15 @@ static int update_many(int fd, const struct rcc_kvset *s, size_t from,
 
 void rcc_map_undo_puts(struct rcc_mapdiff *d)
 {
-	size_t i, o = 0;
+	size_t i;
 
-	/* puts holds new keys and changed keys; old holds the changed ones */
 	for (i = 0; i < d->applied; i++) {
 		const __u8 *k = d->puts.keys + i * d->puts.ksz;
 
-		if (o < d->old.n && !memcmp(k, d->old.keys + o * d->old.ksz, d->old.ksz)) {
-			bpf_map_update_elem(d->fd, k, d->old.vals + o * d->old.vsz, BPF_ANY);
-			o++;
-		} else {
+		if (i < d->nchanged)
+			bpf_map_update_elem(d->fd, k, d->old.vals + i * d->old.vsz, BPF_ANY);
+		else
 			bpf_map_delete_elem(d->fd, k);
-		}
 	}
 	d->applied = 0;
 }
@@ -275,10 +257,21 @@ int rcc_map_apply_puts(struct rcc_mapdiff *d)
 
 int rcc_map_apply_dels(struct rcc_mapdiff *d)
 {
-	size_t i;
+	size_t i = 0;
 	int err = 0;
 
-	for (i = 0; i < d->dels.n; i++)
+	/* in batches while they go through; one by one from a failure on
+	 * (no batch ops for this map type, or a key already gone) */
+	while (i < d->dels.n) {
+		__u32 count = d->dels.n - i > BATCH ? BATCH : d->dels.n - i;
+
+		if (bpf_map_delete_batch(d->fd, d->dels.keys + i * d->dels.ksz, &count, NULL)) {
+			i += count;
+			break;
+		}
+		i += count;
+	}
+	for (; i < d->dels.n; i++)
 		if (bpf_map_delete_elem(d->fd, d->dels.keys + i * d->dels.ksz) &&
 		    errno != ENOENT)
 			err = -errno;

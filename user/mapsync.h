@@ -27,15 +27,17 @@ void rcc_kvset_free(struct rcc_kvset *s);
 int rcc_map_dump(int fd, struct rcc_kvset *out);
 
 /*
- * A planned change: puts (new keys, changed values) to apply first, dels
- * (keys no longer wanted) to apply after the caller's switch-over step;
- * undo holds what to restore if applying the puts fails half-way.
+ * A planned change: puts (changed values, then new keys) to apply first,
+ * dels (keys no longer wanted) after the caller's switch-over step.  The
+ * first nchanged puts replace a value; old holds those old values, so a
+ * failure half-way can be undone.
  */
 struct rcc_mapdiff {
 	int fd;
 	size_t have;			/* entries in the map before */
 	struct rcc_kvset puts;
-	struct rcc_kvset old;		/* old values of the updated keys */
+	size_t nchanged;
+	struct rcc_kvset old;		/* old values of the changed keys */
 	struct rcc_kvset dels;		/* keys, with their old values */
 	size_t applied;			/* puts done so far */
 };

@@ -148,6 +148,7 @@ static int special_add(struct builder *b, const struct special *s, size_t n)
 		if (rcc_entry_parse(s[i].prefix, RCC_ACT_DENY, &e, err, sizeof(err)))
 			return -EINVAL; /* the tables above are wrong */
 		nd = node_add(b, e.addr, e.plen);
+		rcc_entry_release(&e);
 		if (!nd)
 			return -ENOMEM;
 		nd->flags = s[i].set;
