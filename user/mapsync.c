@@ -131,6 +131,63 @@ static __u64 key_hash(const __u8 *k, size_t n)
 	return h;
 }
 
+/* Open-addressing index of keys: slot -> entry index + 1, 0 = empty. */
+struct key_index {
+	__u32 *slots;
+	size_t mask;
+};
+
+static int index_init(struct key_index *ix, size_t n)
+{
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	ix->mask = size - 1;
+	ix->slots = calloc(size, sizeof(*ix->slots));
+	return ix->slots ? 0 : -ENOMEM;
+}
+
+/* The slot of key: where it is, or the empty one where it would go. */
+static __u32 *index_slot(const struct key_index *ix, const __u8 *keys, size_t ksz,
+			 const __u8 *key)
+{
+	size_t h = key_hash(key, ksz) & ix->mask;
+
+	while (ix->slots[h] && memcmp(keys + (ix->slots[h] - 1) * ksz, key, ksz))
+		h = (h + 1) & ix->mask;
+	return &ix->slots[h];
+}
+
+int rcc_kv_dedupe(void *keys_, void *vals_, size_t *n, size_t ksz, size_t vsz,
+		  void (*merge)(void *dst, const void *src))
+{
+	__u8 *keys = keys_, *vals = vals_;
+	struct key_index ix;
+	size_t i, out = 0;
+
+	if (index_init(&ix, *n))
+		return -ENOMEM;
+	for (i = 0; i < *n; i++) {
+		__u32 *slot = index_slot(&ix, keys, ksz, keys + i * ksz);
+
+		if (*slot) {
+			merge(vals + (*slot - 1) * vsz, vals + i * vsz);
+			continue;
+		}
+		if (out != i) {
+			memcpy(keys + out * ksz, keys + i * ksz, ksz);
+			memcpy(vals + out * vsz, vals + i * vsz, vsz);
+		}
+		/* the entry's slot now points at its new place */
+		*slot = out + 1;
+		out++;
+	}
+	free(ix.slots);
+	*n = out;
+	return 0;
+}
+
 /*
  * The difference between the map and want, in linear time: want is
  * indexed in an open-addressing table, then every entry the map holds is
@@ -139,8 +196,8 @@ static __u64 key_hash(const __u8 *k, size_t n)
 int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d)
 {
 	struct rcc_kvset have;
-	size_t ksz = want->ksz, vsz = want->vsz, size = 16, mask, i;
-	__u32 *table = NULL;
+	size_t ksz = want->ksz, vsz = want->vsz, i;
+	struct key_index ix = {};
 	__u8 *seen = NULL;
 	int err;
 
@@ -154,36 +211,27 @@ int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d)
 	if (err)
 		goto out;
 	d->have = have.n;
-	while (size < 2 * want->n)
-		size *= 2;
-	mask = size - 1;
-	table = calloc(size, sizeof(*table));
 	seen = calloc(want->n + 1, 1);
-	if (!table || !seen) {
+	if (!seen || index_init(&ix, want->n)) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < want->n; i++) {
 		const __u8 *k = want->keys + i * ksz;
-		size_t h = key_hash(k, ksz) & mask;
 
-		while (table[h] && memcmp(want->keys + (table[h] - 1) * ksz, k, ksz))
-			h = (h + 1) & mask;
-		table[h] = i + 1; /* a duplicate key: the last one wins */
+		*index_slot(&ix, want->keys, ksz, k) = i + 1; /* duplicates: last wins */
 	}
 	for (i = 0; !err && i < have.n; i++) {
 		const __u8 *k = have.keys + i * ksz, *v = have.vals + i * vsz;
-		size_t h = key_hash(k, ksz) & mask;
+		__u32 w = *index_slot(&ix, want->keys, ksz, k);
 
-		while (table[h] && memcmp(want->keys + (table[h] - 1) * ksz, k, ksz))
-			h = (h + 1) & mask;
-		if (!table[h]) {
+		if (!w) {
 			err = rcc_kvset_add(&d->dels, k, v);
 			continue;
 		}
-		seen[table[h] - 1] = 1;
-		if (memcmp(want->vals + (table[h] - 1) * vsz, v, vsz)) {
-			err = rcc_kvset_add(&d->puts, k, want->vals + (table[h] - 1) * vsz);
+		seen[w - 1] = 1;
+		if (memcmp(want->vals + (w - 1) * vsz, v, vsz)) {
+			err = rcc_kvset_add(&d->puts, k, want->vals + (w - 1) * vsz);
 			err = err ?: rcc_kvset_add(&d->old, k, v);
 		}
 	}
@@ -192,7 +240,7 @@ int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d)
 		if (!seen[i])
 			err = rcc_kvset_add(&d->puts, want->keys + i * ksz, want->vals + i * vsz);
 out:
-	free(table);
+	free(ix.slots);
 	free(seen);
 	rcc_kvset_free(&have);
 	if (err)

@@ -23,6 +23,13 @@ int rcc_kvset_append(struct rcc_kvset *s, const void *keys, const void *vals,
 		     size_t n);
 void rcc_kvset_free(struct rcc_kvset *s);
 
+/*
+ * Merges entries with equal keys into the first of them (merge(dst, src)
+ * on the values) and closes the gaps, keeping order; linear time.
+ */
+int rcc_kv_dedupe(void *keys, void *vals, size_t *n, size_t ksz, size_t vsz,
+		  void (*merge)(void *dst, const void *src));
+
 /* Everything the map holds now. */
 int rcc_map_dump(int fd, struct rcc_kvset *out);
 

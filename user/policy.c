@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mapsync.h"
 #include "netinfo.h"
 #include "policy.h"
 
@@ -403,82 +404,27 @@ static int nodes_finish(struct builder *b)
 	return 0;
 }
 
-static int cmp_port(const void *a, const void *b)
+/* Duplicate keys: allow wins for ports; protocol sets add up for addresses. */
+static void merge_port(void *dst, const void *src)
 {
-	return memcmp(a, b, sizeof(struct rcc_port_key));
+	struct rcc_port_val *d = dst;
+	const struct rcc_port_val *s = src;
+
+	if (s->action == RCC_ACT_ALLOW && d->action != RCC_ACT_ALLOW)
+		*d = *s;
 }
 
-static int cmp_addr(const void *a, const void *b)
+static void merge_addr(void *dst, const void *src)
 {
-	return memcmp(a, b, sizeof(struct rcc_addr_key));
-}
+	struct rcc_addr_val *d = dst;
+	const struct rcc_addr_val *s = src;
 
-/* Sort key/value pairs by key and merge duplicates: allow wins. */
-static int ports_finish(struct rcc_compiled *o)
-{
-	struct pair { struct rcc_port_key k; struct rcc_port_val v; } *pr;
-	size_t i, out = 0;
-
-	if (!o->nports)
-		return 0;
-	pr = malloc(o->nports * sizeof(*pr));
-	if (!pr)
-		return -ENOMEM;
-	for (i = 0; i < o->nports; i++) {
-		pr[i].k = o->port_keys[i];
-		pr[i].v = o->port_vals[i];
-	}
-	qsort(pr, o->nports, sizeof(*pr), cmp_port);
-	for (i = 0; i < o->nports; i++) {
-		if (out && !memcmp(&o->port_keys[out - 1], &pr[i].k, sizeof(pr[i].k))) {
-			if (pr[i].v.action == RCC_ACT_ALLOW &&
-			    o->port_vals[out - 1].action != RCC_ACT_ALLOW)
-				o->port_vals[out - 1] = pr[i].v;
-			continue;
-		}
-		o->port_keys[out] = pr[i].k;
-		o->port_vals[out] = pr[i].v;
-		out++;
-	}
-	o->nports = out;
-	free(pr);
-	return 0;
-}
-
-static int addrs_finish(struct rcc_compiled *o)
-{
-	struct pair { struct rcc_addr_key k; struct rcc_addr_val v; } *pr;
-	size_t i, out = 0;
-
-	if (!o->naddrs)
-		return 0;
-	pr = malloc(o->naddrs * sizeof(*pr));
-	if (!pr)
-		return -ENOMEM;
-	for (i = 0; i < o->naddrs; i++) {
-		pr[i].k = o->addr_keys[i];
-		pr[i].v = o->addr_vals[i];
-	}
-	qsort(pr, o->naddrs, sizeof(*pr), cmp_addr);
-	for (i = 0; i < o->naddrs; i++) {
-		if (out && !memcmp(&o->addr_keys[out - 1], &pr[i].k, sizeof(pr[i].k))) {
-			struct rcc_addr_val *d = &o->addr_vals[out - 1];
-
-			if (pr[i].v.allow_protos & ~d->allow_protos && !d->allow_rule)
-				d->allow_rule = pr[i].v.allow_rule;
-			if (pr[i].v.deny_protos & ~d->deny_protos && !d->deny_rule)
-				d->deny_rule = pr[i].v.deny_rule;
-			d->allow_protos |= pr[i].v.allow_protos;
-			d->deny_protos |= pr[i].v.deny_protos;
-			continue;
-		}
-		o->addr_keys[out] = pr[i].k;
-		o->addr_vals[out] = pr[i].v;
-		out++;
-	}
-	o->naddrs = out;
-	free(pr);
-	return 0;
+	if (!d->allow_rule)
+		d->allow_rule = s->allow_rule;
+	if (!d->deny_rule)
+		d->deny_rule = s->deny_rule;
+	d->allow_protos |= s->allow_protos;
+	d->deny_protos |= s->deny_protos;
 }
 
 int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 policy_id,
@@ -513,9 +459,11 @@ int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 policy_id,
 	if (!err)
 		err = nodes_finish(&b);
 	if (!err)
-		err = ports_finish(out);
+		err = rcc_kv_dedupe(out->port_keys, out->port_vals, &out->nports,
+				    sizeof(*out->port_keys), sizeof(*out->port_vals), merge_port);
 	if (!err)
-		err = addrs_finish(out);
+		err = rcc_kv_dedupe(out->addr_keys, out->addr_vals, &out->naddrs,
+				    sizeof(*out->addr_keys), sizeof(*out->addr_vals), merge_addr);
 	free(b.nodes);
 	if (!err && b.errors)
 		err = -EINVAL;
@@ -544,7 +492,6 @@ void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr16[16],
 	const struct rcc_port_val *pt = NULL;
 	const struct rcc_addr_val *av = NULL;
 	const struct rcc_prefix_val *pv = NULL;
-	const void *hit;
 	size_t i, best = 0;
 	__u32 best_len = 0;
 	__u8 addr[16];
@@ -554,12 +501,13 @@ void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr16[16],
 	rcc_addr_normalise(addr);
 	memcpy(pk.addr, addr, 16);
 	memcpy(ak.addr, addr, 16);
-	hit = bsearch(&pk, c->port_keys, c->nports, sizeof(pk), cmp_port);
-	if (hit)
-		pt = &c->port_vals[(const struct rcc_port_key *)hit - c->port_keys];
-	hit = bsearch(&ak, c->addr_keys, c->naddrs, sizeof(ak), cmp_addr);
-	if (hit)
-		av = &c->addr_vals[(const struct rcc_addr_key *)hit - c->addr_keys];
+	/* one question: a scan is fine */
+	for (i = 0; i < c->nports && !pt; i++)
+		if (!memcmp(&c->port_keys[i], &pk, sizeof(pk)))
+			pt = &c->port_vals[i];
+	for (i = 0; i < c->naddrs && !av; i++)
+		if (!memcmp(&c->addr_keys[i], &ak, sizeof(ak)))
+			av = &c->addr_vals[i];
 	for (i = 0; i < c->nprefixes; i++) {
 		__u32 plen = c->prefix_keys[i].prefixlen - 32;
 
