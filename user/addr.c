@@ -87,11 +87,13 @@ bool rcc_hostname_valid(const char *s)
 		return false;
 	for (; *s; s++) {
 		if (*s == '.') {
-			if (label == 0)
+			if (label == 0 || s[-1] == '-')
 				return false;
 			label = 0;
 			continue;
 		}
+		if (*s == '-' && label == 0)
+			return false;
 		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
 			return false;
 		if (isalpha((unsigned char)*s) || *s == '-' || *s == '_')
@@ -99,6 +101,8 @@ bool rcc_hostname_valid(const char *s)
 		if (++label > 63)
 			return false;
 	}
+	if (s[-1] == '-')
+		return false;
 	return alpha; /* all digits and dots is a bad IPv4 address */
 }
 
@@ -151,13 +155,25 @@ static int parse_ports(char *s, struct rcc_entry *e, struct entry_parts *pt,
 {
 	char *save = NULL, *tok;
 
-	if (!*s) {
+	size_t len = strlen(s);
+
+	if (!len) {
 		snprintf(err, errlen, "empty port list");
+		return -EINVAL;
+	}
+	if (s[0] == ',' || s[len - 1] == ',' || strstr(s, ",,")) {
+		snprintf(err, errlen, "empty port in the list '%s'", s);
 		return -EINVAL;
 	}
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		unsigned long lo, hi;
-		char *dash = strchr(tok, '-');
+		char *dash, *end;
+
+		/* "80, 443" reads as people mean it */
+		tok += strspn(tok, " \t");
+		for (end = tok + strlen(tok); end > tok && isspace((unsigned char)end[-1]);)
+			*--end = '\0';
+		dash = strchr(tok, '-');
 
 		if (dash)
 			*dash = '\0';
@@ -219,7 +235,9 @@ static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt,
 		snprintf(err, errlen, "missing address");
 		return -EINVAL;
 	}
-	if (rcc_addr_parse(s, e->addr, &v4)) {
+	if (inet_pton(AF_INET6, s, e->addr) == 1) {
+		v4 = false; /* normalised below, once the prefix is known */
+	} else if (rcc_addr_parse(s, e->addr, &v4)) {
 		if (strchr(s, ':') || !rcc_hostname_valid(s)) {
 			snprintf(err, errlen, "bad address '%s'", s);
 			return -EINVAL;
@@ -240,6 +258,9 @@ static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt,
 	}
 	if (v4)
 		plen += 96;
+	/* NAT64: a prefix inside 64:ff9b::/96 is a prefix of IPv4 space */
+	if (plen >= 96)
+		rcc_addr_normalise(e->addr);
 	memcpy(masked, e->addr, 16);
 	for (i = plen; i < 128; i++)
 		masked[i / 8] &= ~(0x80 >> (i % 8));

@@ -175,9 +175,11 @@ static void parse_protocols(struct parse_ctx *c, const char *value)
 		__u32 n;
 		struct protoent *pe;
 
-		if (!parse_u32(tok, 0, 511, &n)) {
+		if (!strcasecmp(tok, "mptcp")) {
+			n = 262; /* IPPROTO_MPTCP: a socket() protocol, not an IP one */
+		} else if (!parse_u32(tok, 0, 255, &n)) {
 			pe = getprotobyname(tok);
-			if (!pe || pe->p_proto < 0 || pe->p_proto > 511) {
+			if (!pe || pe->p_proto < 0 || pe->p_proto > 255) {
 				cfg_error(c, "allow_protocols: unknown protocol '%s'", tok);
 				continue;
 			}
@@ -228,9 +230,9 @@ static void policy_key(struct parse_ctx *c, const char *key, const char *value)
 	p->seen |= 1u << k;
 	switch (k) {
 	case K_MODE:
-		if (!strcmp(value, "enforce"))
+		if (!strcasecmp(value, "enforce"))
 			p->audit = false;
-		else if (!strcmp(value, "audit"))
+		else if (!strcasecmp(value, "audit"))
 			p->audit = true;
 		else
 			cfg_error(c, "mode: '%s' is neither enforce nor audit", value);
@@ -371,6 +373,21 @@ static void on_section(struct parse_ctx *c, const char *line)
 	c->bad_section = true;
 }
 
+/* "value ; comment" and "value # comment": the comment goes (a ';' or '#'
+ * after a blank; entries never hold either). */
+static void strip_inline_comment(char *s)
+{
+	char *p;
+
+	for (p = s + 1; *p; p++) {
+		if ((*p == ';' || *p == '#') && (p[-1] == ' ' || p[-1] == '\t')) {
+			p[0] = '\n';
+			p[1] = '\0';
+			return;
+		}
+	}
+}
+
 /*
  * inih hands us lines through this reader, so we count them (Debian's
  * inih gives handlers no line numbers), see sections start, and report
@@ -415,8 +432,12 @@ static char *reader(char *str, int num, void *stream)
 		strcpy(str, "\n");
 		return str;
 	}
+	/* a UTF-8 byte order mark may open the file */
+	if (c->line == 1 && !strncmp(str, "\xEF\xBB\xBF", 3))
+		memmove(str, str + 3, n - 2);
 	skip = strspn(str, " \t\r");
-	memmove(str, str + skip, n - skip + 1);
+	memmove(str, str + skip, strlen(str + skip) + 1);
+	strip_inline_comment(str);
 	if (!*str || strchr(";#\n", *str))
 		return str;
 	if (*str == '[') {

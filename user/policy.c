@@ -127,8 +127,10 @@ static void node_add_rule(struct node *n, const struct rcc_rule *r)
 {
 	__u32 i;
 
+	/* the same ports, protocols and action: the first entry names it */
 	for (i = 0; i < n->nrules; i++)
-		if (!memcmp(&n->rules[i], r, sizeof(*r)))
+		if (n->rules[i].port_lo == r->port_lo && n->rules[i].port_hi == r->port_hi &&
+		    n->rules[i].protos == r->protos && n->rules[i].action == r->action)
 			return;
 	if (n->nrules == RCC_MAX_RULES) {
 		n->overflow = true;
@@ -366,6 +368,7 @@ static int nodes_finish(struct builder *b)
 	}
 	for (i = 0; i < b->nnodes; i++) {
 		struct node *n = &b->nodes[i];
+		bool report = n->overflow;
 
 		while (depth && !rcc_prefix_covers(b->nodes[stack[depth - 1]].addr,
 						   b->nodes[stack[depth - 1]].plen, n->addr))
@@ -380,10 +383,14 @@ static int nodes_finish(struct builder *b)
 			n->flags |= up->flags;
 			for (r = 0; r < up->nrules; r++)
 				node_add_rule(n, &up->rules[r]);
+			/* reported once, where the overflow begins */
+			report |= n->overflow && !up->overflow;
 			n->overflow |= up->overflow;
+			if (!n->line)
+				n->line = up->line;
 		}
 		stack[depth++] = i;
-		if (n->overflow) {
+		if (report) {
 			char pfx[64];
 
 			rcc_prefix_format(n->addr, n->plen, pfx, sizeof(pfx));
@@ -520,6 +527,9 @@ void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr16[16],
 	}
 	x->action = rcc_judge(c->pol.flags, pt, av, pv, port, proto, &x->reason,
 			      &x->rule_id);
+	memcpy(x->addr, addr, 16);
+	x->port = port;
+	x->proto = proto;
 	if (pv && x->reason == RCC_R_LOOPBACK)
 		memcpy(x->origin, c->prefix_origin[best][0], RCC_ORIGIN_MAX);
 	else if (pv && x->reason == RCC_R_PRIVATE)
@@ -528,16 +538,51 @@ void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr16[16],
 		memcpy(x->origin, c->prefix_origin[best][2], RCC_ORIGIN_MAX);
 }
 
+static bool entry_matches(const struct rcc_entry *e, const __u8 addr[16],
+			  __u16 port, __u8 proto)
+{
+	__u32 i;
+
+	if (e->host[0] || !(e->protos & proto) ||
+	    !rcc_prefix_covers(e->addr, e->plen, addr))
+		return false;
+	for (i = 0; i < e->nports; i++)
+		if (port >= e->ports[i].lo && port <= e->ports[i].hi)
+			return true;
+	return !e->nports;
+}
+
+/*
+ * The entry to name for a rule verdict.  The kernel keeps one rule id per
+ * exact address and action; when that entry is for another protocol or
+ * port, the first entry that matches the question is the better answer.
+ */
+static const struct rcc_entry *deciding_entry(const struct rcc_policy_cfg *p,
+					      const struct rcc_explain *x)
+{
+	__u32 want = x->reason == RCC_R_ALLOW_RULE ? RCC_ACT_ALLOW : RCC_ACT_DENY;
+	const struct rcc_entry *e = NULL;
+	size_t i;
+
+	if (x->rule_id && x->rule_id <= p->nentries)
+		e = &p->entries[x->rule_id - 1];
+	if (e && (e->host[0] || entry_matches(e, x->addr, x->port, x->proto)))
+		return e;
+	for (i = 0; i < p->nentries; i++)
+		if (p->entries[i].action == want &&
+		    entry_matches(&p->entries[i], x->addr, x->port, x->proto))
+			return &p->entries[i];
+	return e;
+}
+
 void rcc_explain_format(const struct rcc_policy_cfg *p,
 			const struct rcc_explain *x, char *buf, size_t len)
 {
 	const char *verdict = x->action == RCC_ACT_ALLOW ? "allow" : "deny";
 	const char *audit = (p->audit && x->action != RCC_ACT_ALLOW)
 				    ? " [mode = audit: counted, not blocked]" : "";
-	const struct rcc_entry *e = NULL;
+	const struct rcc_entry *e = deciding_entry(p, x);
 
-	if (x->rule_id && x->rule_id <= p->nentries)
-		e = &p->entries[x->rule_id - 1];
 	switch (x->reason) {
 	case RCC_R_ALLOW_RULE:
 	case RCC_R_DENY_RULE:

@@ -59,6 +59,9 @@ struct rcc_explain {
 	__u32 reason;		/* enum rcc_reason */
 	__u32 rule_id;		/* entry index + 1 when reason is a rule */
 	char origin[RCC_ORIGIN_MAX];	/* the range behind a special set */
+	__u8 addr[16];		/* the question */
+	__u16 port;
+	__u8 proto;
 };
 
 /* The verdict for addr/port/proto-class, as the kernel would give it. */
