@@ -17,7 +17,7 @@ for t in "$@"; do
 	p=${p:-0}
 	f=${f:-0}
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-		f=1 # crashed or printed no summary: count it, never skip it
+		f=1 # crashed or printed no summary: that counts as a failure
 	fi
 	[ "$f" = 0 ] || printf '%s\n' "$out"
 	echo "unit $(basename "$t"): $p passed, $f failed"

@@ -270,6 +270,16 @@ int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
 		pr_warn("Failed to create pin_dir '%s': %s\n", parent, strerror(-err));
 		return err;
 	}
+	/*
+	 * Opening a pin takes no capability, only file access, and with a
+	 * link or map fd anyone can detach or rewrite.  Mode 0 keeps out every
+	 * process without CAP_DAC_OVERRIDE, uid 0 in a sandbox included.
+	 */
+	if (create && chmod(parent, 0)) {
+		err = -errno;
+		pr_warn("Failed to protect pin_dir '%s': %s\n", parent, strerror(errno));
+		return err;
+	}
 	if (lock) {
 		k->lock_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (k->lock_fd < 0 || flock(k->lock_fd, LOCK_EX)) {
