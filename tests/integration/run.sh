@@ -59,6 +59,8 @@ TESTS=(
 	test_descendant_cgroups
 	test_escape_userns
 	test_reload_no_refusals
+	test_net_raw_warning
+	test_million_entries
 )
 
 PRIVATE4="10.1.2.3 192.168.1.1 169.254.169.254 172.16.5.5 100.64.0.1"
@@ -745,6 +747,67 @@ $extra"
 	expect_eq "final reload exit code" "$RCC_RC" 0
 	refused sb tcp-connect 203.0.113.10 80
 	allowed sb tcp-connect 192.168.1.1 443
+}
+
+# ================================================================ 9. AF_PACKET warning
+
+test_net_raw_warning() {
+	# AF_PACKET bypasses every cgroup hook: attach and status name the
+	# pids that hold CAP_NET_RAW, and say nothing of those that do not.
+	need_rcc || return 1
+	local raw_pid plain_pid
+	cg_make rawcap
+	cg_make nocap
+	in_sandbox rawcap sleep 15 &
+	in_sandbox nocap setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all sleep 15 &
+	wait_for 5 cg_has_procs rawcap
+	wait_for 5 cg_has_procs nocap
+	raw_pid=$(head -n 1 "$(cg_path rawcap)/cgroup.procs")
+	plain_pid=$(head -n 1 "$(cg_path nocap)/cgroup.procs")
+	rcc_attach rawcap || return 1
+	expect "attach names pid $raw_pid as holding CAP_NET_RAW" \
+		grep -qE "CAP_NET_RAW \(pids( [0-9]+)* $raw_pid[ )]" <<<"$RCC_OUT"
+	expect "attach tells what to do" grep -q -- "--cap-drop NET_RAW" <<<"$RCC_OUT"
+	rcc_attach nocap || return 1
+	expect "attach of a cgroup without CAP_NET_RAW warns of nothing" \
+		test -z "$(grep CAP_NET_RAW <<<"$RCC_OUT")"
+	rcc status
+	expect "status names pid $raw_pid" grep -qE "pids( [0-9]+)* $raw_pid[ )]" <<<"$RCC_OUT"
+	expect "status does not name pid $plain_pid" \
+		test -z "$(grep -E "pids.* $plain_pid[ )]" <<<"$RCC_OUT")"
+}
+
+# ================================================================ 10. a million entries
+
+test_million_entries() {
+	# At least 1,000,000 allow entries load, and the kernel judges by
+	# them: a member arrives, its neighbour port and a non-member do not.
+	need_rcc || return 1
+	local t0 t1
+	ip -n "$NS_W" addr add 10.64.1.2/32 dev lo
+	ip -n "$NS_W" addr add 10.64.1.3/32 dev lo
+	conf_write <<<"[policy default]"
+	# 10.64.0.0 and the 999,999 addresses after it, less 10.64.1.3
+	"$PY" - "$T_CONF" <<-'PY'
+	import ipaddress, sys
+	base = int(ipaddress.IPv4Address("10.64.0.0"))
+	hole = int(ipaddress.IPv4Address("10.64.1.3"))
+	with open(sys.argv[1], "a") as f:
+	    for a in range(base, base + 1000000):
+	        if a != hole:
+	            f.write("allow = %s:443/tcp\n" % ipaddress.IPv4Address(a))
+	PY
+	expect "the configuration holds 999,999 entries" \
+		test "$(grep -c '^allow' "$T_CONF")" -eq 999999
+	t0=$(date +%s%N)
+	rcc_attach sb || return 1
+	t1=$(date +%s%N)
+	echo "  note: attach with 999,999 entries took $(((t1 - t0) / 1000000)) ms"
+	allowed sb tcp-connect 10.64.1.2 443
+	refused sb tcp-connect 10.64.1.2 80
+	refused sb tcp-connect 10.64.1.3 443
+	allowed sb tcp-connect 203.0.113.10 80
 }
 
 # ================================================================ main
