@@ -211,6 +211,11 @@ int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d)
 	if (err)
 		goto out;
 	d->have = have.n;
+	if (!have.n) {
+		/* the first load: everything is new */
+		err = rcc_kvset_append(&d->puts, want->keys, want->vals, want->n);
+		goto out;
+	}
 	seen = calloc(want->n + 1, 1);
 	if (!seen || index_init(&ix, want->n)) {
 		err = -ENOMEM;
