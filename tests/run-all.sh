@@ -44,7 +44,7 @@ run_suite() { # NAME COMMAND...: a suite that ends with "NAME: N passed, N faile
 }
 
 run_suite integration tests/integration/run.sh
-run_suite bench-sanity tools/bench/run.sh --sanity
+run_suite sanity tools/bench/run.sh --sanity
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
