@@ -84,17 +84,35 @@ struct {
 	__type(value, struct rcc_counters);
 } rcc_polstats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096); /* set by the loader */
+} rcc_events SEC(".maps");
+
+/* Denials the ring had no room for (per CPU; userspace sums). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rcc_lost SEC(".maps");
+
 /* A verdict in the making: who asks, and where to. */
 struct rcc_req {
 	__u8 addr[16];
 	__u16 port;
 	__u8 proto;	/* RCC_PROTO_* */
-	__u8 pad;
+	__u8 hook;	/* enum rcc_hook, for the event */
+	__u8 family;	/* 4 or 6 */
+	__u8 ipproto;	/* IPPROTO_* */
+	__u16 sport;
+	__u8 saddr[16];
 	__u32 policy_id;
 	__u32 slot;
 	__u32 pol_flags;
 	__u32 reason;	/* out: enum rcc_reason */
 	__u32 rule_id;	/* out: the entry that decided, if any */
+	__u64 cgroup_id;
 };
 
 static __always_inline void addr_from_v4(__u8 *dst, __u32 be_addr)
@@ -161,6 +179,7 @@ static __always_inline int policy_of_current(struct rcc_req *req)
 	struct rcc_cgroup_val *best = 0;
 	int level;
 
+	req->cgroup_id = id;
 	if (cv)
 		return found_policy(req, cv);
 	for (level = 1; level < RCC_MAX_CGROUP_DEPTH; level++) {
@@ -183,6 +202,7 @@ static __always_inline int policy_of_skb(struct __sk_buff *skb,
 	struct rcc_cgroup_val *best = 0;
 	int level;
 
+	req->cgroup_id = id;
 	if (cv)
 		return found_policy(req, cv);
 	for (level = 1; level < RCC_MAX_CGROUP_DEPTH; level++) {
@@ -271,23 +291,85 @@ static __always_inline void count(const struct rcc_req *req, __u32 action)
 	}
 }
 
-/* Counts the verdict and turns it into the hook's return value. */
+/*
+ * One ring record for a denial.  Never blocks: a full ring is counted in
+ * rcc_lost.  The reader is woken only once enough has piled up; it also
+ * drains on a short timer, so one wake-up carries many events.
+ */
+static __always_inline void report(const struct rcc_req *req)
+{
+	struct rcc_event *e = bpf_ringbuf_reserve(&rcc_events, sizeof(*e), 0);
+	__u64 id, ug;
+	__u32 zero = 0;
+
+	if (!e) {
+		__u64 *lost = bpf_map_lookup_elem(&rcc_lost, &zero);
+
+		if (lost)
+			(*lost)++;
+		return;
+	}
+	id = bpf_get_current_pid_tgid();
+	ug = bpf_get_current_uid_gid();
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->cgroup_id = req->cgroup_id;
+	e->pid = (__u32)id;
+	e->tgid = id >> 32;
+	e->uid = (__u32)ug;
+	e->gid = ug >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->policy_id = req->policy_id;
+	e->rule_id = req->rule_id;
+	e->family = req->family;
+	e->ipproto = req->ipproto;
+	e->hook = req->hook;
+	e->reason = req->reason;
+	e->audit = !!(req->pol_flags & RCC_POL_AUDIT);
+	e->pad = 0;
+	e->dport = req->port;
+	e->sport = req->sport;
+	e->pad2 = 0;
+	__builtin_memcpy(e->daddr, req->addr, 16);
+	__builtin_memcpy(e->saddr, req->saddr, 16);
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&rcc_events, BPF_RB_AVAIL_DATA) >
+				      RCC_RING_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+							    : BPF_RB_NO_WAKEUP);
+}
+
+/* Counts the verdict, reports a denial, gives the hook's return value. */
 static __always_inline int enforce(const struct rcc_req *req, __u32 action)
 {
 	count(req, action);
+	if (action != RCC_ACT_ALLOW)
+		report(req);
 	if (action == RCC_ACT_ALLOW || (req->pol_flags & RCC_POL_AUDIT))
 		return 1;
 	return 0;
 }
 
+/*
+ * No enforced cgroup above the caller, though the program runs: a socket
+ * made in an enforced cgroup, used by a process outside it.  Refused, and
+ * counted under policy id 0.
+ */
+static __always_inline int refuse_orphan(struct rcc_req *req)
+{
+	req->policy_id = 0;
+	req->slot = ~0u;
+	req->pol_flags = 0;
+	req->reason = RCC_R_NO_POLICY;
+	return enforce(req, RCC_ACT_DENY);
+}
+
 static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx,
-					     int v6)
+					     int v6, __u8 hook)
 {
 	struct rcc_req req = {};
 	__u32 reason;
 
-	if (!policy_of_current(&req))
-		return 0; /* socket of an enforced cgroup used from outside it */
+	req.hook = hook;
+	req.family = v6 ? 6 : 4;
+	req.ipproto = ctx->protocol;
 	if (v6) {
 		__u32 w[4] = { ctx->user_ip6[0], ctx->user_ip6[1],
 			       ctx->user_ip6[2], ctx->user_ip6[3] };
@@ -300,31 +382,33 @@ static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx,
 	req.proto = proto_class(ctx->protocol);
 	if (req.proto & (RCC_PROTO_ICMP | RCC_PROTO_OTHER))
 		req.port = 0;
+	if (!policy_of_current(&req))
+		return refuse_orphan(&req);
 	return enforce(&req, judge(&req, &reason));
 }
 
 SEC("cgroup/connect4")
 int rcc_connect4(struct bpf_sock_addr *ctx)
 {
-	return sock_addr_verdict(ctx, 0);
+	return sock_addr_verdict(ctx, 0, RCC_HOOK_CONNECT4);
 }
 
 SEC("cgroup/connect6")
 int rcc_connect6(struct bpf_sock_addr *ctx)
 {
-	return sock_addr_verdict(ctx, 1);
+	return sock_addr_verdict(ctx, 1, RCC_HOOK_CONNECT6);
 }
 
 SEC("cgroup/sendmsg4")
 int rcc_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return sock_addr_verdict(ctx, 0);
+	return sock_addr_verdict(ctx, 0, RCC_HOOK_SENDMSG4);
 }
 
 SEC("cgroup/sendmsg6")
 int rcc_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	return sock_addr_verdict(ctx, 1);
+	return sock_addr_verdict(ctx, 1, RCC_HOOK_SENDMSG6);
 }
 
 /*
@@ -341,8 +425,12 @@ int rcc_sock_create(struct bpf_sock *sk)
 
 	if (sk->family != AF_INET && sk->family != AF_INET6)
 		return 1;
+	req.hook = RCC_HOOK_SOCK_CREATE;
+	req.family = sk->family == AF_INET6 ? 6 : 4;
+	req.ipproto = proto;
 	if (!policy_of_current(&req))
-		return 0;
+		return refuse_orphan(&req);
+	req.reason = RCC_R_SOCKET;
 	id = req.policy_id;
 	p = bpf_map_lookup_elem(&rcc_policies, &id);
 	if (!p)
@@ -360,15 +448,16 @@ int rcc_sock_create(struct bpf_sock *sk)
 	return enforce(&req, RCC_ACT_DENY);
 }
 
-/* Ports of the L4 header at off, for TCP and UDP; 0 otherwise. */
-static __always_inline __u16 l4_dport(struct __sk_buff *skb, __u32 off,
-				      __u8 proto)
+/* A port of the L4 header at off (which: 0 source, 2 destination), for
+ * TCP and UDP; 0 otherwise. */
+static __always_inline __u16 l4_port(struct __sk_buff *skb, __u32 off,
+				     __u8 proto, __u32 which)
 {
 	__be16 port;
 
 	if (!(proto & (RCC_PROTO_TCP | RCC_PROTO_UDP)))
 		return 0;
-	if (bpf_skb_load_bytes(skb, off + 2, &port, sizeof(port)))
+	if (bpf_skb_load_bytes(skb, off + which, &port, sizeof(port)))
 		return 0;
 	return bpf_ntohs(port);
 }
@@ -396,10 +485,15 @@ static __always_inline __u32 judge_ipv4(struct __sk_buff *skb,
 	if (hl < sizeof(iph))
 		return RCC_ACT_DENY;
 	addr_from_v4(req->addr, iph.daddr);
+	addr_from_v4(req->saddr, iph.saddr);
+	req->family = 4;
+	req->ipproto = iph.protocol;
 	req->proto = proto_class(iph.protocol);
 	req->port = 0;
-	if (!(iph.frag_off & bpf_htons(IP_OFFSET)))
-		req->port = l4_dport(skb, hl, req->proto);
+	if (!(iph.frag_off & bpf_htons(IP_OFFSET))) {
+		req->port = l4_port(skb, hl, req->proto, 2);
+		req->sport = l4_port(skb, hl, req->proto, 0);
+	}
 	action = judge(req, &reason);
 	if (action != RCC_ACT_ALLOW || hl == sizeof(iph))
 		return action;
@@ -434,8 +528,10 @@ static __always_inline __u32 judge_ipv4(struct __sk_buff *skb,
 				if (bpf_skb_load_bytes(skb, off + a, &v4, 4))
 					return RCC_ACT_DENY;
 				addr_from_v4(hop, v4);
-				if (judge_hop(req, hop) != RCC_ACT_ALLOW)
+				if (judge_hop(req, hop) != RCC_ACT_ALLOW) {
+					req->reason = RCC_R_SOURCE_ROUTE;
 					return RCC_ACT_DENY;
+				}
 			}
 		}
 		off += ol[1];
@@ -456,6 +552,8 @@ static __always_inline __u32 judge_ipv6(struct __sk_buff *skb,
 	if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
 		return RCC_ACT_DENY;
 	addr_from_v6(req->addr, ip6.daddr.in6_u.u6_addr32);
+	addr_from_v6(req->saddr, ip6.saddr.in6_u.u6_addr32);
+	req->family = 6;
 	nexthdr = ip6.nexthdr;
 	off = sizeof(ip6);
 	req->port = 0;
@@ -483,6 +581,7 @@ static __always_inline __u32 judge_ipv6(struct __sk_buff *skb,
 			off += sizeof(fh);
 			if (fh.frag_off & bpf_htons(0xfff8)) {
 				/* later fragment: no L4 header here */
+				req->ipproto = nexthdr;
 				req->proto = proto_class(nexthdr);
 				goto judge;
 			}
@@ -490,8 +589,10 @@ static __always_inline __u32 judge_ipv6(struct __sk_buff *skb,
 		}
 		break;
 	}
+	req->ipproto = nexthdr;
 	req->proto = proto_class(nexthdr);
-	req->port = l4_dport(skb, off, req->proto);
+	req->port = l4_port(skb, off, req->proto, 2);
+	req->sport = l4_port(skb, off, req->proto, 0);
 judge:
 	action = judge(req, &reason);
 	if (action != RCC_ACT_ALLOW || !rh_seen)
@@ -516,8 +617,10 @@ judge:
 			if (bpf_skb_load_bytes(skb, rh_off + 8 + k * 16, w, 16))
 				return RCC_ACT_DENY;
 			addr_from_v6(hop, w);
-			if (judge_hop(req, hop) != RCC_ACT_ALLOW)
+			if (judge_hop(req, hop) != RCC_ACT_ALLOW) {
+				req->reason = RCC_R_SOURCE_ROUTE;
 				return RCC_ACT_DENY;
+			}
 		}
 		if (n > 16)
 			return RCC_ACT_DENY;
@@ -534,11 +637,11 @@ judge:
 SEC("cgroup_skb/egress")
 int rcc_egress(struct __sk_buff *skb)
 {
-	struct rcc_req req = {};
+	struct rcc_req req = { .hook = RCC_HOOK_EGRESS };
 	__u32 action;
 
 	if (!policy_of_skb(skb, &req))
-		return 0;
+		return refuse_orphan(&req);
 	if (skb->protocol == bpf_htons(ETH_P_IP))
 		action = judge_ipv4(skb, &req);
 	else if (skb->protocol == bpf_htons(ETH_P_IPV6))

@@ -50,6 +50,7 @@
 #define RCC_MAX_POLICIES 256	/* policy ids 1..255; 0 = none */
 #define RCC_MAX_RULES 16	/* port rules one prefix node can carry */
 #define RCC_MAX_CGROUP_DEPTH 32 /* ancestors walked to find a policy */
+#define RCC_RING_WAKEUP_BYTES (64 * 1024) /* wake the reader past this */
 
 /* Protocol classes, as bits, for rules. */
 #define RCC_PROTO_TCP (1u << 0)
@@ -108,6 +109,32 @@ struct rcc_policy {
 	__u32 reserved;
 	__u64 protocols[8];		/* IP protocols allowed at socket() beyond
 					   TCP/UDP/ICMP: bit n = protocol n */
+};
+
+/*
+ * rcc_events (ring buffer): one record per denial, and per would-be
+ * denial of a policy in audit mode.  When the ring is full the program
+ * counts the loss in rcc_lost and decides as usual, so that
+ *   events read + events lost = denials counted (rcc_cgstats/rcc_polstats)
+ */
+struct rcc_event {
+	__u64 ts_ns;			/* bpf_ktime_get_boot_ns() */
+	__u64 cgroup_id;		/* the process's (or socket's) cgroup */
+	__u32 pid, tgid;		/* egress: best effort, 0 in softirq */
+	__u32 uid, gid;
+	char comm[16];
+	__u32 policy_id;		/* 0: no policy (socket used outside) */
+	__u32 rule_id;			/* entry index + 1 for rule verdicts */
+	__u8 family;			/* 4 or 6, as the process asked */
+	__u8 ipproto;			/* IPPROTO_* on the wire */
+	__u8 hook;			/* enum rcc_hook */
+	__u8 reason;			/* enum rcc_reason */
+	__u8 audit;			/* 1: audit mode, not blocked */
+	__u8 pad;
+	__u16 dport, sport;		/* host order; 0 where none */
+	__u16 pad2;
+	__u8 daddr[16];			/* 16-byte form: IPv4 as ::ffff:a.b.c.d */
+	__u8 saddr[16];			/* zero where not known */
 };
 
 /* rcc_cgroups: cgroup id -> what enforces it. */

@@ -25,6 +25,10 @@ enum {
 	RCC_OPT_POLICY,
 	RCC_OPT_USER,
 	RCC_OPT_JSON,
+	RCC_OPT_FOLLOW,
+	RCC_OPT_CONTAINER,
+	RCC_OPT_SINCE,
+	RCC_OPT_DST,
 	RCC_OPT__MAX,
 };
 
@@ -41,6 +45,11 @@ static const struct {
 	[RCC_OPT_USER] = { "user", 1, "USER",
 		"run COMMAND as USER (default: the user who called sudo)" },
 	[RCC_OPT_JSON] = { "json", 0, NULL, "machine-readable output" },
+	[RCC_OPT_FOLLOW] = { "follow", 0, NULL,
+		"-f: keep printing new records (across rotation)" },
+	[RCC_OPT_CONTAINER] = { "container", 1, "ID", "records of this container (id prefix or name)" },
+	[RCC_OPT_SINCE] = { "since", 1, "TIME", "records from TIME on: 10m, 2h, 1d, or 2026-11-23T10:00:00Z" },
+	[RCC_OPT_DST] = { "dst", 1, "ADDR[/PREFIX]", "records to these destinations" },
 };
 
 static const unsigned target_opts[] = { RCC_OPT_CGROUP, RCC_OPT_PID, RCC_OPT_POLICY, 0 };
@@ -49,6 +58,8 @@ static const unsigned run_opts[] = { RCC_OPT_POLICY, RCC_OPT_USER, 0 };
 static const unsigned status_opts[] = { RCC_OPT_JSON, 0 };
 static const unsigned check_opts[] = { RCC_OPT_POLICY, 0 };
 static const unsigned no_opts[] = { 0 };
+static const unsigned log_opts[] = { RCC_OPT_FOLLOW, RCC_OPT_JSON, RCC_OPT_CONTAINER,
+				     RCC_OPT_CGROUP, RCC_OPT_SINCE, RCC_OPT_DST, 0 };
 
 static const struct rcc_cmd commands[] = {
 	{ "attach", "(--cgroup PATH | --pid PID) [--policy NAME]",
@@ -67,6 +78,10 @@ static const struct rcc_cmd commands[] = {
 	  check_opts, 1, 2, false, cmd_check },
 	{ "validate", "", "check the configuration; exit 0 if good, 2 if not",
 	  no_opts, 0, 0, false, cmd_validate },
+	{ "daemon", "", "load the configuration, then write every denial to the audit log",
+	  no_opts, 0, 0, true, cmd_daemon },
+	{ "log", "[-f] [--json] [--container ID] [--cgroup PATH] [--since TIME] [--dst ADDR[/PREFIX]]",
+	  "show the audit log of denials", log_opts, 0, 0, false, cmd_log },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -166,10 +181,30 @@ static int parse_cmd_args(const struct rcc_cmd *c, int argc, char **argv,
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, so run's COMMAND keeps its own */
-	while ((ch = getopt_long(argc, argv, "+c:vh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:vhf", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			a->config = optarg;
+			break;
+		case 'f':
+			if (c->run != cmd_log) {
+				pr_warn("%s: unknown option '-f'; see 'rcc-bpf %s --help'\n",
+					c->name, c->name);
+				return RCC_EXIT_USAGE;
+			}
+			a->follow = true;
+			break;
+		case 256 + RCC_OPT_FOLLOW:
+			a->follow = true;
+			break;
+		case 256 + RCC_OPT_CONTAINER:
+			a->container = optarg;
+			break;
+		case 256 + RCC_OPT_SINCE:
+			a->since = optarg;
+			break;
+		case 256 + RCC_OPT_DST:
+			a->dst = optarg;
 			break;
 		case 'v':
 			rcc_log_set_level(RCC_LOG_DEBUG);

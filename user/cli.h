@@ -19,6 +19,10 @@ struct rcc_args {
 	const char *user;
 	pid_t pid;
 	bool json;
+	bool follow;
+	const char *container;
+	const char *since;
+	const char *dst;
 	int argc;		/* positional arguments */
 	char **argv;
 };
@@ -41,6 +45,8 @@ int cmd_status(struct rcc_args *a);
 int cmd_reload(struct rcc_args *a);
 int cmd_check(struct rcc_args *a);
 int cmd_validate(struct rcc_args *a);
+int cmd_daemon(struct rcc_args *a);
+int cmd_log(struct rcc_args *a);
 
 int rcc_main(int argc, char **argv);
 
@@ -57,6 +63,9 @@ void cli_compile_opts(const struct rcc_config *cfg, struct rcc_compile_opts *o,
 		      struct rcc_addr_list *host);
 /* Opens the kernel state and loads cfg into it; RCC_EXIT_* */
 int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k);
+struct rcc_audit;
+/* Consumes events until SIGTERM/SIGINT (or *stop); RCC_EXIT_* */
+int cli_consume(struct rcc_audit *au, volatile bool *stop);
 /* Warns about processes below path that could bypass the hooks. */
 void cli_warn_net_raw(const char *path);
 

@@ -38,8 +38,32 @@ static const struct pol_row *row_of(const struct pol_row *rows, size_t n, __u32 
 	return NULL;
 }
 
+static void audit_json(json_object *root, const struct rcc_audit_totals *t)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "denials", json_object_new_uint64(t->denials));
+	json_object_object_add(o, "written", json_object_new_uint64(t->consumer.written));
+	json_object_object_add(o, "folded", json_object_new_uint64(t->consumer.folded));
+	json_object_object_add(o, "lost", json_object_new_uint64(t->lost));
+	json_object_object_add(root, "audit", o);
+}
+
+static void audit_text(const struct rcc_audit_totals *t)
+{
+	__u64 seen = t->consumer.written + t->consumer.folded + t->lost;
+
+	printf("\nAUDIT: %llu denials counted = %llu written + %llu folded into summaries + %llu lost (ring full)",
+	       (unsigned long long)t->denials, (unsigned long long)t->consumer.written,
+	       (unsigned long long)t->consumer.folded, (unsigned long long)t->lost);
+	if (seen < t->denials)
+		printf(" + %llu not read yet", (unsigned long long)(t->denials - seen));
+	putchar('\n');
+}
+
 static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
-		       const struct pol_row *pol, size_t npol)
+		       const struct pol_row *pol, size_t npol,
+		       const struct rcc_audit_totals *t)
 {
 	json_object *root = json_object_new_object();
 	json_object *cgs = json_object_new_array(), *pols = json_object_new_array();
@@ -68,6 +92,7 @@ static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 	}
 	json_object_object_add(root, "cgroups", cgs);
 	json_object_object_add(root, "policies", pols);
+	audit_json(root, t);
 	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
@@ -103,6 +128,7 @@ static void print_text(const struct rcc_cgroup_info *cg, size_t ncg,
 
 int cmd_status(struct rcc_args *a)
 {
+	struct rcc_audit_totals totals;
 	struct rcc_cgroup_info *cg = NULL;
 	struct pol_row pol[RCC_MAX_POLICIES];
 	struct rcc_config cfg;
@@ -139,6 +165,8 @@ int cmd_status(struct rcc_args *a)
 		npol++;
 	}
 	err = rcc_kernel_cgroups(&k, &cg, &ncg);
+	if (!err)
+		err = rcc_kernel_audit_totals(&k, &totals);
 	rcc_kernel_close(&k);
 	if (err) {
 		pr_warn("Failed to read the enforced cgroups: %s\n", strerror(-err));
@@ -146,9 +174,10 @@ int cmd_status(struct rcc_args *a)
 		return RCC_EXIT_FAIL;
 	}
 	if (a->json) {
-		print_json(cg, ncg, pol, npol);
+		print_json(cg, ncg, pol, npol, &totals);
 	} else {
 		print_text(cg, ncg, pol, npol);
+		audit_text(&totals);
 		for (i = 0; i < ncg; i++)
 			if (cg[i].path[0])
 				cli_warn_net_raw(cg[i].path);

@@ -58,6 +58,12 @@ static void config_defaults(struct rcc_config *cfg)
 	cfg->max_ports = 1 << 21;
 	cfg->max_addrs = 1 << 20;
 	cfg->max_prefixes = 1 << 16;
+	cfg->ring_size = 8 << 20;
+	snprintf(cfg->audit_log, sizeof(cfg->audit_log), "%s", RCC_DEFAULT_AUDIT_LOG);
+	cfg->audit_max_bytes = 100ull << 20;
+	cfg->audit_keep = 5;
+	cfg->audit_rate = 10;
+	cfg->audit_fsync_ms = 1000;
 }
 
 static bool parse_bool(const char *v, bool *out)
@@ -91,6 +97,30 @@ static bool parse_u32(const char *v, __u32 min, __u32 max, __u32 *out)
 	if (errno || *end || n < min || n > max)
 		return false;
 	*out = n;
+	return true;
+}
+
+/* 4096, 64K, 8M, 1G: a byte count with an optional binary suffix. */
+static bool parse_size(const char *v, __u64 *out)
+{
+	unsigned long long n;
+	char *end;
+	int shift = 0;
+
+	if (!isdigit((unsigned char)*v))
+		return false;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return false;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || n > (~0ull >> shift))
+		return false;
+	*out = n << shift;
 	return true;
 }
 
@@ -251,7 +281,8 @@ static void policy_key(struct parse_ctx *c, const char *key, const char *value)
 }
 
 enum { G_PIN_DIR, G_RUN_CGROUP, G_MAX_CGROUPS, G_MAX_PORTS, G_MAX_ADDRS,
-       G_MAX_PREFIXES };
+       G_MAX_PREFIXES, G_RING_SIZE, G_AUDIT_LOG, G_AUDIT_MAX_BYTES, G_AUDIT_KEEP,
+       G_AUDIT_RATE, G_AUDIT_FSYNC };
 
 static const char *const global_keys[] = {
 	[G_PIN_DIR] = "pin_dir",
@@ -260,6 +291,12 @@ static const char *const global_keys[] = {
 	[G_MAX_PORTS] = "max_port_entries",
 	[G_MAX_ADDRS] = "max_address_entries",
 	[G_MAX_PREFIXES] = "max_prefix_entries",
+	[G_RING_SIZE] = "ring_size",
+	[G_AUDIT_LOG] = "audit_log",
+	[G_AUDIT_MAX_BYTES] = "audit_max_bytes",
+	[G_AUDIT_KEEP] = "audit_keep",
+	[G_AUDIT_RATE] = "audit_rate",
+	[G_AUDIT_FSYNC] = "audit_fsync_ms",
 };
 
 static void global_key(struct parse_ctx *c, const char *key, const char *value)
@@ -294,6 +331,37 @@ static void global_key(struct parse_ctx *c, const char *key, const char *value)
 		else
 			snprintf(cfg->run_cgroup, sizeof(cfg->run_cgroup), "%s",
 				 value + (value[0] == '/'));
+		return;
+	case G_AUDIT_LOG:
+		if (value[0] != '/' || strlen(value) >= sizeof(cfg->audit_log) - 16)
+			cfg_error(c, "audit_log: '%s' is not an absolute path", value);
+		else
+			snprintf(cfg->audit_log, sizeof(cfg->audit_log), "%s", value);
+		return;
+	case G_RING_SIZE: {
+		__u64 v;
+
+		if (!parse_size(value, &v) || v < 4096 || v > (1ull << 30) || (v & (v - 1)))
+			cfg_error(c, "ring_size: '%s' is not a power of two from 4K to 1G", value);
+		else
+			cfg->ring_size = v;
+		return;
+	}
+	case G_AUDIT_MAX_BYTES:
+		if (!parse_size(value, &cfg->audit_max_bytes) || cfg->audit_max_bytes < 4096)
+			cfg_error(c, "audit_max_bytes: '%s' is not a size of at least 4K (e.g. 100M)", value);
+		return;
+	case G_AUDIT_KEEP:
+		if (!parse_u32(value, 1, 1000, &cfg->audit_keep))
+			cfg_error(c, "audit_keep: '%s' is not a number from 1 to 1000", value);
+		return;
+	case G_AUDIT_RATE:
+		if (!parse_u32(value, 1, 1000000, &cfg->audit_rate))
+			cfg_error(c, "audit_rate: '%s' is not a number from 1 to 1000000", value);
+		return;
+	case G_AUDIT_FSYNC:
+		if (!parse_u32(value, 10, 3600000, &cfg->audit_fsync_ms))
+			cfg_error(c, "audit_fsync_ms: '%s' is not a number from 10 to 3600000", value);
 		return;
 	case G_MAX_CGROUPS: num = &cfg->max_cgroups; break;
 	case G_MAX_PORTS: num = &cfg->max_ports; break;

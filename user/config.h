@@ -14,6 +14,7 @@
 #define RCC_DEFAULT_PIN_DIR "/sys/fs/bpf/rcc-bpf"
 #define RCC_DEFAULT_RUN_CGROUP "rcc-bpf.run"
 #define RCC_POLICY_NAME_MAX 64
+#define RCC_DEFAULT_AUDIT_LOG "/var/log/rcc-bpf/audit.jsonl"
 
 struct rcc_policy_cfg {
 	char name[RCC_POLICY_NAME_MAX];
@@ -38,6 +39,12 @@ struct rcc_config {
 	__u32 max_ports;
 	__u32 max_addrs;
 	__u32 max_prefixes;
+	__u32 ring_size;		/* bytes, a power of two */
+	char audit_log[PATH_MAX];
+	__u64 audit_max_bytes;
+	__u32 audit_keep;
+	__u32 audit_rate;		/* events a second per cgroup and destination */
+	__u32 audit_fsync_ms;
 	struct rcc_policy_cfg *policies;
 	size_t npolicies;
 };

@@ -32,6 +32,9 @@ static const char *const map_names[RCC_MAP__MAX] = {
 	[RCC_MAP_CGSTATS] = "rcc_cgstats",
 	[RCC_MAP_POLSTATS] = "rcc_polstats",
 	[RCC_MAP_POLNAMES] = "rcc_polnames",
+	[RCC_MAP_EVENTS] = "rcc_events",
+	[RCC_MAP_LOST] = "rcc_lost",
+	[RCC_MAP_AUDITSTATS] = "rcc_auditstats",
 };
 
 static const struct {
@@ -146,6 +149,7 @@ static int pin_all(const char *dir, const struct rcc_config *cfg)
 	bpf_map__set_max_entries(skel->maps.rcc_ports, cfg->max_ports);
 	bpf_map__set_max_entries(skel->maps.rcc_addrs, cfg->max_addrs);
 	bpf_map__set_max_entries(skel->maps.rcc_prefixes, cfg->max_prefixes);
+	bpf_map__set_max_entries(skel->maps.rcc_events, cfg->ring_size);
 	err = rcc_enforce_bpf__load(skel);
 	if (err) {
 		pr_warn("Failed to load the BPF programs: %s; the kernel needs cgroup BPF (CONFIG_CGROUP_BPF) and BTF; run with -v for the verifier's log\n",
@@ -174,6 +178,17 @@ static int pin_all(const char *dir, const struct rcc_config *cfg)
 		goto pin_failed;
 	}
 	snprintf(path, sizeof(path), "%s/maps/rcc_polnames", dir);
+	err = bpf_obj_pin(fd, path) ? -errno : 0;
+	close(fd);
+	if (err)
+		goto pin_failed;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "rcc_auditstats", sizeof(__u32),
+			    sizeof(struct rcc_audit_stats), 1, NULL);
+	if (fd < 0) {
+		err = -errno;
+		goto pin_failed;
+	}
+	snprintf(path, sizeof(path), "%s/maps/rcc_auditstats", dir);
 	err = bpf_obj_pin(fd, path) ? -errno : 0;
 	close(fd);
 	if (err)
@@ -241,9 +256,9 @@ static int open_pins(struct rcc_kernel *k, const struct rcc_config *cfg)
 		pr_debug("pinned maps keep their sizes; max_cgroups is %u\n", k->max_cgroups);
 	return 0;
 missing:
-	pr_warn("Failed to open '%s': %s; the pinned state is incomplete: detach everything and remove '%s'\n",
+	pr_warn("Failed to open '%s': %s; the pinned state is incomplete or from another rcc-bpf version: remove '%s' (its links go with it) and attach again\n",
 		path, strerror(errno), k->dir);
-	return -errno;
+	return -EUCLEAN;
 }
 
 int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
@@ -320,6 +335,13 @@ void rcc_kernel_close(struct rcc_kernel *k)
 		close(k->lock_fd); /* releases the flock */
 	memset(k->map_fd, -1, sizeof(k->map_fd));
 	memset(k->prog_fd, -1, sizeof(k->prog_fd));
+	k->lock_fd = -1;
+}
+
+void rcc_kernel_unlock(struct rcc_kernel *k)
+{
+	if (k->lock_fd >= 0)
+		close(k->lock_fd);
 	k->lock_fd = -1;
 }
 
@@ -910,5 +932,49 @@ int rcc_kernel_policy_flags(struct rcc_kernel *k, __u32 id, __u32 *flags)
 	if (bpf_map_lookup_elem(k->map_fd[RCC_MAP_POLICIES], &id, &p))
 		return -errno;
 	*flags = p.flags;
+	return 0;
+}
+
+int rcc_kernel_audit_totals(struct rcc_kernel *k, struct rcc_audit_totals *t)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	__u32 zero = 0, id;
+	__u64 *lost;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if (bpf_map_lookup_elem(k->map_fd[RCC_MAP_AUDITSTATS], &zero, &t->consumer))
+		return -errno;
+	if (ncpu < 0)
+		return ncpu;
+	lost = calloc(ncpu, sizeof(*lost));
+	if (!lost)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(k->map_fd[RCC_MAP_LOST], &zero, lost) ? -errno : 0;
+	for (i = 0; !err && i < ncpu; i++)
+		t->lost += lost[i];
+	free(lost);
+	/* policy id 0 counts refusals of sockets used outside their cgroup */
+	for (id = 0; !err && id < RCC_MAX_POLICIES; id++) {
+		struct rcc_counters c;
+
+		err = sum_percpu(k->map_fd[RCC_MAP_POLSTATS], id, &c);
+		t->denials += c.denied + c.audited;
+	}
+	return err;
+}
+
+int rcc_kernel_audit_stats_add(struct rcc_kernel *k, const struct rcc_audit_stats *d)
+{
+	struct rcc_audit_stats cur;
+	__u32 zero = 0;
+
+	/* one consumer at a time (it holds the ring's lock): no race here */
+	if (bpf_map_lookup_elem(k->map_fd[RCC_MAP_AUDITSTATS], &zero, &cur))
+		return -errno;
+	cur.written += d->written;
+	cur.folded += d->folded;
+	if (bpf_map_update_elem(k->map_fd[RCC_MAP_AUDITSTATS], &zero, &cur, BPF_ANY))
+		return -errno;
 	return 0;
 }

@@ -26,6 +26,9 @@ enum rcc_map_id {
 	RCC_MAP_CGSTATS,
 	RCC_MAP_POLSTATS,
 	RCC_MAP_POLNAMES,	/* name -> id; userspace's own bookkeeping */
+	RCC_MAP_EVENTS,		/* ring buffer of denials */
+	RCC_MAP_LOST,		/* denials the ring had no room for */
+	RCC_MAP_AUDITSTATS,	/* the audit consumer's own totals */
 	RCC_MAP__MAX,
 };
 
@@ -42,6 +45,8 @@ struct rcc_kernel {
 int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
 		    struct rcc_kernel *k);
 void rcc_kernel_close(struct rcc_kernel *k);
+/* Lets other commands change state while this one keeps its fds. */
+void rcc_kernel_unlock(struct rcc_kernel *k);
 
 /* Makes the maps hold exactly the policies of cfg, gap-free.  Nothing
  * changes when any policy fails to compile (-EINVAL) or a policy that
@@ -75,5 +80,21 @@ int rcc_kernel_cgroups(struct rcc_kernel *k, struct rcc_cgroup_info **out,
 int rcc_kernel_policy_stats(struct rcc_kernel *k, __u32 id,
 			    struct rcc_counters *out);
 int rcc_kernel_policy_flags(struct rcc_kernel *k, __u32 id, __u32 *flags);
+
+/* What the audit consumer did with the ring's events, kept pinned so
+ * that status (and the next consumer) can reconcile the totals. */
+struct rcc_audit_stats {
+	__u64 written;		/* event records written to the audit log */
+	__u64 folded;		/* events folded into summary records */
+};
+
+struct rcc_audit_totals {
+	struct rcc_audit_stats consumer;
+	__u64 lost;		/* the ring was full */
+	__u64 denials;		/* denials (and audit-mode would-be) counted */
+};
+
+int rcc_kernel_audit_totals(struct rcc_kernel *k, struct rcc_audit_totals *t);
+int rcc_kernel_audit_stats_add(struct rcc_kernel *k, const struct rcc_audit_stats *d);
 
 #endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The audit consumer: turns ring events into JSON records, folds floods
+ * (per cgroup and destination, events beyond [global] audit_rate a
+ * second become one summary record with "suppressed": N), and writes the
+ * audit log.  One consumer per ring: it holds a lock while it lives.
+ */
+#ifndef RCC_AUDIT_H
+#define RCC_AUDIT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "loader.h"
+
+struct rcc_audit;
+
+/* Called with each record written, e.g. to show it (rcc-bpf log -f). */
+typedef void (*rcc_audit_echo_fn)(const char *json, void *ctx);
+
+/* Takes the consumer lock: -EWOULDBLOCK when another consumer holds it. */
+int rcc_audit_open(const struct rcc_config *cfg, struct rcc_kernel *k,
+		   rcc_audit_echo_fn echo, void *echo_ctx, struct rcc_audit **out);
+/* Reads what the ring holds; returns events read or -errno. */
+int rcc_audit_drain(struct rcc_audit *a);
+/* Emits due summaries, writes, syncs on schedule, updates the totals.
+ * final: everything now (shutdown). */
+int rcc_audit_tick(struct rcc_audit *a, bool final);
+int rcc_audit_epoll_fd(struct rcc_audit *a);
+void rcc_audit_close(struct rcc_audit *a);
+
+/* JSON of one event (for tests and log -f); caller frees. */
+char *rcc_audit_event_json(const struct rcc_event *e, const char *cgroup_path,
+			   const char *policy, const char *rule, __u64 wall_ns);
+
+const char *rcc_reason_name(unsigned reason);
+const char *rcc_hook_name(unsigned hook);
+
+#endif
