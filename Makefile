@@ -94,10 +94,22 @@ demo: all
 bench: all
 	$(Q)$(SUDO) tools/bench/run.sh
 
+SBINDIR = $(PREFIX)/sbin
+UNITDIR ?= /etc/systemd/system
+HOOKSDIR ?= /usr/share/containers/oci/hooks.d
+
+# The hook JSON files go to $(DESTDIR)/usr/share/containers/oci/hooks.d/
+# only as examples (rcc-bpf-*.json.example): choosing always-on or
+# annotation mode is the administrator's call (see README).
 install: all
-	install -D -m 0755 $(OUTPUT)/rcc-bpf $(DESTDIR)$(PREFIX)/sbin/rcc-bpf
+	install -D -m 0755 $(OUTPUT)/rcc-bpf $(DESTDIR)$(SBINDIR)/rcc-bpf
 	install -D -m 0644 conf/rcc-bpf.conf $(DESTDIR)/etc/rcc-bpf/rcc-bpf.conf.example
 	install -D -m 0644 man/rcc-bpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/rcc-bpf.8
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(HOOKSDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' conf/rcc-bpf.service > $(DESTDIR)$(UNITDIR)/rcc-bpf.service
+	for f in conf/oci-hooks/*.json; do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' $$f > $(DESTDIR)$(HOOKSDIR)/$$(basename $$f).example; \
+	done
 
 clean:
 	rm -rf $(OUTPUT)

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "auditlog.h"
 #include "cgroup.h"
+#include "container.h"
 #include "log.h"
 
 #define FOLD_SLOTS 65536	/* keys tracked; a full table is flushed */
@@ -42,6 +43,8 @@ struct fold {
 struct cg_name {
 	__u64 id;
 	char *path;			/* NULL: gone or unknown */
+	char container[65];		/* "" when no container */
+	char container_name[256];
 };
 
 struct rcc_audit {
@@ -206,7 +209,8 @@ static void add_addr(json_object *o, const char *key, const __u8 a[16])
 
 static json_object *event_object(const struct rcc_event *e, const char *type,
 				 const char *cgroup_path, const char *policy,
-				 const char *rule, __u64 wall_ns)
+				 const char *rule, __u64 wall_ns,
+				 const char *container, const char *container_name)
 {
 	static const __u8 zero[16];
 	json_object *o = json_object_new_object();
@@ -223,6 +227,10 @@ static json_object *event_object(const struct rcc_event *e, const char *type,
 		json_object_object_add(o, "rule", json_object_new_string(rule));
 	json_object_object_add(o, "cgroup", cgroup_path ? json_object_new_string(cgroup_path) : NULL);
 	json_object_object_add(o, "cgroup_id", json_object_new_uint64(e->cgroup_id));
+	if (container && container[0])
+		json_object_object_add(o, "container", json_object_new_string(container));
+	if (container_name && container_name[0])
+		json_object_object_add(o, "container_name", json_object_new_string(container_name));
 	json_object_object_add(o, "pid", json_object_new_int64(e->tgid));
 	json_object_object_add(o, "tid", json_object_new_int64(e->pid));
 	json_object_object_add(o, "uid", json_object_new_int64(e->uid));
@@ -252,24 +260,29 @@ static const char *to_line(json_object *o)
 char *rcc_audit_event_json(const struct rcc_event *e, const char *cgroup_path,
 			   const char *policy, const char *rule, __u64 wall_ns)
 {
-	json_object *o = event_object(e, "denial", cgroup_path, policy, rule, wall_ns);
+	json_object *o = event_object(e, "denial", cgroup_path, policy, rule, wall_ns, NULL, NULL);
 	char *s = strdup(to_line(o));
 
 	json_object_put(o);
 	return s;
 }
 
-static const char *cgroup_name(struct rcc_audit *a, __u64 id)
+/* The cgroup's path and container, looked up once per cgroup id. */
+static const struct cg_name *cgroup_name(struct rcc_audit *a, __u64 id)
 {
 	struct cg_name *c = &a->cgs[id % CG_CACHE];
-	char path[PATH_MAX];
+	char path[PATH_MAX], runtime[16];
 
 	if (c->id == id && c->path)
-		return c->path;
+		return c;
 	free(c->path);
 	c->id = id;
+	c->container[0] = c->container_name[0] = '\0';
 	c->path = rcc_cgroup_path_by_id(id, path, sizeof(path)) ? NULL : strdup(path);
-	return c->path;
+	if (c->path && rcc_container_in_path(c->path, c->container, runtime))
+		rcc_container_name(c->container, runtime, c->container_name,
+				   sizeof(c->container_name));
+	return c;
 }
 
 static void policy_and_rule(struct rcc_audit *a, const struct rcc_event *e,
@@ -309,11 +322,13 @@ static void write_event(struct rcc_audit *a, const struct rcc_event *e,
 			const char *type, __u64 suppressed, __u64 first_ns, __u64 last_ns)
 {
 	char policy[RCC_POLICY_NAME_MAX + 8], rule[512];
+	const struct cg_name *cg = cgroup_name(a, e->cgroup_id);
 	json_object *o;
 
 	policy_and_rule(a, e, policy, sizeof(policy), rule, sizeof(rule));
-	o = event_object(e, type, cgroup_name(a, e->cgroup_id), policy[0] ? policy : NULL,
-			 rule[0] ? rule : NULL, (suppressed ? last_ns : e->ts_ns) + a->boot_to_real_ns);
+	o = event_object(e, type, cg->path, policy[0] ? policy : NULL, rule[0] ? rule : NULL,
+			 (suppressed ? last_ns : e->ts_ns) + a->boot_to_real_ns, cg->container,
+			 cg->container_name);
 	if (suppressed) {
 		char t[40];
 
@@ -521,6 +536,11 @@ int rcc_audit_tick(struct rcc_audit *a, bool final)
 		memset(&a->pending, 0, sizeof(a->pending));
 	}
 	return a->err;
+}
+
+void rcc_audit_set_config(struct rcc_audit *a, const struct rcc_config *cfg)
+{
+	a->cfg = cfg;
 }
 
 int rcc_audit_epoll_fd(struct rcc_audit *a)

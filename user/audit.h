@@ -28,6 +28,9 @@ int rcc_audit_drain(struct rcc_audit *a);
  * final: everything now (shutdown). */
 int rcc_audit_tick(struct rcc_audit *a, bool final);
 int rcc_audit_epoll_fd(struct rcc_audit *a);
+/* After a reload: rates and rule texts from the new configuration (the
+ * log file itself stays until restart). */
+void rcc_audit_set_config(struct rcc_audit *a, const struct rcc_config *cfg);
 void rcc_audit_close(struct rcc_audit *a);
 
 /* JSON of one event (for tests and log -f); caller frees. */

@@ -41,7 +41,8 @@ static const struct {
 	[RCC_OPT_CGROUP] = { "cgroup", 1, "PATH",
 		"cgroup v2 path, absolute or relative to the cgroup2 mount" },
 	[RCC_OPT_PID] = { "pid", 1, "PID", "the cgroup v2 of this process" },
-	[RCC_OPT_POLICY] = { "policy", 1, "NAME", "policy to enforce (default: 'default')" },
+	[RCC_OPT_POLICY] = { "policy", 1, "NAME",
+		"policy to enforce (default: a container's rcc-bpf.policy label, else [containers] default_policy, else 'default')" },
 	[RCC_OPT_USER] = { "user", 1, "USER",
 		"run COMMAND as USER (default: the user who called sudo)" },
 	[RCC_OPT_JSON] = { "json", 0, NULL, "machine-readable output" },
@@ -62,11 +63,11 @@ static const unsigned log_opts[] = { RCC_OPT_FOLLOW, RCC_OPT_JSON, RCC_OPT_CONTA
 				     RCC_OPT_CGROUP, RCC_OPT_SINCE, RCC_OPT_DST, 0 };
 
 static const struct rcc_cmd commands[] = {
-	{ "attach", "(--cgroup PATH | --pid PID) [--policy NAME]",
-	  "enforce a policy on a cgroup and everything below it",
-	  target_opts, 0, 0, true, cmd_attach },
-	{ "detach", "(--cgroup PATH | --pid PID)",
-	  "stop enforcing on a cgroup", detach_opts, 0, 0, true, cmd_detach },
+	{ "attach", "(CONTAINER | --cgroup PATH | --pid PID) [--policy NAME]",
+	  "enforce a policy on a container or cgroup and everything below it",
+	  target_opts, 0, 1, true, cmd_attach },
+	{ "detach", "(CONTAINER | --cgroup PATH | --pid PID)",
+	  "stop enforcing on a container or cgroup", detach_opts, 0, 1, true, cmd_detach },
 	{ "run", "[--policy NAME] [--user USER] -- COMMAND [ARG...]",
 	  "run COMMAND in a new enforced cgroup", run_opts, 1, -1, true, cmd_run },
 	{ "status", "[--json]", "show enforced cgroups, policies and counters",
@@ -80,6 +81,9 @@ static const struct rcc_cmd commands[] = {
 	  no_opts, 0, 0, false, cmd_validate },
 	{ "daemon", "", "load the configuration, then write every denial to the audit log",
 	  no_opts, 0, 0, true, cmd_daemon },
+	{ "oci-hook", "< OCI-STATE-JSON",
+	  "OCI runtime hook: enforce on the container's cgroup before it starts",
+	  no_opts, 0, 0, true, cmd_oci_hook },
 	{ "log", "[-f] [--json] [--container ID] [--cgroup PATH] [--since TIME] [--dst ADDR[/PREFIX]]",
 	  "show the audit log of denials", log_opts, 0, 0, false, cmd_log },
 };
@@ -178,10 +182,12 @@ static int parse_cmd_args(const struct rcc_cmd *c, int argc, char **argv,
 	longopts[n++] = (struct option){ "verbose", 0, NULL, 'v' };
 	longopts[n++] = (struct option){ "help", 0, NULL, 'h' };
 	longopts[n] = (struct option){ 0 };
-	optind = 1;
+	optind = 0; /* 0: glibc starts afresh, permutation state included */
 	opterr = 0;
-	/* '+': stop at the first non-option, so run's COMMAND keeps its own */
-	while ((ch = getopt_long(argc, argv, "+c:vhf", longopts, NULL)) != -1) {
+	/* run: stop at the first non-option, so COMMAND keeps its own;
+	 * elsewhere options may follow the arguments */
+	while ((ch = getopt_long(argc, argv, c->run == cmd_run ? "+c:vhf" : "c:vhf", longopts,
+				 NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			a->config = optarg;

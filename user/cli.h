@@ -47,6 +47,7 @@ int cmd_check(struct rcc_args *a);
 int cmd_validate(struct rcc_args *a);
 int cmd_daemon(struct rcc_args *a);
 int cmd_log(struct rcc_args *a);
+int cmd_oci_hook(struct rcc_args *a);
 
 int rcc_main(int argc, char **argv);
 
@@ -58,6 +59,16 @@ const struct rcc_policy_cfg *cli_policy(const struct rcc_config *cfg,
 					const char *name);
 /* --cgroup or --pid into a cgroup path; RCC_EXIT_* with a message. */
 int cli_target_cgroup(const struct rcc_args *a, char *path, size_t len);
+struct rcc_container;
+/* CONTAINER (the positional argument), --cgroup or --pid into a cgroup
+ * path; c is filled when a container was named.  RCC_EXIT_* */
+int cli_target(const struct rcc_args *a, char *path, size_t len,
+	       struct rcc_container *c, bool *is_container);
+/* The policy for a target: --policy, else the container's label, else
+ * [containers] default_policy (containers) or "default". */
+const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg,
+					    const char *option,
+					    const struct rcc_container *c);
 /* Compile options for this host: its addresses for block_host. */
 void cli_compile_opts(const struct rcc_config *cfg, struct rcc_compile_opts *o,
 		      struct rcc_addr_list *host);

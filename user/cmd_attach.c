@@ -7,22 +7,28 @@
 
 #include "cgroup.h"
 #include "cli.h"
+#include "container.h"
 #include "log.h"
 
 int cmd_attach(struct rcc_args *a)
 {
-	const struct rcc_policy_cfg *p;
+	const struct rcc_policy_cfg *p = NULL;
+	struct rcc_container ct;
 	struct rcc_config cfg;
 	struct rcc_kernel k;
 	char path[PATH_MAX];
+	bool is_ct;
 	__u32 id;
 	int rc, err;
 
 	rc = cli_load_config(a, &cfg);
 	if (rc)
 		return rc;
-	p = cli_policy(&cfg, a->policy);
-	rc = p ? cli_target_cgroup(a, path, sizeof(path)) : RCC_EXIT_USAGE;
+	rc = cli_target(a, path, sizeof(path), &ct, &is_ct);
+	if (!rc) {
+		p = cli_policy_for(&cfg, a->policy, is_ct ? &ct : NULL);
+		rc = p ? RCC_EXIT_OK : RCC_EXIT_USAGE;
+	}
 	if (!rc)
 		rc = cli_open_and_apply(&cfg, &k);
 	if (rc) {
@@ -37,8 +43,13 @@ int cmd_attach(struct rcc_args *a)
 			strerror(-err));
 		rc = RCC_EXIT_FAIL;
 	} else {
-		printf("attached policy '%s' (%s) to %s\n", p->name,
-		       p->audit ? "audit" : "enforce", path);
+		if (is_ct)
+			printf("attached policy '%s' (%s) to container %.12s%s%s%s: %s\n", p->name,
+			       p->audit ? "audit" : "enforce", ct.id, ct.name[0] ? " (" : "",
+			       ct.name, ct.name[0] ? ")" : "", path);
+		else
+			printf("attached policy '%s' (%s) to %s\n", p->name,
+			       p->audit ? "audit" : "enforce", path);
 		cli_warn_net_raw(path);
 	}
 	rcc_config_free(&cfg);
@@ -63,15 +74,17 @@ static int covered_by(const char *path, __u64 id, void *ctx)
 
 int cmd_detach(struct rcc_args *a)
 {
+	struct rcc_container ct;
 	struct rcc_config cfg;
 	struct rcc_kernel k;
 	char path[PATH_MAX];
+	bool is_ct;
 	int rc, err;
 
 	rc = cli_load_config(a, &cfg);
 	if (rc)
 		return rc;
-	rc = cli_target_cgroup(a, path, sizeof(path));
+	rc = cli_target(a, path, sizeof(path), &ct, &is_ct);
 	if (rc)
 		goto out;
 	err = rcc_kernel_open(&cfg, false, true, &k);

@@ -7,6 +7,7 @@
 
 #include "cgroup.h"
 #include "cli.h"
+#include "container.h"
 #include "log.h"
 #include "netinfo.h"
 
@@ -116,4 +117,46 @@ int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k)
 	pr_warn("Failed to load the policies: %s; the policies already loaded keep enforcing\n",
 		strerror(-err));
 	return RCC_EXIT_FAIL;
+}
+
+int cli_target(const struct rcc_args *a, char *path, size_t len,
+	       struct rcc_container *c, bool *is_container)
+{
+	char err[2048];
+	int rc;
+
+	*is_container = false;
+	if (!a->argc)
+		return cli_target_cgroup(a, path, len);
+	if (a->cgroup || a->pid) {
+		pr_warn("give a CONTAINER, --cgroup PATH or --pid PID: one of them\n");
+		return RCC_EXIT_USAGE;
+	}
+	rc = rcc_container_find(a->argv[0], c, err, sizeof(err));
+	if (rc) {
+		pr_warn("%s\n", err);
+		return RCC_EXIT_FAIL;
+	}
+	snprintf(path, len, "%s", c->cgroup);
+	*is_container = true;
+	return RCC_EXIT_OK;
+}
+
+const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg,
+					    const char *option,
+					    const struct rcc_container *c)
+{
+	const struct rcc_policy_cfg *p;
+
+	if (option || !c)
+		return cli_policy(cfg, option);
+	if (c->policy[0]) {
+		p = rcc_config_policy(cfg, c->policy);
+		if (!p)
+			pr_warn("container %.12s asks for policy '%s' (label " RCC_LABEL_POLICY
+				"), which %s does not define\n",
+				c->id, c->policy, cfg->path[0] ? cfg->path : "the built-in configuration");
+		return p;
+	}
+	return cli_policy(cfg, cfg->default_policy);
 }

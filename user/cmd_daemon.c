@@ -1,29 +1,176 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * daemon: loads the configuration, then is the one consumer of the event
- * ring, writing the audit log until SIGTERM.  Enforcement never depends
- * on it: the programs and maps stay pinned when it stops.
+ * daemon: loads the configuration, enforces it on the containers that run
+ * and on each new one as its cgroup appears, and is the one consumer of
+ * the event ring, writing the audit log.  Enforcement never depends on
+ * it: programs, maps and links stay pinned when it stops (fail closed).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
+#include "cgroup.h"
 #include "cli.h"
+#include "container.h"
+#include "enforcer.h"
 #include "log.h"
+#include "netinfo.h"
+#include "watch.h"
 
 #define TICK_MS 200
+#define RECONCILE_MS 30000
 
-int cli_consume(struct rcc_audit *au, volatile bool *stop)
+/* Everything a consumer loop may carry beside the ring. */
+struct daemon {
+	const struct rcc_args *args;
+	struct rcc_config cfg;
+	struct rcc_kernel k;
+	struct rcc_audit *au;
+	struct rcc_watch *watch;	/* NULL: not watching containers */
+	__u64 last_reconcile_ms, last_watchdog_ms, watchdog_ms;
+	bool prune;
+};
+
+static __u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* sd_notify(3)'s protocol, without linking libsystemd for it. */
+static void notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	strcpy(sa.sun_path, path);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+		pr_warn("Failed to notify systemd: %s, ignoring\n", strerror(errno));
+	close(fd);
+}
+
+static void on_cgroup_created(const char *path, void *ctx)
+{
+	struct daemon *d = ctx;
+	char id[65], runtime[16], label[64], msg[PATH_MAX + 128];
+	__u64 t0 = now_ms();
+	int r;
+
+	if (!rcc_container_of_cgroup(path, id, runtime))
+		return;
+	rcc_container_label(id, runtime, label, sizeof(label));
+	r = rcc_enforce_container(&d->cfg, &d->k, path, label, true, msg, sizeof(msg));
+	if (r == RCC_ENFORCED)
+		pr_info("rcc-bpf: new container %.12s (%s): %s, %llu ms after its cgroup appeared\n",
+			id, runtime, msg, (unsigned long long)(now_ms() - t0));
+	else if (r < 0)
+		pr_warn("new container %.12s: %s\n", id, msg);
+}
+
+static void on_cgroup_removed(const char *path, void *ctx)
+{
+	struct daemon *d = ctx;
+
+	(void)path;
+	d->prune = true;
+}
+
+static void prune(struct daemon *d)
+{
+	if (!rcc_kernel_lock(&d->k)) {
+		rcc_kernel_prune(&d->k);
+		rcc_kernel_unlock(&d->k);
+	}
+	d->prune = false;
+}
+
+static void reconcile(struct daemon *d)
+{
+	prune(d);
+	if (d->watch)
+		rcc_enforce_all_containers(&d->cfg, &d->k);
+	d->last_reconcile_ms = now_ms();
+}
+
+/* SIGHUP: the new configuration whole, or the old one kept. */
+static void reload(struct daemon *d)
+{
+	struct rcc_compile_opts o;
+	struct rcc_addr_list host;
+	struct rcc_config fresh;
+	int err;
+
+	if (rcc_config_load(d->args->config, &fresh)) {
+		rcc_config_free(&fresh);
+		pr_warn("reload: the configuration has errors (above); the one in force stays\n");
+		return;
+	}
+	err = rcc_kernel_lock(&d->k);
+	if (!err) {
+		cli_compile_opts(&fresh, &o, &host);
+		err = rcc_kernel_apply(&d->k, &fresh, &o);
+		rcc_addr_list_free(&host);
+		rcc_kernel_unlock(&d->k);
+	}
+	if (err) {
+		rcc_config_free(&fresh);
+		pr_warn("reload: %s; the configuration in force stays\n", strerror(-err));
+		return;
+	}
+	rcc_config_free(&d->cfg);
+	d->cfg = fresh;
+	if (d->au)
+		rcc_audit_set_config(d->au, &d->cfg);
+	pr_info("rcc-bpf: reloaded %s\n", d->cfg.path[0] ? d->cfg.path : "the built-in default");
+	reconcile(d);
+}
+
+static void tick(struct daemon *d, int *rc)
+{
+	__u64 now = now_ms();
+
+	if (d->au) {
+		rcc_audit_drain(d->au);
+		if (rcc_audit_tick(d->au, false))
+			*rc = RCC_EXIT_FAIL;
+	}
+	if (d->prune)
+		prune(d);
+	if (d->watch && now - d->last_reconcile_ms >= RECONCILE_MS)
+		reconcile(d);
+	if (d->watchdog_ms && now - d->last_watchdog_ms >= d->watchdog_ms / 2) {
+		notify("WATCHDOG=1");
+		d->last_watchdog_ms = now;
+	}
+}
+
+static int event_loop(struct daemon *d)
 {
 	struct itimerspec its = { { 0, TICK_MS * 1000000 }, { 0, TICK_MS * 1000000 } };
-	struct epoll_event ev, evs[4];
+	struct epoll_event ev, evs[8];
 	sigset_t mask;
 	int ep, sfd, tfd, rc = RCC_EXIT_OK;
 
@@ -41,52 +188,70 @@ int cli_consume(struct rcc_audit *au, volatile bool *stop)
 		goto out;
 	}
 	ev.events = EPOLLIN;
-	ev.data.fd = rcc_audit_epoll_fd(au);
-	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	if (d->au) {
+		ev.data.fd = rcc_audit_epoll_fd(d->au);
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
+	if (d->watch) {
+		ev.data.fd = rcc_watch_fd(d->watch);
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 	ev.data.fd = sfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.fd = tfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 
-	while (!(stop && *stop)) {
-		int n = epoll_wait(ep, evs, 4, -1), i;
+	for (;;) {
+		int n = epoll_wait(ep, evs, 8, -1), i;
 
 		if (n < 0 && errno != EINTR) {
 			rc = RCC_EXIT_FAIL;
 			break;
 		}
 		for (i = 0; i < n; i++) {
-			if (evs[i].data.fd == sfd) {
+			int fd = evs[i].data.fd;
+
+			if (fd == sfd) {
 				struct signalfd_siginfo si;
 
 				if (read(sfd, &si, sizeof(si)) != sizeof(si))
 					continue;
+				if (si.ssi_signo == SIGHUP && d->watch) {
+					notify("RELOADING=1");
+					reload(d);
+					notify("READY=1");
+					continue;
+				}
 				if (si.ssi_signo == SIGHUP)
-					continue; /* reloading is the container issue's */
-				pr_info("rcc-bpf: signal %u: draining the ring and stopping\n",
+					continue;
+				pr_info("rcc-bpf: signal %u: draining the ring and stopping; enforcement stays\n",
 					si.ssi_signo);
+				notify("STOPPING=1");
 				goto drain;
-			}
-			if (evs[i].data.fd == tfd) {
+			} else if (fd == tfd) {
 				__u64 ticks;
 
 				if (read(tfd, &ticks, sizeof(ticks)) < 0)
 					continue;
-				rcc_audit_drain(au);
-				if (rcc_audit_tick(au, false))
-					rc = RCC_EXIT_FAIL;
-				continue;
+				tick(d, &rc);
+			} else if (d->watch && fd == rcc_watch_fd(d->watch)) {
+				if (rcc_watch_read(d->watch, on_cgroup_created, on_cgroup_removed, d) ==
+				    -EOVERFLOW)
+					reconcile(d);
+			} else if (d->au) {
+				rcc_audit_drain(d->au);
 			}
-			rcc_audit_drain(au);
 		}
 		/* write what was read: a kill loses as little as can be */
-		if (rcc_audit_tick(au, false))
+		if (d->au && rcc_audit_tick(d->au, false))
 			rc = RCC_EXIT_FAIL;
 	}
 drain:
-	rcc_audit_drain(au);
-	if (rcc_audit_tick(au, true))
-		rc = RCC_EXIT_FAIL;
+	if (d->au) {
+		rcc_audit_drain(d->au);
+		if (rcc_audit_tick(d->au, true))
+			rc = RCC_EXIT_FAIL;
+	}
 out:
 	if (ep >= 0)
 		close(ep);
@@ -98,37 +263,60 @@ out:
 	return rc;
 }
 
+int cli_consume(struct rcc_audit *au, volatile bool *stop)
+{
+	struct daemon d = { .au = au };
+
+	(void)stop;
+	return event_loop(&d);
+}
+
 int cmd_daemon(struct rcc_args *a)
 {
-	struct rcc_audit *au = NULL;
-	struct rcc_config cfg;
-	struct rcc_kernel k;
+	struct daemon d = { .args = a };
+	const char *wd = getenv("WATCHDOG_USEC");
+	char mnt[PATH_MAX];
 	int rc, err;
 
-	rc = cli_load_config(a, &cfg);
+	rc = cli_load_config(a, &d.cfg);
 	if (rc)
 		return rc;
-	rc = cli_open_and_apply(&cfg, &k);
+	rc = cli_open_and_apply(&d.cfg, &d.k);
 	if (rc) {
-		rcc_config_free(&cfg);
+		rcc_config_free(&d.cfg);
 		return rc;
 	}
-	/* the state lock is for changes; the consumer has its own */
-	rcc_kernel_unlock(&k);
-	err = rcc_audit_open(&cfg, &k, NULL, NULL, &au);
+	/* the state lock is for each change; the consumer has its own */
+	rcc_kernel_unlock(&d.k);
+	err = rcc_audit_open(&d.cfg, &d.k, NULL, NULL, &d.au);
 	if (err == -EWOULDBLOCK) {
 		pr_warn("another consumer (rcc-bpf daemon or log -f) is reading the events of '%s'\n",
-			cfg.pin_dir);
+			d.cfg.pin_dir);
 		rc = RCC_EXIT_FAIL;
+		goto out;
 	} else if (err) {
 		pr_warn("Failed to start the audit consumer: %s\n", strerror(-err));
 		rc = RCC_EXIT_FAIL;
-	} else {
-		pr_info("rcc-bpf: daemon running; audit log %s\n", cfg.audit_log);
-		rc = cli_consume(au, NULL);
-		rcc_audit_close(au);
+		goto out;
 	}
-	rcc_kernel_close(&k);
-	rcc_config_free(&cfg);
+	/* watch first, then enforce what runs: nothing falls in between */
+	err = rcc_cgroup_mount(mnt, sizeof(mnt));
+	err = err ?: rcc_watch_open(mnt, &d.watch);
+	if (err) {
+		pr_warn("Failed to watch the cgroup tree: %s\n", strerror(-err));
+		rc = RCC_EXIT_FAIL;
+		goto out;
+	}
+	reconcile(&d);
+	if (wd && *wd)
+		d.watchdog_ms = strtoull(wd, NULL, 10) / 1000;
+	pr_info("rcc-bpf: daemon running; audit log %s\n", d.cfg.audit_log);
+	notify("READY=1");
+	rc = event_loop(&d);
+out:
+	rcc_watch_close(d.watch);
+	rcc_audit_close(d.au);
+	rcc_kernel_close(&d.k);
+	rcc_config_free(&d.cfg);
 	return rc;
 }

@@ -7,7 +7,27 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "container.h"
 #include "log.h"
+
+/* The container behind each enforced cgroup, where there is one. */
+struct ct_row {
+	char id[65];
+	char name[256];
+};
+
+static void containers_of(const struct rcc_cgroup_info *cg, size_t n, struct ct_row *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char runtime[16];
+
+		out[i].id[0] = out[i].name[0] = '\0';
+		if (cg[i].path[0] && rcc_container_in_path(cg[i].path, out[i].id, runtime))
+			rcc_container_name(out[i].id, runtime, out[i].name, sizeof(out[i].name));
+	}
+}
 
 struct pol_row {
 	__u32 id;
@@ -62,7 +82,7 @@ static void audit_text(const struct rcc_audit_totals *t)
 }
 
 static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
-		       const struct pol_row *pol, size_t npol,
+		       const struct ct_row *ct, const struct pol_row *pol, size_t npol,
 		       const struct rcc_audit_totals *t)
 {
 	json_object *root = json_object_new_object();
@@ -78,6 +98,10 @@ static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 		json_object_object_add(o, "policy", json_object_new_string(p ? p->name : "?"));
 		json_object_object_add(o, "mode", json_object_new_string(p ? mode_of(p->flags) : "?"));
 		json_object_object_add(o, "linked", json_object_new_boolean(cg[i].linked));
+		json_object_object_add(o, "container",
+				       ct[i].id[0] ? json_object_new_string(ct[i].id) : NULL);
+		json_object_object_add(o, "container_name",
+				       ct[i].name[0] ? json_object_new_string(ct[i].name) : NULL);
 		add_counters(o, &cg[i].stats);
 		json_object_array_add(cgs, o);
 	}
@@ -99,7 +123,7 @@ static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 }
 
 static void print_text(const struct rcc_cgroup_info *cg, size_t ncg,
-		       const struct pol_row *pol, size_t npol)
+		       const struct ct_row *ct, const struct pol_row *pol, size_t npol)
 {
 	size_t i;
 
@@ -108,12 +132,16 @@ static void print_text(const struct rcc_cgroup_info *cg, size_t ncg,
 	for (i = 0; i < ncg; i++) {
 		const struct pol_row *p = row_of(pol, npol, cg[i].policy_id);
 
-		printf("%-12s %-8s %12llu %12llu %12llu  %s%s\n", p ? p->name : "?",
+		printf("%-12s %-8s %12llu %12llu %12llu  %s%s", p ? p->name : "?",
 		       p ? mode_of(p->flags) : "?", (unsigned long long)cg[i].stats.allowed,
 		       (unsigned long long)cg[i].stats.denied,
 		       (unsigned long long)cg[i].stats.audited,
 		       cg[i].path[0] ? cg[i].path : "(removed cgroup)",
 		       cg[i].linked ? "" : " (via the cgroup above)");
+		if (ct[i].id[0])
+			printf("  [container %.12s%s%s]", ct[i].id, ct[i].name[0] ? " " : "",
+			       ct[i].name);
+		putchar('\n');
 	}
 	if (!ncg)
 		printf("(no cgroup is enforced)\n");
@@ -130,6 +158,7 @@ int cmd_status(struct rcc_args *a)
 {
 	struct rcc_audit_totals totals;
 	struct rcc_cgroup_info *cg = NULL;
+	struct ct_row *ct;
 	struct pol_row pol[RCC_MAX_POLICIES];
 	struct rcc_config cfg;
 	struct rcc_kernel k;
@@ -173,15 +202,23 @@ int cmd_status(struct rcc_args *a)
 		rcc_config_free(&cfg);
 		return RCC_EXIT_FAIL;
 	}
+	ct = calloc(ncg + 1, sizeof(*ct));
+	if (!ct) {
+		free(cg);
+		rcc_config_free(&cfg);
+		return RCC_EXIT_FAIL;
+	}
+	containers_of(cg, ncg, ct);
 	if (a->json) {
-		print_json(cg, ncg, pol, npol, &totals);
+		print_json(cg, ncg, ct, pol, npol, &totals);
 	} else {
-		print_text(cg, ncg, pol, npol);
+		print_text(cg, ncg, ct, pol, npol);
 		audit_text(&totals);
 		for (i = 0; i < ncg; i++)
 			if (cg[i].path[0])
 				cli_warn_net_raw(cg[i].path);
 	}
+	free(ct);
 	free(cg);
 	rcc_config_free(&cfg);
 	return RCC_EXIT_OK;

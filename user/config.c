@@ -20,7 +20,8 @@ struct parse_ctx {
 	int line;			/* line the reader handed out last */
 	int errors;
 	struct rcc_policy_cfg *cur;	/* NULL: [global] or no section */
-	bool in_global, bad_section;
+	bool in_global, in_containers, bad_section;
+	unsigned containers_seen;
 	unsigned global_seen;
 };
 
@@ -64,6 +65,8 @@ static void config_defaults(struct rcc_config *cfg)
 	cfg->audit_keep = 5;
 	cfg->audit_rate = 10;
 	cfg->audit_fsync_ms = 1000;
+	snprintf(cfg->default_policy, sizeof(cfg->default_policy), "default");
+	cfg->enforce_all = true;
 }
 
 static bool parse_bool(const char *v, bool *out)
@@ -373,6 +376,38 @@ static void global_key(struct parse_ctx *c, const char *key, const char *value)
 			  1u << 26);
 }
 
+/* [containers]: how containers found by name or by the daemon are enforced. */
+static void containers_key(struct parse_ctx *c, const char *key, const char *value)
+{
+	struct rcc_config *cfg = c->cfg;
+	unsigned bit = !strcmp(key, "default_policy") ? 1 : !strcmp(key, "enforce") ? 2 : 0;
+
+	if (!bit) {
+		cfg_error(c, "unknown key '%s' in [containers]", key);
+		return;
+	}
+	if (c->containers_seen & bit) {
+		cfg_error(c, "'%s' given twice in [containers]", key);
+		return;
+	}
+	c->containers_seen |= bit;
+	if (bit == 1) {
+		if (!policy_name_valid(value)) {
+			cfg_error(c, "default_policy: bad policy name '%s'", value);
+			return;
+		}
+		snprintf(cfg->default_policy, sizeof(cfg->default_policy), "%s", value);
+		cfg->default_policy_line = c->line;
+		return;
+	}
+	if (!strcasecmp(value, "all"))
+		cfg->enforce_all = true;
+	else if (!strcasecmp(value, "labelled") || !strcasecmp(value, "labeled"))
+		cfg->enforce_all = false;
+	else
+		cfg_error(c, "enforce: '%s' is neither all nor labelled", value);
+}
+
 static int on_line(void *user, const char *section, const char *name,
 		   const char *value)
 {
@@ -388,6 +423,8 @@ static int on_line(void *user, const char *section, const char *name,
 		return 1;
 	if (c->in_global)
 		global_key(c, name, value);
+	else if (c->in_containers)
+		containers_key(c, name, value);
 	else if (c->cur)
 		policy_key(c, name, value);
 	else
@@ -417,9 +454,14 @@ static void on_section(struct parse_ctx *c, const char *line)
 		*--end = '\0';
 	c->cur = NULL;
 	c->in_global = false;
+	c->in_containers = false;
 	c->bad_section = false;
 	if (!strcmp(s, "global")) {
 		c->in_global = true;
+		return;
+	}
+	if (!strcmp(s, "containers")) {
+		c->in_containers = true;
 		return;
 	}
 	if (!strncmp(s, "policy", 6) && isspace((unsigned char)s[6])) {
@@ -437,7 +479,7 @@ static void on_section(struct parse_ctx *c, const char *line)
 		c->bad_section = !c->cur;
 		return;
 	}
-	cfg_error(c, "unknown section [%s] (expected [global] or [policy NAME])", s);
+	cfg_error(c, "unknown section [%s] (expected [global], [containers] or [policy NAME])", s);
 	c->bad_section = true;
 }
 
@@ -514,6 +556,7 @@ static char *reader(char *str, int num, void *stream)
 			c->bad_section = true;
 			c->cur = NULL;
 			c->in_global = false;
+			c->in_containers = false;
 			strcpy(str, "\n");
 		} else {
 			on_section(c, str);
@@ -530,6 +573,13 @@ static char *reader(char *str, int num, void *stream)
 static int parse(struct parse_ctx *c)
 {
 	int rc = ini_parse_stream(reader, c, on_line, c);
+
+	/* a default_policy that names no policy is a mistake of that line */
+	if (c->cfg->default_policy_line &&
+	    !rcc_config_policy(c->cfg, c->cfg->default_policy)) {
+		c->line = c->cfg->default_policy_line;
+		cfg_error(c, "default_policy: no [policy %s] in this file", c->cfg->default_policy);
+	}
 
 	if (rc > 0 && !c->errors) {
 		c->line = rc;

@@ -45,6 +45,10 @@ struct rcc_config {
 	__u32 audit_keep;
 	__u32 audit_rate;		/* events a second per cgroup and destination */
 	__u32 audit_fsync_ms;
+	/* [containers] */
+	char default_policy[RCC_POLICY_NAME_MAX];
+	int default_policy_line;
+	bool enforce_all;		/* enforce = all (else: labelled only) */
 	struct rcc_policy_cfg *policies;
 	size_t npolicies;
 };

@@ -274,6 +274,7 @@ int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
 	for (i = 0; i < RCC_HOOK__MAX; i++)
 		k->prog_fd[i] = -1;
 	snprintf(parent, sizeof(parent), "%s", cfg->pin_dir);
+	snprintf(k->pin_dir, sizeof(k->pin_dir), "%s", cfg->pin_dir);
 	snprintf(k->dir, sizeof(k->dir), "%s/" RCC_PIN_VERSION, cfg->pin_dir);
 
 	if (!create && access(k->dir, F_OK))
@@ -343,6 +344,33 @@ void rcc_kernel_unlock(struct rcc_kernel *k)
 	if (k->lock_fd >= 0)
 		close(k->lock_fd);
 	k->lock_fd = -1;
+}
+
+int rcc_kernel_lock(struct rcc_kernel *k)
+{
+	if (k->lock_fd >= 0)
+		return 0;
+	k->lock_fd = open(k->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (k->lock_fd < 0 || flock(k->lock_fd, LOCK_EX)) {
+		int err = -errno;
+
+		rcc_kernel_unlock(k);
+		return err;
+	}
+	return 0;
+}
+
+bool rcc_kernel_is_attached(struct rcc_kernel *k, const char *path, __u32 *policy_id)
+{
+	struct rcc_cgroup_val v;
+	__u64 id;
+
+	if (rcc_cgroup_id(path, &id) ||
+	    bpf_map_lookup_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v))
+		return false;
+	if (policy_id)
+		*policy_id = v.policy_id;
+	return true;
 }
 
 /* ---- policies ---- */

@@ -33,6 +33,7 @@ enum rcc_map_id {
 };
 
 struct rcc_kernel {
+	char pin_dir[PATH_MAX];		/* PIN_DIR, what the lock is taken on */
 	char dir[PATH_MAX];		/* PIN_DIR/v1 */
 	int lock_fd;
 	int map_fd[RCC_MAP__MAX];
@@ -47,6 +48,10 @@ int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
 void rcc_kernel_close(struct rcc_kernel *k);
 /* Lets other commands change state while this one keeps its fds. */
 void rcc_kernel_unlock(struct rcc_kernel *k);
+/* Takes the state lock again (a long-lived process, for one change). */
+int rcc_kernel_lock(struct rcc_kernel *k);
+/* Whether the cgroup at path has an entry of its own. */
+bool rcc_kernel_is_attached(struct rcc_kernel *k, const char *path, __u32 *policy_id);
 
 /* Makes the maps hold exactly the policies of cfg, gap-free.  Nothing
  * changes when any policy fails to compile (-EINVAL) or a policy that

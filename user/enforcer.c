@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "container.h"
+#include "enforcer.h"
+#include "log.h"
+
+int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
+			  const char *path, const char *policy, bool keep_existing,
+			  char *msg, size_t len)
+{
+	const char *name = policy && *policy ? policy : cfg->default_policy;
+	__u32 id, have;
+	int err;
+
+	msg[0] = '\0';
+	if (!(policy && *policy) && !cfg->enforce_all)
+		return RCC_NOT_WANTED;
+	if (!rcc_config_policy(cfg, name)) {
+		snprintf(msg, len, "policy '%s' (%s) is not in the configuration", name,
+			 policy && *policy ? "the container's " RCC_LABEL_POLICY : "default_policy");
+		return -ENOENT;
+	}
+	err = rcc_kernel_policy_id(k, name, &id);
+	if (err) {
+		snprintf(msg, len, "policy '%s' is not loaded", name);
+		return err;
+	}
+	if (keep_existing && rcc_kernel_is_attached(k, path, &have))
+		return RCC_ALREADY;
+	err = rcc_kernel_lock(k);
+	if (!err) {
+		err = rcc_kernel_attach(k, path, id);
+		rcc_kernel_unlock(k);
+	}
+	if (err) {
+		snprintf(msg, len, "cannot attach policy '%s' to '%s': %s", name, path, strerror(-err));
+		return err;
+	}
+	snprintf(msg, len, "policy '%s' on %s", name, path);
+	return RCC_ENFORCED;
+}
+
+int rcc_enforce_all_containers(const struct rcc_config *cfg, struct rcc_kernel *k)
+{
+	struct rcc_container *all;
+	size_t n, i;
+	int done = 0;
+
+	rcc_container_list(&all, &n);
+	for (i = 0; i < n; i++) {
+		char msg[PATH_MAX + 128];
+		int r;
+
+		if (!all[i].running || !all[i].cgroup[0])
+			continue;
+		r = rcc_enforce_container(cfg, k, all[i].cgroup, all[i].policy, true, msg,
+					  sizeof(msg));
+		if (r == RCC_ENFORCED) {
+			pr_info("rcc-bpf: container %.12s%s%s%s: %s\n", all[i].id,
+				all[i].name[0] ? " (" : "", all[i].name, all[i].name[0] ? ")" : "", msg);
+			done++;
+		} else if (r < 0) {
+			pr_warn("container %.12s: %s\n", all[i].id, msg);
+		}
+	}
+	free(all);
+	return done;
+}

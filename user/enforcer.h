@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Containers under the configuration's [containers] rules: which policy a
+ * container gets (its rcc-bpf.policy label or annotation, else
+ * default_policy; only labelled ones with enforce = labelled), for the
+ * daemon and the OCI hook.
+ */
+#ifndef RCC_ENFORCER_H
+#define RCC_ENFORCER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "loader.h"
+
+enum rcc_enforce_result {
+	RCC_ENFORCED,		/* attached now */
+	RCC_ALREADY,		/* had an entry of its own, left as it was */
+	RCC_NOT_WANTED,		/* enforce = labelled and no label */
+};
+
+/*
+ * Enforces on the container cgroup at path.  policy: the container's own
+ * choice (label or annotation), or NULL.  Returns enum rcc_enforce_result
+ * or -errno with the reason in msg.
+ */
+int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
+			  const char *path, const char *policy, bool keep_existing,
+			  char *msg, size_t len);
+
+/* Every running container the runtimes and the tree know; how many were
+ * enforced now. */
+int rcc_enforce_all_containers(const struct rcc_config *cfg, struct rcc_kernel *k);
+
+#endif
