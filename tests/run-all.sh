@@ -43,7 +43,26 @@ run_suite() { # NAME COMMAND...: a suite that ends with "NAME: N passed, N faile
 	failed=$((failed + f))
 }
 
+# The systemd unit, as installed, passes systemd-analyze verify.
+check_unit() {
+	local unit rc
+	unit=$(mktemp -d)/rcc-bpf.service
+	sed "s|@SBINDIR@/rcc-bpf|$PWD/build/rcc-bpf|" conf/rcc-bpf.service >"$unit"
+	systemd-analyze verify --man=no "$unit"
+	rc=$?
+	rm -rf "$(dirname "$unit")"
+	if [ "$rc" = 0 ]; then
+		echo "unit file: 1 passed, 0 failed"
+		passed=$((passed + 1))
+	else
+		echo "unit file: 0 passed, 1 failed (systemd-analyze verify)"
+		failed=$((failed + 1))
+	fi
+}
+
+check_unit
 run_suite integration tests/integration/run.sh
+run_suite containers tests/containers/run.sh
 run_suite sanity tools/bench/run.sh --sanity
 
 echo "$passed passed, $failed failed"

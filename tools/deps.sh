@@ -6,7 +6,7 @@ set -eu
 
 PKGS="clang llvm libbpf-dev libelf-dev zlib1g-dev libinih-dev libjson-c-dev
 pkg-config make gcc libcmocka-dev iproute2 python3 jq util-linux
-procps bpftool netbase"
+procps bpftool netbase podman crun busybox-static systemd"
 
 missing=""
 for p in $PKGS; do
