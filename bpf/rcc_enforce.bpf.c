@@ -97,6 +97,39 @@ struct {
 	__type(value, __u64);
 } rcc_lost SEC(".maps");
 
+/*
+ * Per socket, the last destination the egress program allowed, and under
+ * which generation of the maps: while the socket keeps sending there and
+ * nothing changed (rcc_gen: bumped by the loader on every change of
+ * policy or cgroups), a packet needs no lookups.  Only egress fills and
+ * reads it, and egress judges by the socket's own cgroup, so an entry
+ * never crosses from one policy to another.
+ */
+struct rcc_skcache {
+	__u32 gen;
+	__u32 policy_id;
+	__u32 slot;
+	__u32 pol_flags;
+	__u8 daddr[16];
+	__u16 dport;
+	__u8 ipproto;
+	__u8 valid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rcc_skcache);
+} rcc_skcache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} rcc_gen SEC(".maps");
+
 /* A verdict in the making: who asks, and where to. */
 struct rcc_req {
 	__u8 addr[16];
@@ -634,11 +667,76 @@ judge:
  * they saw; this catches raw, ping, IP_HDRINCL, source routes, and
  * sockets connected before enforcement began.
  */
+static __always_inline __u32 maps_gen(void)
+{
+	__u32 zero = 0, *g = bpf_map_lookup_elem(&rcc_gen, &zero);
+
+	return g ? *g : 0;
+}
+
+static __always_inline int addr_eq(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
+/*
+ * The destination of a plain packet (no IPv4 options, no IPv6 extension
+ * headers, not a later fragment) into req; 0 when the packet is not plain
+ * and must be judged in full.
+ */
+static __always_inline int plain_dest(struct __sk_buff *skb, struct rcc_req *req)
+{
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr iph;
+
+		if (bpf_skb_load_bytes(skb, 0, &iph, sizeof(iph)) || iph.ihl != 5 ||
+		    (iph.frag_off & bpf_htons(IP_OFFSET)))
+			return 0;
+		addr_from_v4(req->addr, iph.daddr);
+		req->ipproto = iph.protocol;
+		req->port = l4_port(skb, sizeof(iph), proto_class(iph.protocol), 2);
+		return 1;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)) ||
+		    (ip6.nexthdr != IPPROTO_TCP && ip6.nexthdr != IPPROTO_UDP &&
+		     ip6.nexthdr != IPPROTO_ICMPV6))
+			return 0;
+		addr_from_v6(req->addr, ip6.daddr.in6_u.u6_addr32);
+		req->ipproto = ip6.nexthdr;
+		req->port = l4_port(skb, sizeof(ip6), proto_class(ip6.nexthdr), 2);
+		return 1;
+	}
+	return 0;
+}
+
 SEC("cgroup_skb/egress")
 int rcc_egress(struct __sk_buff *skb)
 {
 	struct rcc_req req = { .hook = RCC_HOOK_EGRESS };
-	__u32 action;
+	struct rcc_skcache *c = 0;
+	struct bpf_sock *sk = skb->sk;
+	__u32 action, gen = maps_gen();
+	int plain;
+
+	if (sk)
+		sk = bpf_sk_fullsock(sk);
+	if (sk)
+		c = bpf_sk_storage_get(&rcc_skcache, sk, 0, 0);
+	plain = plain_dest(skb, &req);
+	if (plain && c && c->valid && c->gen == gen && c->dport == req.port &&
+	    c->ipproto == req.ipproto && addr_eq(c->daddr, req.addr)) {
+		/* the same allowed destination as the last packet, nothing changed */
+		req.policy_id = c->policy_id;
+		req.slot = c->slot;
+		req.pol_flags = c->pol_flags;
+		count(&req, RCC_ACT_ALLOW);
+		return 1;
+	}
 
 	if (!policy_of_skb(skb, &req))
 		return refuse_orphan(&req);
@@ -648,6 +746,20 @@ int rcc_egress(struct __sk_buff *skb)
 		action = judge_ipv6(skb, &req);
 	else
 		return 1;
+	if (action == RCC_ACT_ALLOW && plain && sk) {
+		if (!c)
+			c = bpf_sk_storage_get(&rcc_skcache, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (c) {
+			c->gen = gen;
+			c->policy_id = req.policy_id;
+			c->slot = req.slot;
+			c->pol_flags = req.pol_flags;
+			__builtin_memcpy(c->daddr, req.addr, 16);
+			c->dport = req.port;
+			c->ipproto = req.ipproto;
+			c->valid = 1;
+		}
+	}
 	return enforce(&req, action);
 }
 

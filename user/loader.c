@@ -35,6 +35,7 @@ static const char *const map_names[RCC_MAP__MAX] = {
 	[RCC_MAP_EVENTS] = "rcc_events",
 	[RCC_MAP_LOST] = "rcc_lost",
 	[RCC_MAP_AUDITSTATS] = "rcc_auditstats",
+	[RCC_MAP_GEN] = "rcc_gen",
 };
 
 static const struct {
@@ -433,6 +434,22 @@ static int zero_percpu(int fd, __u32 key, size_t vsz)
 	return err;
 }
 
+/*
+ * The egress program keeps, per socket, the last destination it allowed
+ * under a generation number; after a change of the maps the number moves
+ * on and every socket is judged afresh.  Called after the change.
+ */
+static void bump_gen(struct rcc_kernel *k)
+{
+	__u32 zero = 0, gen = 0;
+
+	bpf_map_lookup_elem(k->map_fd[RCC_MAP_GEN], &zero, &gen);
+	gen++;
+	if (bpf_map_update_elem(k->map_fd[RCC_MAP_GEN], &zero, &gen, BPF_ANY))
+		pr_warn("Failed to bump the maps' generation: %s; sockets keep cached verdicts until their destination changes\n",
+			strerror(errno));
+}
+
 static int sum_percpu(int fd, __u32 key, struct rcc_counters *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
@@ -642,6 +659,7 @@ int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
 	if (err)
 		pr_warn("Failed to remove some stale entries: %s, ignoring\n", strerror(-err));
 	err = 0;
+	bump_gen(k);
 	goto free_diffs;
 undo:
 	/* names added for new policies go again; the rest was undone */
@@ -815,8 +833,10 @@ int rcc_kernel_attach(struct rcc_kernel *k, const char *path, __u32 policy_id)
 	/* the entry first: a program that runs from here on finds it */
 	if (bpf_map_update_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v, BPF_ANY))
 		return -errno;
-	if (!is_linked(k, id) && rcc_cgroup_ancestors(path, first_linked_ancestor, k) == 1)
+	if (!is_linked(k, id) && rcc_cgroup_ancestors(path, first_linked_ancestor, k) == 1) {
+		bump_gen(k); /* the cgroup's policy may have changed */
 		return 0; /* an ancestor's links already run for this cgroup */
+	}
 	err = link_cgroup(k, path, id);
 	if (err) {
 		if (fresh) {
@@ -831,6 +851,7 @@ int rcc_kernel_attach(struct rcc_kernel *k, const char *path, __u32 policy_id)
 	if (w.err)
 		pr_warn("Failed to remove redundant links below '%s': %s, ignoring\n",
 			path, strerror(-w.err));
+	bump_gen(k);
 	return 0;
 }
 
@@ -888,6 +909,7 @@ int rcc_kernel_detach(struct rcc_kernel *k, const char *path)
 	if (bpf_map_delete_elem(k->map_fd[RCC_MAP_CGROUPS], &id))
 		return -errno;
 	zero_percpu(k->map_fd[RCC_MAP_CGSTATS], v.slot, sizeof(struct rcc_counters));
+	bump_gen(k);
 	return 0;
 }
 
@@ -908,6 +930,7 @@ int rcc_kernel_prune(struct rcc_kernel *k)
 			continue;
 		unlink_cgroup(k, id);
 		bpf_map_delete_elem(k->map_fd[RCC_MAP_CGROUPS], &id);
+		bump_gen(k); /* its slot may be given to another cgroup */
 		pr_debug("dropped state of removed cgroup %llu\n", (unsigned long long)id);
 	}
 	rcc_kvset_free(&cgs);

@@ -29,6 +29,7 @@ enum rcc_map_id {
 	RCC_MAP_EVENTS,		/* ring buffer of denials */
 	RCC_MAP_LOST,		/* denials the ring had no room for */
 	RCC_MAP_AUDITSTATS,	/* the audit consumer's own totals */
+	RCC_MAP_GEN,		/* bumped on every change: egress's cache key */
 	RCC_MAP__MAX,
 };
 
