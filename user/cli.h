@@ -75,8 +75,8 @@ void cli_compile_opts(const struct rcc_config *cfg, struct rcc_compile_opts *o,
 /* Opens the kernel state and loads cfg into it; RCC_EXIT_* */
 int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k);
 struct rcc_audit;
-/* Consumes events until SIGTERM/SIGINT (or *stop); RCC_EXIT_* */
-int cli_consume(struct rcc_audit *au, volatile bool *stop);
+/* Consumes events until SIGTERM or SIGINT; RCC_EXIT_* */
+int cli_consume(struct rcc_audit *au);
 /* Warns about processes below path that could bypass the hooks. */
 void cli_warn_net_raw(const char *path);
 

@@ -263,11 +263,10 @@ out:
 	return rc;
 }
 
-int cli_consume(struct rcc_audit *au, volatile bool *stop)
+int cli_consume(struct rcc_audit *au)
 {
 	struct daemon d = { .au = au };
 
-	(void)stop;
 	return event_loop(&d);
 }
 

@@ -354,7 +354,7 @@ int cmd_log(struct rcc_args *a)
 					close(fd);
 				pr_info("rcc-bpf: no daemon is running: reading the events here, writing %s\n",
 					cfg.audit_log);
-				rc = cli_consume(au, NULL);
+				rc = cli_consume(au);
 				rcc_audit_close(au);
 				rcc_kernel_close(&k);
 				goto out;
