@@ -110,6 +110,7 @@ static void prune(struct daemon *d)
 static void reconcile(struct daemon *d)
 {
 	prune(d);
+	rcc_enforce_parents(&d->cfg, &d->k);
 	if (d->watch)
 		rcc_enforce_all_containers(&d->cfg, &d->k);
 	d->last_reconcile_ms = now_ms();

@@ -376,12 +376,45 @@ static void global_key(struct parse_ctx *c, const char *key, const char *value)
 			  1u << 26);
 }
 
+/* attach = CGROUP [POLICY]: a parent cgroup the daemon keeps enforced. */
+static void parent_add(struct parse_ctx *c, const char *value)
+{
+	struct rcc_config *cfg = c->cfg;
+	struct rcc_parent *p;
+	char cg[PATH_MAX], pol[RCC_POLICY_NAME_MAX + 8] = "";
+	int n = sscanf(value, "%4095s %71s", cg, pol);
+	char extra[8];
+
+	if (n < 1 || sscanf(value, "%*s %*s %7s", extra) == 1 || strstr(cg, "..")) {
+		cfg_error(c, "attach: '%s' is not CGROUP [POLICY]", value);
+		return;
+	}
+	if (n == 2 && !policy_name_valid(pol)) {
+		cfg_error(c, "attach: bad policy name '%s'", pol);
+		return;
+	}
+	p = realloc(cfg->parents, (cfg->nparents + 1) * sizeof(*p));
+	if (!p) {
+		cfg_error(c, "out of memory");
+		return;
+	}
+	cfg->parents = p;
+	p = &cfg->parents[cfg->nparents++];
+	snprintf(p->cgroup, sizeof(p->cgroup), "%s", cg + (cg[0] == '/'));
+	snprintf(p->policy, sizeof(p->policy), "%s", n == 2 ? pol : "");
+	p->line = c->line;
+}
+
 /* [containers]: how containers found by name or by the daemon are enforced. */
 static void containers_key(struct parse_ctx *c, const char *key, const char *value)
 {
 	struct rcc_config *cfg = c->cfg;
 	unsigned bit = !strcmp(key, "default_policy") ? 1 : !strcmp(key, "enforce") ? 2 : 0;
 
+	if (!strcmp(key, "attach")) {
+		parent_add(c, value);
+		return;
+	}
 	if (!bit) {
 		cfg_error(c, "unknown key '%s' in [containers]", key);
 		return;
@@ -573,12 +606,21 @@ static char *reader(char *str, int num, void *stream)
 static int parse(struct parse_ctx *c)
 {
 	int rc = ini_parse_stream(reader, c, on_line, c);
+	size_t i;
 
-	/* a default_policy that names no policy is a mistake of that line */
+	/* a policy name that names no policy is a mistake of its line */
 	if (c->cfg->default_policy_line &&
 	    !rcc_config_policy(c->cfg, c->cfg->default_policy)) {
 		c->line = c->cfg->default_policy_line;
 		cfg_error(c, "default_policy: no [policy %s] in this file", c->cfg->default_policy);
+	}
+	for (i = 0; i < c->cfg->nparents; i++) {
+		const struct rcc_parent *p = &c->cfg->parents[i];
+
+		if (p->policy[0] && !rcc_config_policy(c->cfg, p->policy)) {
+			c->line = p->line;
+			cfg_error(c, "attach: no [policy %s] in this file", p->policy);
+		}
 	}
 
 	if (rc > 0 && !c->errors) {
@@ -648,6 +690,9 @@ void rcc_config_free(struct rcc_config *cfg)
 	free(cfg->policies);
 	cfg->policies = NULL;
 	cfg->npolicies = 0;
+	free(cfg->parents);
+	cfg->parents = NULL;
+	cfg->nparents = 0;
 }
 
 const struct rcc_policy_cfg *rcc_config_policy(const struct rcc_config *cfg,

@@ -49,6 +49,12 @@ struct rcc_config {
 	char default_policy[RCC_POLICY_NAME_MAX];
 	int default_policy_line;
 	bool enforce_all;		/* enforce = all (else: labelled only) */
+	struct rcc_parent {		/* attach = CGROUP [POLICY]: the daemon's */
+		char cgroup[PATH_MAX];	/* relative to the cgroup2 mount */
+		char policy[RCC_POLICY_NAME_MAX];
+		int line;
+	} *parents;
+	size_t nparents;
 	struct rcc_policy_cfg *policies;
 	size_t npolicies;
 };

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "container.h"
 #include "enforcer.h"
 #include "log.h"
@@ -69,4 +71,51 @@ int rcc_enforce_all_containers(const struct rcc_config *cfg, struct rcc_kernel *
 	}
 	free(all);
 	return done;
+}
+
+/*
+ * Parents are what makes Docker race-free (--cgroup-parent): after a
+ * reboot they must be enforced before the first container starts, so the
+ * daemon, ordered before the runtimes, makes and attaches them.
+ */
+void rcc_enforce_parents(const struct rcc_config *cfg, struct rcc_kernel *k)
+{
+	char mnt[PATH_MAX];
+	size_t i;
+
+	if (rcc_cgroup_mount(mnt, sizeof(mnt)))
+		return;
+	for (i = 0; i < cfg->nparents; i++) {
+		const struct rcc_parent *p = &cfg->parents[i];
+		const char *name = p->policy[0] ? p->policy : cfg->default_policy;
+		char path[PATH_MAX * 2], *s;
+		__u32 want, have;
+		int err;
+
+		snprintf(path, sizeof(path), "%s/%s", mnt, p->cgroup);
+		for (s = path + strlen(mnt) + 1; (s = strchr(s, '/')); s++) {
+			*s = '\0';
+			mkdir(path, 0755);
+			*s = '/';
+		}
+		if (mkdir(path, 0755) && errno != EEXIST) {
+			pr_warn("Failed to create cgroup '%s': %s\n", path, strerror(errno));
+			continue;
+		}
+		if (rcc_kernel_policy_id(k, name, &want)) {
+			pr_warn("parent cgroup '%s': policy '%s' is not loaded\n", path, name);
+			continue;
+		}
+		if (rcc_kernel_is_attached(k, path, &have) && have == want)
+			continue;
+		err = rcc_kernel_lock(k);
+		if (!err) {
+			err = rcc_kernel_attach(k, path, want);
+			rcc_kernel_unlock(k);
+		}
+		if (err)
+			pr_warn("Failed to attach policy '%s' to '%s': %s\n", name, path, strerror(-err));
+		else
+			pr_info("rcc-bpf: parent cgroup %s: policy '%s'\n", path, name);
+	}
 }

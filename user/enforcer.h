@@ -29,6 +29,9 @@ int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
 			  const char *path, const char *policy, bool keep_existing,
 			  char *msg, size_t len);
 
+/* The [containers] attach = parents: made when missing, enforced. */
+void rcc_enforce_parents(const struct rcc_config *cfg, struct rcc_kernel *k);
+
 /* Every running container the runtimes and the tree know; how many were
  * enforced now. */
 int rcc_enforce_all_containers(const struct rcc_config *cfg, struct rcc_kernel *k);

@@ -94,6 +94,25 @@ static void test_containers_section(void **state)
 	rcc_config_free(&cfg);
 }
 
+static void test_parents(void **state)
+{
+	struct rcc_config cfg;
+
+	(void)state;
+	assert_int_equal(rcc_config_parse_string("t.conf",
+						 "[containers]\nattach = sandboxes.slice\n"
+						 "attach = /agents/x strict\n"
+						 "[policy default]\n[policy strict]\n",
+						 &cfg),
+			 0);
+	assert_int_equal(cfg.nparents, 2);
+	assert_string_equal(cfg.parents[0].cgroup, "sandboxes.slice");
+	assert_string_equal(cfg.parents[0].policy, "");
+	assert_string_equal(cfg.parents[1].cgroup, "agents/x");
+	assert_string_equal(cfg.parents[1].policy, "strict");
+	rcc_config_free(&cfg);
+}
+
 static void test_containers_errors(void **state)
 {
 	static const char *bad[] = {
@@ -101,6 +120,9 @@ static void test_containers_errors(void **state)
 		"[containers]\nenforce = sometimes\n",
 		"[containers]\nbogus = 1\n",
 		"[containers]\nenforce = all\nenforce = all\n",
+		"[containers]\nattach = a nosuch\n[policy default]\n",
+		"[containers]\nattach = a b c\n[policy default]\n[policy b]\n",
+		"[containers]\nattach = ../escape\n",
 	};
 	struct rcc_config cfg;
 	size_t i;
@@ -119,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_naming),
 		cmocka_unit_test(test_in_path),
 		cmocka_unit_test(test_containers_section),
+		cmocka_unit_test(test_parents),
 		cmocka_unit_test(test_containers_errors),
 	};
 
