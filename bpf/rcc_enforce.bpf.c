@@ -201,13 +201,14 @@ found_policy(struct rcc_req *req, const struct rcc_cgroup_val *cv)
 }
 
 /*
- * The policy of the nearest enforced ancestor-or-self of the current
- * task's cgroup.  Only one link per hook exists on any path from the root
- * (the loader keeps it so), so this runs once per decision.
+ * The policy of the nearest enforced ancestor-or-self of a cgroup: the
+ * current task's (skb NULL) or the packet's socket's.  Only one link per
+ * hook exists on any path from the root (the loader keeps it so), so this
+ * runs once per decision.
  */
-static __always_inline int policy_of_current(struct rcc_req *req)
+static __always_inline int policy_of(struct rcc_req *req, struct __sk_buff *skb)
 {
-	__u64 id = bpf_get_current_cgroup_id();
+	__u64 id = skb ? bpf_skb_cgroup_id(skb) : bpf_get_current_cgroup_id();
 	struct rcc_cgroup_val *cv = bpf_map_lookup_elem(&rcc_cgroups, &id);
 	struct rcc_cgroup_val *best = 0;
 	int level;
@@ -216,30 +217,8 @@ static __always_inline int policy_of_current(struct rcc_req *req)
 	if (cv)
 		return found_policy(req, cv);
 	for (level = 1; level < RCC_MAX_CGROUP_DEPTH; level++) {
-		__u64 anc = bpf_get_current_ancestor_cgroup_id(level);
-
-		if (!anc || anc == id)
-			break;
-		cv = bpf_map_lookup_elem(&rcc_cgroups, &anc);
-		if (cv)
-			best = cv;
-	}
-	return best ? found_policy(req, best) : 0;
-}
-
-static __always_inline int policy_of_skb(struct __sk_buff *skb,
-					 struct rcc_req *req)
-{
-	__u64 id = bpf_skb_cgroup_id(skb);
-	struct rcc_cgroup_val *cv = bpf_map_lookup_elem(&rcc_cgroups, &id);
-	struct rcc_cgroup_val *best = 0;
-	int level;
-
-	req->cgroup_id = id;
-	if (cv)
-		return found_policy(req, cv);
-	for (level = 1; level < RCC_MAX_CGROUP_DEPTH; level++) {
-		__u64 anc = bpf_skb_ancestor_cgroup_id(skb, level);
+		__u64 anc = skb ? bpf_skb_ancestor_cgroup_id(skb, level)
+				: bpf_get_current_ancestor_cgroup_id(level);
 
 		if (!anc || anc == id)
 			break;
@@ -415,7 +394,7 @@ static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx,
 	req.proto = proto_class(ctx->protocol);
 	if (req.proto & (RCC_PROTO_ICMP | RCC_PROTO_OTHER))
 		req.port = 0;
-	if (!policy_of_current(&req))
+	if (!policy_of(&req, 0))
 		return refuse_orphan(&req);
 	return enforce(&req, judge(&req, &reason));
 }
@@ -461,7 +440,7 @@ int rcc_sock_create(struct bpf_sock *sk)
 	req.hook = RCC_HOOK_SOCK_CREATE;
 	req.family = sk->family == AF_INET6 ? 6 : 4;
 	req.ipproto = proto;
-	if (!policy_of_current(&req))
+	if (!policy_of(&req, 0))
 		return refuse_orphan(&req);
 	req.reason = RCC_R_SOCKET;
 	id = req.policy_id;
@@ -738,7 +717,7 @@ int rcc_egress(struct __sk_buff *skb)
 		return 1;
 	}
 
-	if (!policy_of_skb(skb, &req))
+	if (!policy_of(&req, skb))
 		return refuse_orphan(&req);
 	if (skb->protocol == bpf_htons(ETH_P_IP))
 		action = judge_ipv4(skb, &req);
