@@ -19,6 +19,7 @@
 #include "log.h"
 
 #define FOLD_SLOTS 65536	/* keys tracked; a full table is flushed */
+#define DRAIN_STOP (-EINTR)	/* what on_event says when the budget is spent */
 #define FOLD_IDLE_NS (10ull * 1000000000)
 #define CG_CACHE 4096
 
@@ -59,6 +60,7 @@ struct rcc_audit {
 	size_t nfolds;
 	struct cg_name cgs[CG_CACHE];
 	struct rcc_audit_stats pending;	/* not yet added to the pinned totals */
+	unsigned drained;		/* events this drain */
 	__s64 boot_to_real_ns;
 	int err;			/* first write error, sticky */
 };
@@ -429,15 +431,16 @@ static int on_event(void *ctx, void *data, size_t size)
 		f->tokens -= 1.0;
 		write_event(a, e, "denial", 0, 0, 0);
 		a->pending.written++;
-		return 0;
+	} else {
+		if (!f->suppressed)
+			f->first_suppressed_ns = e->ts_ns;
+		f->last_suppressed_ns = e->ts_ns;
+		f->suppressed++;
+		f->sample = *e;
+		a->pending.folded++;
 	}
-	if (!f->suppressed)
-		f->first_suppressed_ns = e->ts_ns;
-	f->last_suppressed_ns = e->ts_ns;
-	f->suppressed++;
-	f->sample = *e;
-	a->pending.folded++;
-	return 0;
+	/* this event is consumed either way; stopping lets the loop breathe */
+	return ++a->drained >= RCC_AUDIT_DRAIN_BUDGET ? DRAIN_STOP : 0;
 }
 
 int rcc_audit_open(const struct rcc_config *cfg, struct rcc_kernel *k,
@@ -486,9 +489,21 @@ fail:
 	return err;
 }
 
+/*
+ * ring_buffer__consume() reads until the ring is empty, which a flood
+ * faster than the consumer never lets happen: a budget returns control to
+ * the loop (signals, summaries, sync, watchdog), which comes straight
+ * back while there is more.
+ */
 int rcc_audit_drain(struct rcc_audit *a)
 {
-	return ring_buffer__consume(a->rb);
+	int n;
+
+	a->drained = 0;
+	n = ring_buffer__consume(a->rb);
+	if (n == DRAIN_STOP)
+		return RCC_AUDIT_MORE;
+	return n < 0 ? n : (int)a->drained;
 }
 
 int rcc_audit_tick(struct rcc_audit *a, bool final)

@@ -40,6 +40,7 @@ struct daemon {
 	struct rcc_watch *watch;	/* NULL: not watching containers */
 	__u64 last_reconcile_ms, last_watchdog_ms, watchdog_ms;
 	bool prune;
+	bool more;			/* the ring had more than one drain's worth */
 };
 
 static __u64 now_ms(void)
@@ -153,11 +154,8 @@ static void tick(struct daemon *d, int *rc)
 {
 	__u64 now = now_ms();
 
-	if (d->au) {
-		rcc_audit_drain(d->au);
-		if (rcc_audit_tick(d->au, false))
-			*rc = RCC_EXIT_FAIL;
-	}
+	if (d->au && rcc_audit_tick(d->au, false))
+		*rc = RCC_EXIT_FAIL;
 	if (d->prune)
 		prune(d);
 	if (d->watch && now - d->last_reconcile_ms >= RECONCILE_MS)
@@ -203,7 +201,7 @@ static int event_loop(struct daemon *d)
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 
 	for (;;) {
-		int n = epoll_wait(ep, evs, 8, -1), i;
+		int n = epoll_wait(ep, evs, 8, d->more ? 0 : -1), i;
 
 		if (n < 0 && errno != EINTR) {
 			rc = RCC_EXIT_FAIL;
@@ -239,28 +237,34 @@ static int event_loop(struct daemon *d)
 				if (rcc_watch_read(d->watch, on_cgroup_created, on_cgroup_removed, d) ==
 				    -EOVERFLOW)
 					reconcile(d);
-			} else if (d->au) {
-				rcc_audit_drain(d->au);
 			}
 		}
+		/* the ring, whether it woke us or not: wake-ups are batched */
+		if (d->au)
+			d->more = rcc_audit_drain(d->au) == RCC_AUDIT_MORE;
 		/* write what was read: a kill loses as little as can be */
 		if (d->au && rcc_audit_tick(d->au, false))
 			rc = RCC_EXIT_FAIL;
 	}
 drain:
+	/* what the ring holds now, then stop: a flood goes on, we do not */
 	if (d->au) {
-		rcc_audit_drain(d->au);
+		/* at most a ring's worth (events are over 64 bytes) */
+		unsigned rounds = d->cfg.ring_size / 64 / RCC_AUDIT_DRAIN_BUDGET + 2;
+
+		while (rounds-- && rcc_audit_drain(d->au) == RCC_AUDIT_MORE)
+			rcc_audit_tick(d->au, false);
 		if (rcc_audit_tick(d->au, true))
 			rc = RCC_EXIT_FAIL;
 	}
 out:
+	/* signals stay blocked: a second SIGTERM must not cut the cleanup */
 	if (ep >= 0)
 		close(ep);
 	if (tfd >= 0)
 		close(tfd);
 	if (sfd >= 0)
 		close(sfd);
-	sigprocmask(SIG_UNBLOCK, &mask, NULL);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #   sandbox   - run a client inside a cgroup and netns SB
 #   cases     - refused / allowed / dropped: one client call + arrival check
 #   rcc       - config files, rcc-bpf invocations, status and bpftool views
+#   audit     - the audit daemon, its log files, rcct_audit queries
 #   lifecycle - per-test setup/teardown, leftovers, keep mode, sweeping
 #
 # Every name this run creates carries "rcct-$RCCT_RUN": netns
@@ -392,15 +393,23 @@ new_marker() {
 	M="rcct-$RCCT_RUN-$T_IDX-m$RCCT_MARK"
 }
 
-# send_case WANT_RESULT ARRIVAL CG SUBCMD [--v4mapped] ADDR [PORT]
-#   WANT_RESULT as for expect_result; ARRIVAL yes|no.
+# send_case WANT_RESULT ARRIVAL CG SUBCMD [--v4mapped] [--comm NAME] ADDR [PORT]
+#   WANT_RESULT as for expect_result; ARRIVAL yes|no.  --comm (or
+#   --comm-hex HEX) names the client process; its pid is then in CASE_PID.
 #   Sends a fresh marker; "no" also asserts that no packet at all went to
 #   ADDR[:PORT] (the IPv4 address on the wire for a v4-mapped ADDR).
 send_case() {
 	local want=$1 arrival=$2 cg=$3 sub=$4
 	shift 4
 	local opts=() addr port="" wire
-	while [ "${1:-}" = --v4mapped ]; do opts+=("$1"); shift; done
+	CASE_PID=""
+	while :; do
+		case ${1:-} in
+		--v4mapped) opts+=("$1"); shift ;;
+		--comm | --comm-hex) opts+=("$1" "$2" --show-pid); shift 2 ;;
+		*) break ;;
+		esac
+	done
 	addr=$1
 	case $sub in
 	ping | raw-icmp) ;;
@@ -409,6 +418,8 @@ send_case() {
 	new_marker
 	capture_mark
 	client "$cg" "$sub" "${opts[@]}" "$addr" ${port:+"$port"} "$M"
+	# shellcheck disable=SC2034 # for the tests
+	case $RES in *" pid="[0-9]*) CASE_PID=${RES##* pid=} ;; esac
 	expect_result "$sub $addr${port:+ $port}${opts:+ ${opts[*]}}" "$RES" "$want"
 	wire=${addr#::ffff:}
 	if [ "$arrival" = yes ]; then
@@ -432,13 +443,22 @@ dropped() { send_case any no "$@"; }
 # ---------------------------------------------------------------- rcc
 
 # conf_write [FILE]: a config with this test's [global] section and the
-# policy sections read from stdin
+# policy sections read from stdin (which starts with a section).  The
+# audit log is always the test's own (T_AUDIT_LOG); T_GLOBAL holds more
+# [global] lines, one a line.
 conf_write() {
 	local file=${1:-$T_CONF}
 	{
 		echo "[global]"
 		echo "pin_dir = $T_PIN"
 		echo "run_cgroup = $T_RUN_CG_NAME"
+		echo "audit_log = $T_AUDIT_LOG"
+		[ -z "${T_GLOBAL:-}" ] || printf '%s\n' "$T_GLOBAL"
+		echo
+		# a daemon enforces running containers unless labelled: keep
+		# the test's daemon off containers that are not the test's
+		echo "[containers]"
+		echo "enforce = labelled"
 		echo
 		cat
 	} >"$file"
@@ -543,6 +563,181 @@ expect_attached_once() {
 	expect_eq "attach types with more than one program on ${1:-/}" "$n" 0
 }
 
+# ---------------------------------------------------------------- audit
+
+# build_tools: the C tools, compiled into $TOOLS (a failure is reported
+# by the tests that need them)
+build_tools() {
+	local src
+	for src in "$ROOT"/tests/tools/rcct_*.c; do
+		[ -e "$src" ] || continue
+		cc -O2 -Wall -o "$TOOLS/$(basename "$src" .c)" "$src" ||
+			echo "note: cannot compile $src" >&2
+	done
+	return 0
+}
+
+# need_tool NAME: the compiled tool is there
+need_tool() {
+	[ -x "$TOOLS/$1" ] && return 0
+	fail_check "tool $1 was not built (cc missing?)"
+	return 1
+}
+
+# audit_q ARGS...: rcct_audit.py
+audit_q() {
+	"$PY" "$TOOLS/rcct_audit.py" "$@"
+}
+
+# audit_files: the test's log files that exist, oldest first
+audit_files() {
+	local log=$T_AUDIT_LOG f
+	for f in "$log".[0-9]*; do
+		[ -e "$f" ] && echo "${f##*.} $f"
+	done | sort -rn | cut -d' ' -f2-
+	[ -e "$log" ] && echo "$log"
+	return 0
+}
+
+# audit_qlog ARGS...: rcct_audit.py on the test's log files
+audit_qlog() {
+	# shellcheck disable=SC2046 # one path a word, no spaces in them
+	audit_q "$@" $(audit_files)
+}
+
+# audit_count SEL: records matching SEL in the test's log files
+audit_count() {
+	local out
+	out=$(audit_qlog count "$1")
+	echo "${out#ok }"
+}
+
+audit_has() { [ "$(audit_count "$1")" -ge "${2:-1}" ] 2>/dev/null; }
+
+# wait_record SEL [N]: at least N (1) records match SEL within 5 s
+wait_record() {
+	if wait_for 5 audit_has "$1" "${2:-1}"; then
+		return 0
+	fi
+	fail_check "no${2:+ $2} audit record(s) with $1 within 5 s (log: $(audit_files | tr '\n' ' '))"
+	return 1
+}
+
+# expect_record WHAT SEL [KEY=VALUE | --absent KEY | --has KEY | --comm-of HEX]...:
+# exactly one record matches SEL, with these fields
+expect_record() {
+	local what=$1 sel=$2 args=() out
+	shift 2
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--absent | --has | --comm-of) args+=("$1" "$2"); shift 2 ;;
+		*) args+=(--eq "$1"); shift ;;
+		esac
+	done
+	wait_record "$sel" || return 1
+	out=$(audit_qlog one "$sel" "${args[@]}")
+	printf '%s\n' "$out" | grep -v '^ok' | grep -v '^err' | head -n 1
+	expect_result "$what" "$(printf '%s\n' "$out" | tail -n 1)" ok
+}
+
+# expect_log_whole: every line of every file is a whole JSON object
+expect_log_whole() {
+	local out
+	out=$(audit_qlog lines)
+	expect_result "every line of the audit log is whole JSON" "$out" ok
+}
+
+# daemon_start: `rcc-bpf daemon` in the background (host netns, the
+# harness's cgroup; DAEMON_CPU pins it); DAEMON_PID, output in DAEMON_OUT.  Remembered, so
+# teardown ends it if the test does not.
+RCCT_DAEMONS=0
+daemon_start() {
+	local conf=$T_CONF pin=()
+	# DAEMON_CPU=N: pinned to CPU N (taskset execs: the pid is the daemon's)
+	[ -n "${DAEMON_CPU:-}" ] && pin=(taskset -c "$DAEMON_CPU")
+	RCCT_DAEMONS=$((RCCT_DAEMONS + 1))
+	DAEMON_OUT=$T_DIR/daemon.$RCCT_DAEMONS.out
+	: >"$DAEMON_OUT"
+	"${pin[@]}" "$RCC" -c "$conf" daemon </dev/null >"$DAEMON_OUT" 2>&1 &
+	DAEMON_PID=$!
+	remember_pid "$DAEMON_PID"
+	echo "  \$ rcc-bpf -c $conf daemon &  (pid $DAEMON_PID)"
+	if wait_for 10 grep -q "daemon running" "$DAEMON_OUT"; then
+		return 0
+	fi
+	fail_check "the daemon did not start within 10 s"
+	sed 's/^/      /' "$DAEMON_OUT"
+	return 1
+}
+
+# daemon_stop: SIGTERM, then its exit code in DAEMON_RC ("hung" if it
+# had to be killed after 20 s)
+daemon_stop() {
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	if wait_for 20 pid_gone "$DAEMON_PID"; then
+		wait "$DAEMON_PID"
+		DAEMON_RC=$?
+	else
+		kill -KILL "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+		DAEMON_RC=hung
+	fi
+	echo "  daemon $DAEMON_PID stopped: exit $DAEMON_RC"
+	sed 's/^/      | /' "$DAEMON_OUT"
+}
+
+# daemon_wait SECONDS: the daemon, already told to stop, exits by itself
+# within SECONDS; exit code in DAEMON_RC ("running" if it did not)
+daemon_wait() {
+	if wait_for "$1" pid_gone "$DAEMON_PID"; then
+		wait "$DAEMON_PID"
+		DAEMON_RC=$?
+	else
+		DAEMON_RC=running
+	fi
+	echo "  daemon $DAEMON_PID: exit $DAEMON_RC"
+}
+
+# audit_totals: status --json .audit into AUD_DENIALS AUD_WRITTEN
+# AUD_FOLDED AUD_LOST ("?" each when status failed)
+audit_totals() {
+	local out
+	out=$(timeout 30 "$RCC" -c "$T_CONF" status --json 2>/dev/null </dev/null)
+	read -r AUD_DENIALS AUD_WRITTEN AUD_FOLDED AUD_LOST < <(printf '%s' "$out" |
+		"$PY" -c '
+import json, sys
+try:
+    a = json.load(sys.stdin)["audit"]
+    print(a["denials"], a["written"], a["folded"], a["lost"])
+except (ValueError, KeyError, TypeError):
+    print("? ? ? ?")')
+	echo "  audit totals: denials=$AUD_DENIALS written=$AUD_WRITTEN folded=$AUD_FOLDED lost=$AUD_LOST"
+}
+
+audit_reconciled() {
+	audit_totals >/dev/null
+	[ "$AUD_DENIALS" != "?" ] &&
+		[ $((AUD_WRITTEN + AUD_FOLDED + AUD_LOST)) = "$AUD_DENIALS" ]
+}
+
+# expect_reconciled: written + folded + lost == denials (status --json)
+expect_reconciled() {
+	wait_for 10 audit_reconciled
+	audit_totals
+	if [ "$AUD_DENIALS" = "?" ]; then
+		fail_check "status --json has no audit object"
+		return 1
+	fi
+	expect_eq "audit: written + folded + lost = denials" \
+		"$((AUD_WRITTEN + AUD_FOLDED + AUD_LOST))" "$AUD_DENIALS"
+}
+
+# rss_kib PID: VmRSS of PID in KiB (0 when gone)
+rss_kib() {
+	{ awk '$1 == "VmRSS:" { print $2; f = 1 } END { if (!f) print 0 }' \
+		<"/proc/$1/status"; } 2>/dev/null || echo 0
+}
+
 # ---------------------------------------------------------------- lifecycle
 
 # t_init IDX NAME: the names this test uses
@@ -557,6 +752,8 @@ t_init() {
 	T_RUN_CG=$CG2/$T_RUN_CG_NAME
 	T_PIN=$BPFFS/rcct-$RCCT_RUN-$T_IDX
 	T_CONF=$T_DIR/rcc.conf
+	T_AUDIT_LOG=$T_DIR/audit/audit.jsonl
+	T_GLOBAL=""
 	mkdir -p -m 0755 "$T_DIR"
 	: >"$T_DIR/pids"
 	: >"$T_DIR/attached"
@@ -655,7 +852,8 @@ sweep_run() {
 		[ -e "$dir/pids" ] || continue
 		while read -r pid; do
 			# only our own tools, in case the pid was reused
-			grep -qs rcct_ "/proc/$pid/cmdline" && kill "$pid" 2>/dev/null
+			grep -qsE "rcct_|/tmp/rcct-$run/" "/proc/$pid/cmdline" &&
+				kill "$pid" 2>/dev/null
 		done <"$dir/pids"
 		if [ -x "$RCC" ] && [ -s "$dir/attached" ]; then
 			sort -u "$dir/attached" | while read -r conf cg; do

@@ -21,6 +21,11 @@ world-side sink and capture use to tell packets apart.
 
 The family follows ADDR (an IPv6 literal uses AF_INET6).  --v4mapped turns
 an IPv4 ADDR into ::ffff:a.b.c.d on an AF_INET6 socket.
+
+Options (anywhere on the line):
+  --comm NAME       prctl(PR_SET_NAME) first: the name the kernel reports
+  --comm-hex HEX    the same with raw bytes (any but NUL), given in hex
+  --show-pid        end the result line with " pid=N" (this process)
 """
 import ctypes
 import errno
@@ -332,9 +337,50 @@ def do_loop(args, v4mapped):
     return "ok %d" % runs
 
 
+def set_comm(name):
+    """prctl(PR_SET_NAME): the kernel keeps the first 15 bytes."""
+    if not name or b"\0" in name:
+        raise Usage("a process name is 1 to 15 bytes, no NUL")
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(name[:15])
+    if libc.prctl(15, buf, 0, 0, 0):  # PR_SET_NAME
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+
+
+def take_options(argv):
+    """(argv without the options, v4mapped, comm bytes or None, show_pid)"""
+    rest, v4mapped, comm, show_pid = [], False, None, False
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--v4mapped":
+            v4mapped = True
+        elif a == "--show-pid":
+            show_pid = True
+        elif a in ("--comm", "--comm-hex"):
+            if i + 1 >= len(argv):
+                raise Usage(a + " wants a value")
+            i += 1
+            try:
+                comm = (argv[i].encode() if a == "--comm"
+                        else bytes.fromhex(argv[i]))
+            except ValueError:
+                raise Usage("bad hex %r" % argv[i])
+        else:
+            rest.append(a)
+        i += 1
+    return rest, v4mapped, comm, show_pid
+
+
 def main(argv):
-    v4mapped = "--v4mapped" in argv
-    argv = [a for a in argv if a != "--v4mapped"]
+    try:
+        argv, v4mapped, comm, show_pid = take_options(argv)
+        if comm is not None:
+            set_comm(comm)
+    except Usage as e:
+        print("usage: %s" % e, file=sys.stderr)
+        return 2
     if not argv or argv[0] in ("-h", "--help"):
         sys.stdout.write(__doc__)
         return 0 if argv else 2
@@ -354,8 +400,11 @@ def main(argv):
     except (OSError, ValueError) as e:  # bad address literal and the like
         print("err EINVAL %s" % e)
         return 1
+    ok = line.startswith("ok")
+    if show_pid:
+        line += " pid=%d" % os.getpid()
     print(line)
-    return 0 if line.startswith("ok") else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
