@@ -8,6 +8,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include "rcc_shared.h"
 
 #define AF_INET 2
@@ -740,6 +742,51 @@ int rcc_egress(struct __sk_buff *skb)
 		}
 	}
 	return enforce(&req, action);
+}
+
+/*
+ * Whether a bpf() command from a sandbox could reach or undo enforcement:
+ * fetching existing objects by id or path (our links and maps among
+ * them), detaching, replacing, and attaching programs anywhere but the
+ * device controller (runtimes load device filters from inside the
+ * container's cgroup).
+ */
+static __always_inline int bpf_cmd_dangerous(int cmd, union bpf_attr *attr)
+{
+	switch (cmd) {
+	case BPF_OBJ_GET:
+	case BPF_PROG_GET_FD_BY_ID:
+	case BPF_MAP_GET_FD_BY_ID:
+	case BPF_LINK_GET_FD_BY_ID:
+	case BPF_PROG_DETACH:
+	case BPF_LINK_DETACH:
+	case BPF_LINK_UPDATE:
+	case BPF_RAW_TRACEPOINT_OPEN:
+		return 1;
+	case BPF_PROG_ATTACH:
+		return BPF_CORE_READ(attr, attach_type) != BPF_CGROUP_DEVICE;
+	case BPF_LINK_CREATE:
+		return BPF_CORE_READ(attr, link_create.attach_type) != BPF_CGROUP_DEVICE;
+	}
+	return 0;
+}
+
+/*
+ * The guard.  With CAP_SYS_ADMIN (a container given --cap-add SYS_ADMIN
+ * without a user namespace) bpf() could fetch our links and maps by id
+ * and detach or rewrite them: the BPF LSM refuses those commands from an
+ * enforced cgroup.  Attached where the kernel has the BPF LSM.
+ */
+SEC("lsm/bpf")
+int BPF_PROG(rcc_bpf_guard, int cmd, union bpf_attr *attr, unsigned int size, bool kernel)
+{
+	struct rcc_req req = { .hook = RCC_HOOK_BPF };
+
+	if (kernel || !bpf_cmd_dangerous(cmd, attr) || !policy_of(&req, 0))
+		return 0;
+	req.reason = RCC_R_BPF;
+	req.ipproto = cmd; /* the event names the command */
+	return enforce(&req, RCC_ACT_DENY) ? 0 : -1; /* -EPERM */
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -91,6 +91,7 @@ enum rcc_reason {
 	RCC_R_SOCKET,	   /* socket type/protocol refused at creation */
 	RCC_R_NO_POLICY,   /* socket used outside the cgroup that made it */
 	RCC_R_SOURCE_ROUTE,/* a hop in a source route is denied */
+	RCC_R_BPF,	   /* a sandbox called bpf() */
 	RCC_R__MAX,
 };
 
@@ -101,6 +102,7 @@ enum rcc_hook {
 	RCC_HOOK_SENDMSG6,
 	RCC_HOOK_EGRESS,
 	RCC_HOOK_SOCK_CREATE,
+	RCC_HOOK_BPF,		/* lsm/bpf: the bpf() syscall */
 	RCC_HOOK__MAX,
 };
 

@@ -76,6 +76,7 @@ static const char *const reason_names[RCC_R__MAX] = {
 	[RCC_R_SOCKET] = "socket_type",
 	[RCC_R_NO_POLICY] = "no_policy",
 	[RCC_R_SOURCE_ROUTE] = "source_route",
+	[RCC_R_BPF] = "bpf_syscall",
 };
 
 static const char *const hook_names[RCC_HOOK__MAX] = {
@@ -85,6 +86,7 @@ static const char *const hook_names[RCC_HOOK__MAX] = {
 	[RCC_HOOK_SENDMSG6] = "sendmsg6",
 	[RCC_HOOK_EGRESS] = "egress",
 	[RCC_HOOK_SOCK_CREATE] = "sock_create",
+	[RCC_HOOK_BPF] = "bpf",
 };
 
 const char *rcc_reason_name(unsigned reason)
@@ -238,6 +240,11 @@ static json_object *event_object(const struct rcc_event *e, const char *type,
 	json_object_object_add(o, "uid", json_object_new_int64(e->uid));
 	json_object_object_add(o, "gid", json_object_new_int64(e->gid));
 	add_comm(o, e->comm);
+	if (e->hook == RCC_HOOK_BPF) {
+		/* no destination: the bpf() command that was refused */
+		json_object_object_add(o, "bpf_cmd", json_object_new_int(e->ipproto));
+		return o;
+	}
 	json_object_object_add(o, "family", json_object_new_string(e->family == 6 ? "ipv6" : "ipv4"));
 	json_object_object_add(o, "protocol",
 			       json_object_new_string(proto_name(e->ipproto, pbuf, sizeof(pbuf))));

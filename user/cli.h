@@ -77,7 +77,8 @@ int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k);
 struct rcc_audit;
 /* Consumes events until SIGTERM or SIGINT; RCC_EXIT_* */
 int cli_consume(struct rcc_audit *au);
-/* Warns about processes below path that could bypass the hooks. */
-void cli_warn_net_raw(const char *path);
+/* Warns about processes below path whose capabilities reach around the
+ * hooks; guarded: the bpf() guard runs (see capscan.c). */
+void cli_warn_caps(const char *path, bool guarded);
 
 #endif

@@ -17,7 +17,7 @@ int cmd_attach(struct rcc_args *a)
 	struct rcc_config cfg;
 	struct rcc_kernel k;
 	char path[PATH_MAX];
-	bool is_ct;
+	bool is_ct, guarded;
 	__u32 id;
 	int rc, err;
 
@@ -37,6 +37,7 @@ int cmd_attach(struct rcc_args *a)
 	}
 	err = rcc_kernel_policy_id(&k, p->name, &id);
 	err = err ?: rcc_kernel_attach(&k, path, id);
+	guarded = rcc_kernel_guarded(&k);
 	rcc_kernel_close(&k);
 	if (err) {
 		pr_warn("Failed to attach policy '%s' to '%s': %s\n", p->name, path,
@@ -50,7 +51,7 @@ int cmd_attach(struct rcc_args *a)
 		else
 			printf("attached policy '%s' (%s) to %s\n", p->name,
 			       p->audit ? "audit" : "enforce", path);
-		cli_warn_net_raw(path);
+		cli_warn_caps(path, guarded);
 	}
 	rcc_config_free(&cfg);
 	return rc;

@@ -87,6 +87,8 @@ static void on_cgroup_created(const char *path, void *ctx)
 	if (r == RCC_ENFORCED)
 		pr_info("rcc-bpf: new container %.12s (%s): %s, %llu ms after its cgroup appeared\n",
 			id, runtime, msg, (unsigned long long)(now_ms() - t0));
+	else if (r == -ENOENT && access(path, F_OK))
+		pr_debug("new container %.12s: gone before it could be enforced\n", id);
 	else if (r < 0)
 		pr_warn("new container %.12s: %s\n", id, msg);
 }

@@ -21,6 +21,51 @@
 
 #define STATE_MAX (1 << 20)
 
+/*
+ * Whether the bundle's config.json gives the container CAP_SYS_ADMIN or
+ * CAP_BPF without a user namespace: with those, bpf() reaches our links
+ * by id.  1 yes, 0 no, -1 cannot tell.
+ */
+static int bundle_bpf_capable(const char *bundle)
+{
+	char path[PATH_MAX];
+	json_object *cfg, *proc, *caps, *set, *linux_, *nss;
+	static const char *const sets[] = { "bounding", "effective", "permitted" };
+	int found = 0;
+	size_t i, j;
+
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	cfg = json_object_from_file(path);
+	if (!cfg)
+		return -1;
+	if (json_object_object_get_ex(cfg, "linux", &linux_) &&
+	    json_object_object_get_ex(linux_, "namespaces", &nss)) {
+		for (i = 0; i < json_object_array_length(nss); i++) {
+			json_object *t, *ns = json_object_array_get_idx(nss, i);
+
+			if (json_object_object_get_ex(ns, "type", &t) &&
+			    !strcmp(json_object_get_string(t), "user")) {
+				json_object_put(cfg);
+				return 0; /* its root is no root of the host */
+			}
+		}
+	}
+	if (json_object_object_get_ex(cfg, "process", &proc) &&
+	    json_object_object_get_ex(proc, "capabilities", &caps)) {
+		for (i = 0; i < 3 && !found; i++) {
+			if (!json_object_object_get_ex(caps, sets[i], &set))
+				continue;
+			for (j = 0; j < json_object_array_length(set); j++) {
+				const char *c = json_object_get_string(json_object_array_get_idx(set, j));
+
+				found |= !strcmp(c, "CAP_SYS_ADMIN") || !strcmp(c, "CAP_BPF");
+			}
+		}
+	}
+	json_object_put(cfg);
+	return found;
+}
+
 static char *read_stdin(void)
 {
 	char *buf = malloc(STATE_MAX + 1);
@@ -41,7 +86,7 @@ int cmd_oci_hook(struct rcc_args *a)
 	struct rcc_config cfg;
 	struct rcc_kernel k;
 	char path[PATH_MAX], msg[PATH_MAX + 128], policy[64] = "";
-	const char *id = "?";
+	const char *id = "?", *bundle = NULL;
 	char *in = read_stdin();
 	__u32 pid_id;
 	int rc, r, pid = 0;
@@ -58,6 +103,8 @@ int cmd_oci_hook(struct rcc_args *a)
 		id = json_object_get_string(v);
 	if (json_object_object_get_ex(state, "pid", &v))
 		pid = json_object_get_int(v);
+	if (json_object_object_get_ex(state, "bundle", &v))
+		bundle = json_object_get_string(v);
 	if (json_object_object_get_ex(state, "annotations", &ann) &&
 	    json_object_object_get_ex(ann, RCC_LABEL_POLICY, &v))
 		snprintf(policy, sizeof(policy), "%s", json_object_get_string(v));
@@ -91,6 +138,15 @@ int cmd_oci_hook(struct rcc_args *a)
 			goto out;
 		}
 		rcc_kernel_unlock(&k);
+	}
+	/* a container that could undo its enforcement cannot be enforced */
+	if ((policy[0] || cfg.enforce_all) && !rcc_kernel_guarded(&k) && !cfg.allow_sys_admin &&
+	    (!bundle || bundle_bpf_capable(bundle) != 0)) {
+		pr_warn("oci-hook: container %s not started: it holds CAP_SYS_ADMIN or CAP_BPF without a user namespace%s, and this kernel runs no bpf() guard (BPF LSM), so it could detach its own enforcement; drop those capabilities, use a user namespace, or set [containers] allow_sys_admin = yes\n",
+			id, bundle ? "" : " (or its bundle could not be read)");
+		rcc_kernel_close(&k);
+		rc = RCC_EXIT_FAIL;
+		goto out;
 	}
 	r = rcc_enforce_container(&cfg, &k, path, policy, false, msg, sizeof(msg));
 	rcc_kernel_close(&k);

@@ -163,6 +163,7 @@ int cmd_status(struct rcc_args *a)
 	struct rcc_config cfg;
 	struct rcc_kernel k;
 	size_t ncg = 0, npol = 0, i;
+	bool guarded;
 	__u32 id;
 	int rc, err;
 
@@ -196,6 +197,7 @@ int cmd_status(struct rcc_args *a)
 	err = rcc_kernel_cgroups(&k, &cg, &ncg);
 	if (!err)
 		err = rcc_kernel_audit_totals(&k, &totals);
+	guarded = rcc_kernel_guarded(&k);
 	rcc_kernel_close(&k);
 	if (err) {
 		pr_warn("Failed to read the enforced cgroups: %s\n", strerror(-err));
@@ -216,7 +218,7 @@ int cmd_status(struct rcc_args *a)
 		audit_text(&totals);
 		for (i = 0; i < ncg; i++)
 			if (cg[i].path[0])
-				cli_warn_net_raw(cg[i].path);
+				cli_warn_caps(cg[i].path, guarded);
 	}
 	free(ct);
 	free(cg);

@@ -409,7 +409,8 @@ static void parent_add(struct parse_ctx *c, const char *value)
 static void containers_key(struct parse_ctx *c, const char *key, const char *value)
 {
 	struct rcc_config *cfg = c->cfg;
-	unsigned bit = !strcmp(key, "default_policy") ? 1 : !strcmp(key, "enforce") ? 2 : 0;
+	unsigned bit = !strcmp(key, "default_policy") ? 1 : !strcmp(key, "enforce") ? 2 :
+		       !strcmp(key, "allow_sys_admin") ? 4 : 0;
 
 	if (!strcmp(key, "attach")) {
 		parent_add(c, value);
@@ -431,6 +432,11 @@ static void containers_key(struct parse_ctx *c, const char *key, const char *val
 		}
 		snprintf(cfg->default_policy, sizeof(cfg->default_policy), "%s", value);
 		cfg->default_policy_line = c->line;
+		return;
+	}
+	if (bit == 4) {
+		if (!parse_bool(value, &cfg->allow_sys_admin))
+			cfg_error(c, "allow_sys_admin: '%s' is not yes or no", value);
 		return;
 	}
 	if (!strcasecmp(value, "all"))
@@ -607,6 +613,22 @@ static int parse(struct parse_ctx *c)
 {
 	int rc = ini_parse_stream(reader, c, on_line, c);
 	size_t i;
+
+	/* "default" always exists: the built-in one unless the file has its own */
+	if (!c->errors && !rcc_config_policy(c->cfg, "default")) {
+		struct rcc_policy_cfg *p;
+
+		if (c->cfg->npolicies >= RCC_MAX_POLICIES - 1) {
+			cfg_error(c, "%d policies leave no room for the built-in 'default': name one of them default",
+				  RCC_MAX_POLICIES - 1);
+			return -EINVAL;
+		}
+		p = realloc(c->cfg->policies, (c->cfg->npolicies + 1) * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		c->cfg->policies = p;
+		rcc_policy_cfg_defaults(&p[c->cfg->npolicies++], "default");
+	}
 
 	/* a policy name that names no policy is a mistake of its line */
 	if (c->cfg->default_policy_line &&

@@ -35,6 +35,9 @@ int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
 		return RCC_ALREADY;
 	err = rcc_kernel_lock(k);
 	if (!err) {
+		/* containers come and go: the slots of removed ones are freed
+		 * first (a hook-only host has no daemon to do it) */
+		rcc_kernel_prune(k);
 		err = rcc_kernel_attach(k, path, id);
 		rcc_kernel_unlock(k);
 	}

@@ -132,6 +132,22 @@ static void path_of(const struct rcc_kernel *k, char *buf, size_t len,
 	snprintf(buf, len, "%s/%s/%s", k->dir, kind, name);
 }
 
+static struct rcc_enforce_bpf *open_skel(const struct rcc_config *cfg, bool guard)
+{
+	struct rcc_enforce_bpf *skel = rcc_enforce_bpf__open();
+
+	if (!skel)
+		return NULL;
+	bpf_map__set_max_entries(skel->maps.rcc_cgroups, cfg->max_cgroups);
+	bpf_map__set_max_entries(skel->maps.rcc_cgstats, cfg->max_cgroups);
+	bpf_map__set_max_entries(skel->maps.rcc_ports, cfg->max_ports);
+	bpf_map__set_max_entries(skel->maps.rcc_addrs, cfg->max_addrs);
+	bpf_map__set_max_entries(skel->maps.rcc_prefixes, cfg->max_prefixes);
+	bpf_map__set_max_entries(skel->maps.rcc_events, cfg->ring_size);
+	bpf_program__set_autoload(skel->progs.rcc_bpf_guard, guard);
+	return skel;
+}
+
 static int pin_all(const char *dir, const struct rcc_config *cfg)
 {
 	struct rcc_enforce_bpf *skel;
@@ -140,18 +156,20 @@ static int pin_all(const char *dir, const struct rcc_config *cfg)
 	char path[PATH_MAX];
 	int err, fd;
 
-	skel = rcc_enforce_bpf__open();
+	skel = open_skel(cfg, true);
 	if (!skel) {
 		pr_warn("Failed to open the BPF object: %s\n", strerror(errno));
 		return -errno;
 	}
-	bpf_map__set_max_entries(skel->maps.rcc_cgroups, cfg->max_cgroups);
-	bpf_map__set_max_entries(skel->maps.rcc_cgstats, cfg->max_cgroups);
-	bpf_map__set_max_entries(skel->maps.rcc_ports, cfg->max_ports);
-	bpf_map__set_max_entries(skel->maps.rcc_addrs, cfg->max_addrs);
-	bpf_map__set_max_entries(skel->maps.rcc_prefixes, cfg->max_prefixes);
-	bpf_map__set_max_entries(skel->maps.rcc_events, cfg->ring_size);
 	err = rcc_enforce_bpf__load(skel);
+	if (err) {
+		/* the guard needs the BPF LSM (CONFIG_BPF_LSM); the rest does not */
+		rcc_enforce_bpf__destroy(skel);
+		skel = open_skel(cfg, false);
+		err = skel ? rcc_enforce_bpf__load(skel) : -errno;
+		if (!err)
+			pr_warn("warning: this kernel cannot load the bpf() guard (CONFIG_BPF_LSM); a sandbox given CAP_SYS_ADMIN or CAP_BPF could remove its own enforcement: never give sandboxes those capabilities\n");
+	}
 	if (err) {
 		pr_warn("Failed to load the BPF programs: %s; the kernel needs cgroup BPF (CONFIG_CGROUP_BPF) and BTF; run with -v for the verifier's log\n",
 			strerror(-err));
@@ -166,6 +184,8 @@ static int pin_all(const char *dir, const struct rcc_config *cfg)
 			goto pin_failed;
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
 		snprintf(path, sizeof(path), "%s/progs/%s", dir, bpf_program__name(prog));
 		err = bpf_program__pin(prog, path);
 		if (err)
@@ -198,7 +218,8 @@ static int pin_all(const char *dir, const struct rcc_config *cfg)
 pin_failed:
 	pr_warn("Failed to pin '%s': %s\n", path, strerror(-err));
 out:
-	rcc_enforce_bpf__destroy(skel);
+	if (skel)
+		rcc_enforce_bpf__destroy(skel);
 	return err;
 }
 
@@ -245,6 +266,8 @@ static int open_pins(struct rcc_kernel *k, const struct rcc_config *cfg)
 			goto missing;
 	}
 	for (i = 1; i < RCC_HOOK__MAX; i++) {
+		if (!hooks[i].prog)
+			continue; /* the bpf() guard is attached once, not per cgroup */
 		path_of(k, path, sizeof(path), "progs", hooks[i].prog);
 		k->prog_fd[i] = bpf_obj_get(path);
 		if (k->prog_fd[i] < 0)
@@ -260,6 +283,60 @@ missing:
 	pr_warn("Failed to open '%s': %s; the pinned state is incomplete or from another rcc-bpf version: remove '%s' (its links go with it) and attach again\n",
 		path, strerror(errno), k->dir);
 	return -EUCLEAN;
+}
+
+/* Whether the kernel runs the BPF LSM; -1 when it cannot be told. */
+static int bpf_lsm_active(void)
+{
+	char buf[512];
+	FILE *f = fopen("/sys/kernel/security/lsm", "re");
+	char *tok, *save = NULL;
+	int active = 0;
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	for (tok = strtok_r(buf, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save))
+		active |= !strcmp(tok, "bpf");
+	return active;
+}
+
+/*
+ * The bpf() guard is attached once, for the whole host, and pinned like
+ * the cgroup links.  Without it a sandbox holding CAP_SYS_ADMIN could
+ * detach its own links by id: say so.
+ */
+static void ensure_guard(struct rcc_kernel *k)
+{
+	char pin[PATH_MAX + 32], prog[PATH_MAX + 32];
+	int pfd, lfd;
+
+	snprintf(pin, sizeof(pin), "%s/links/bpf-guard", k->dir);
+	if (!access(pin, F_OK))
+		return;
+	snprintf(prog, sizeof(prog), "%s/progs/rcc_bpf_guard", k->dir);
+	pfd = bpf_obj_get(prog);
+	if (pfd < 0)
+		return; /* not loadable here: warned when the programs were loaded */
+	lfd = bpf_raw_tracepoint_open(NULL, pfd);
+	if (lfd < 0 || bpf_obj_pin(lfd, pin))
+		pr_warn("Failed to attach the bpf() guard: %s; a sandbox given CAP_SYS_ADMIN could remove its own enforcement\n",
+			strerror(errno));
+	else if (bpf_lsm_active() == 0)
+		pr_warn("warning: the BPF LSM is not active (boot with lsm=...,bpf): the bpf() guard never runs, and a sandbox given CAP_SYS_ADMIN could remove its own enforcement\n");
+	if (lfd >= 0)
+		close(lfd);
+	close(pfd);
+}
+
+bool rcc_kernel_guarded(const struct rcc_kernel *k)
+{
+	char pin[PATH_MAX + 32];
+
+	snprintf(pin, sizeof(pin), "%s/links/bpf-guard", k->dir);
+	return !access(pin, F_OK) && bpf_lsm_active() != 0;
 }
 
 int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
@@ -320,6 +397,8 @@ int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
 	err = open_pins(k, cfg);
 	if (err)
 		rcc_kernel_close(k);
+	else if (create)
+		ensure_guard(k);
 	return err;
 }
 
@@ -728,6 +807,8 @@ static int link_cgroup(struct rcc_kernel *k, const char *path, __u64 id)
 	for (h = 1; h < RCC_HOOK__MAX && !err; h++) {
 		int fd;
 
+		if (!hooks[h].prog)
+			continue;
 		snprintf(pin, sizeof(pin), "%s/%s", dir, hooks[h].name);
 		if (!access(pin, F_OK))
 			continue;

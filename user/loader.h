@@ -51,6 +51,8 @@ void rcc_kernel_close(struct rcc_kernel *k);
 void rcc_kernel_unlock(struct rcc_kernel *k);
 /* Takes the state lock again (a long-lived process, for one change). */
 int rcc_kernel_lock(struct rcc_kernel *k);
+/* Whether the bpf() guard (lsm/bpf) is attached and the BPF LSM runs. */
+bool rcc_kernel_guarded(const struct rcc_kernel *k);
 /* Whether the cgroup at path has an entry of its own. */
 bool rcc_kernel_is_attached(struct rcc_kernel *k, const char *path, __u32 *policy_id);
 

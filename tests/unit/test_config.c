@@ -115,12 +115,15 @@ static void test_defaults_empty(void **state)
 	assert_int_equal(cfg.max_ports, 1u << 21);
 	assert_int_equal(cfg.max_addrs, 1u << 20);
 	assert_int_equal(cfg.max_prefixes, 1u << 16);
-	assert_int_equal(cfg.npolicies, 0);
-	assert_null(rcc_config_policy(&cfg, "default"));
+	/* a file without [policy default] still has the built-in one */
+	assert_int_equal(cfg.npolicies, 1);
+	assert_non_null(rcc_config_policy(&cfg, "default"));
+	assert_true(rcc_config_policy(&cfg, "default")->block_private);
+	assert_true(rcc_config_policy(&cfg, "default")->allow_public);
 	rcc_config_free(&cfg);
 
 	parse_ok("comments only", "; a comment\n# another\n\n   \n", &cfg);
-	assert_int_equal(cfg.npolicies, 0);
+	assert_int_equal(cfg.npolicies, 1);
 	rcc_config_free(&cfg);
 }
 
@@ -133,7 +136,7 @@ static void test_policy_defaults(void **state)
 
 	(void)state;
 	parse_ok("empty policy", "\n[policy web]\n", &cfg);
-	assert_int_equal(cfg.npolicies, 1);
+	assert_int_equal(cfg.npolicies, 2); /* and the built-in default */
 	p = rcc_config_policy(&cfg, "web");
 	assert_non_null(p);
 	assert_string_equal(p->name, "web");
@@ -184,7 +187,7 @@ static void test_global_keys(void **state)
 	assert_int_equal(cfg.max_ports, 16);
 	assert_int_equal(cfg.max_addrs, 1u << 26);
 	assert_int_equal(cfg.max_prefixes, 4096);
-	assert_int_equal(cfg.npolicies, 0);
+	assert_int_equal(cfg.npolicies, 1);
 	rcc_config_free(&cfg);
 
 	parse_ok("relative run_cgroup", "[global]\nrun_cgroup = a/b\n", &cfg);
@@ -254,7 +257,8 @@ static void test_many_entries_and_policies(void **state)
 	n += sprintf(text + n, "[policy two]\nallow = 192.0.2.1\n[policy three]\n");
 	parse_ok("many", text, &cfg);
 	free(text);
-	assert_int_equal(cfg.npolicies, 3);
+	assert_int_equal(cfg.npolicies, 4); /* and the built-in default, last */
+	assert_string_equal(cfg.policies[3].name, "default");
 	assert_string_equal(cfg.policies[0].name, "one");
 	assert_string_equal(cfg.policies[1].name, "two");
 	assert_string_equal(cfg.policies[2].name, "three");
@@ -368,9 +372,9 @@ static const struct err_row err_rows[] = {
 	{ "key names are case-sensitive", "[policy web]\nMode = audit\n",
 	  "t.conf:2: unknown key 'Mode' in [policy web]" },
 	{ "unknown section", "[globals]\npin_dir = /x\n",
-	  "t.conf:1: unknown section [globals] (expected [global] or [policy NAME])" },
+	  "t.conf:1: unknown section [globals] (expected [global], [containers] or [policy NAME])" },
 	{ "policy without name", "[policy]\nmode = audit\n",
-	  "t.conf:1: unknown section [policy] (expected [global] or [policy NAME])" },
+	  "t.conf:1: unknown section [policy] (expected [global], [containers] or [policy NAME])" },
 	{ "bad policy name", "[policy a/b]\nmode = audit\n",
 	  "t.conf:1: bad policy name 'a/b' (letters, digits, '_', '.', '-'; at most 63)" },
 	{ "duplicate policy", "[policy a]\n[policy b]\n[policy a]\nmode = audit\n",
@@ -443,7 +447,7 @@ static void test_bad_section_keys_ignored(void **state)
 	(void)state;
 	parse_one_error("keys under unknown section",
 			"[nonsense]\nfoo = 1\nbar = 2\nallow = junk junk\n",
-			"t.conf:1: unknown section [nonsense] (expected [global] or [policy NAME])");
+			"t.conf:1: unknown section [nonsense] (expected [global], [containers] or [policy NAME])");
 	parse_one_error("keys under duplicate policy",
 			"[policy a]\n[policy a]\nfoo = 1\nmode = nonsense\n",
 			"t.conf:2: duplicate policy 'a' (first at line 1)");
@@ -464,7 +468,7 @@ static void test_all_errors_reported(void **state)
 		"t.conf:10: allow_public: 'perhaps' is not yes or no",
 		"t.conf:11: deny = 300.1.1.1: bad address '300.1.1.1'",
 		"t.conf:12: duplicate policy 'a' (first at line 6)",
-		"t.conf:14: unknown section [weird] (expected [global] or [policy NAME])",
+		"t.conf:14: unknown section [weird] (expected [global], [containers] or [policy NAME])",
 		"t.conf:16: syntax error (expected [section] or key = value)",
 		"t.conf:17: section header without ']'",
 		"t.conf:19: syntax error (expected [section] or key = value)",
@@ -754,7 +758,9 @@ static void test_too_many_policies(void **state)
 
 	(void)state;
 	assert_non_null(text);
-	for (i = 1; i <= RCC_MAX_POLICIES - 1; i++)
+	/* one of them is "default", which leaves no built-in one to add */
+	n += snprintf(text + n, len - n, "[policy default]\n");
+	for (i = 2; i <= RCC_MAX_POLICIES - 1; i++)
 		n += snprintf(text + n, len - n, "[policy p%zu]\n", i);
 	parse_ok("255 policies", text, &cfg);
 	assert_int_equal(cfg.npolicies, RCC_MAX_POLICIES - 1);

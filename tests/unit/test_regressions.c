@@ -65,7 +65,7 @@ static void test_config_utf8_bom(void **state)
 	cap_end();
 	if (rc || errbuf[0])
 		fail_msg("rc %d, stderr:\n%s", rc, errbuf);
-	assert_int_equal(cfg.npolicies, 1);
+	assert_int_equal(cfg.npolicies, 2); /* "a" and the built-in default */
 	assert_true(cfg.policies[0].audit);
 	rcc_config_free(&cfg);
 }
