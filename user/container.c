@@ -393,35 +393,33 @@ bool rcc_container_in_path(const char *path, char id[65], char runtime[16])
 	}
 }
 
-void rcc_container_name(const char *id, const char *runtime, char *name, size_t len)
+/* One field of `RUNTIME inspect`, by Go template; "" when it has none. */
+static void inspect(const char *id, const char *runtime, const char *format,
+		    char *out, size_t len)
 {
-	char *argv[] = { (char *)runtime, "inspect", "--format", "{{.Name}}", (char *)id, NULL };
-	char *out;
+	char *argv[] = { (char *)runtime, "inspect", "--format", (char *)format, (char *)id, NULL };
+	char *res;
 
-	name[0] = '\0';
+	out[0] = '\0';
 	if (strcmp(runtime, "podman") && strcmp(runtime, "docker"))
 		return;
-	if (!have_cli(runtime) || !(out = run_cli(argv)))
+	if (!have_cli(runtime) || !(res = run_cli(argv)))
 		return;
-	out[strcspn(out, "\n")] = '\0';
-	snprintf(name, len, "%s", out + (out[0] == '/')); /* docker: "/name" */
-	free(out);
+	res[strcspn(res, "\n")] = '\0';
+	/* a missing key prints "<no value>" in Go templates */
+	if (strcmp(res, "<no value>"))
+		snprintf(out, len, "%s", res);
+	free(res);
+}
+
+void rcc_container_name(const char *id, const char *runtime, char *name, size_t len)
+{
+	inspect(id, runtime, "{{.Name}}", name, len);
+	if (name[0] == '/') /* docker: "/name" */
+		memmove(name, name + 1, strlen(name));
 }
 
 void rcc_container_label(const char *id, const char *runtime, char *policy, size_t len)
 {
-	char *argv[] = { (char *)runtime, "inspect", "--format",
-			 "{{index .Config.Labels \"" RCC_LABEL_POLICY "\"}}", (char *)id, NULL };
-	char *out;
-
-	policy[0] = '\0';
-	if (strcmp(runtime, "podman") && strcmp(runtime, "docker"))
-		return;
-	if (!have_cli(runtime) || !(out = run_cli(argv)))
-		return;
-	out[strcspn(out, "\n")] = '\0';
-	/* a missing key prints "<no value>" in Go templates */
-	if (strcmp(out, "<no value>"))
-		snprintf(policy, len, "%s", out);
-	free(out);
+	inspect(id, runtime, "{{index .Config.Labels \"" RCC_LABEL_POLICY "\"}}", policy, len);
 }

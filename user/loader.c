@@ -132,6 +132,19 @@ static void path_of(const struct rcc_kernel *k, char *buf, size_t len,
 	snprintf(buf, len, "%s/%s/%s", k->dir, kind, name);
 }
 
+static int create_and_pin(const char *dir, enum bpf_map_type type, const char *name,
+			  __u32 ksz, __u32 vsz, __u32 max, char *path, size_t len)
+{
+	int fd = bpf_map_create(type, name, ksz, vsz, max, NULL), err;
+
+	snprintf(path, len, "%s/maps/%s", dir, name);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_pin(fd, path) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
 static struct rcc_enforce_bpf *open_skel(const struct rcc_config *cfg, bool guard)
 {
 	struct rcc_enforce_bpf *skel = rcc_enforce_bpf__open();
@@ -154,7 +167,7 @@ static int pin_all(const char *dir, const struct rcc_config *cfg)
 	struct bpf_map *map;
 	struct bpf_program *prog;
 	char path[PATH_MAX];
-	int err, fd;
+	int err;
 
 	skel = open_skel(cfg, true);
 	if (!skel) {
@@ -191,27 +204,11 @@ static int pin_all(const char *dir, const struct rcc_config *cfg)
 		if (err)
 			goto pin_failed;
 	}
-	/* name -> id of loaded policies: only userspace reads it */
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "rcc_polnames", RCC_POLICY_NAME_MAX,
-			    sizeof(__u32), RCC_MAX_POLICIES, NULL);
-	if (fd < 0) {
-		err = -errno;
-		goto pin_failed;
-	}
-	snprintf(path, sizeof(path), "%s/maps/rcc_polnames", dir);
-	err = bpf_obj_pin(fd, path) ? -errno : 0;
-	close(fd);
-	if (err)
-		goto pin_failed;
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "rcc_auditstats", sizeof(__u32),
-			    sizeof(struct rcc_audit_stats), 1, NULL);
-	if (fd < 0) {
-		err = -errno;
-		goto pin_failed;
-	}
-	snprintf(path, sizeof(path), "%s/maps/rcc_auditstats", dir);
-	err = bpf_obj_pin(fd, path) ? -errno : 0;
-	close(fd);
+	/* maps only userspace uses: policy names, the audit consumer's totals */
+	err = create_and_pin(dir, BPF_MAP_TYPE_HASH, "rcc_polnames", RCC_POLICY_NAME_MAX,
+			     sizeof(__u32), RCC_MAX_POLICIES, path, sizeof(path));
+	err = err ?: create_and_pin(dir, BPF_MAP_TYPE_ARRAY, "rcc_auditstats", sizeof(__u32),
+				    sizeof(struct rcc_audit_stats), 1, path, sizeof(path));
 	if (err)
 		goto pin_failed;
 	goto out;
