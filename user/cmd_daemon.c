@@ -78,12 +78,20 @@ static void on_cgroup_created(const char *path, void *ctx)
 	struct daemon *d = ctx;
 	char id[65], runtime[16], label[64], msg[PATH_MAX + 128];
 	__u64 t0 = now_ms();
-	int r;
+	int r = RCC_NOT_WANTED;
 
 	if (!rcc_container_of_cgroup(path, id, runtime))
 		return;
+	/*
+	 * Asking the runtime for the label takes tens of milliseconds, and the
+	 * container may already run: with enforce = all the default policy
+	 * goes on first, and the label's policy replaces it once known.
+	 */
+	if (d->cfg.enforce_all)
+		r = rcc_enforce_container(&d->cfg, &d->k, path, NULL, true, msg, sizeof(msg));
 	rcc_container_label(id, runtime, label, sizeof(label));
-	r = rcc_enforce_container(&d->cfg, &d->k, path, label, true, msg, sizeof(msg));
+	if (label[0] || !d->cfg.enforce_all)
+		r = rcc_enforce_container(&d->cfg, &d->k, path, label, false, msg, sizeof(msg));
 	if (r == RCC_ENFORCED)
 		pr_info("rcc-bpf: new container %.12s (%s): %s, %llu ms after its cgroup appeared\n",
 			id, runtime, msg, (unsigned long long)(now_ms() - t0));
