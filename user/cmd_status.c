@@ -83,7 +83,7 @@ static void audit_text(const struct rcc_audit_totals *t)
 
 static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 		       const struct ct_row *ct, const struct pol_row *pol, size_t npol,
-		       const struct rcc_audit_totals *t)
+		       const struct rcc_audit_totals *t, bool guarded)
 {
 	json_object *root = json_object_new_object();
 	json_object *cgs = json_object_new_array(), *pols = json_object_new_array();
@@ -117,6 +117,7 @@ static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 	json_object_object_add(root, "cgroups", cgs);
 	json_object_object_add(root, "policies", pols);
 	audit_json(root, t);
+	json_object_object_add(root, "bpf_guard", json_object_new_boolean(guarded));
 	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
@@ -212,10 +213,12 @@ int cmd_status(struct rcc_args *a)
 	}
 	containers_of(cg, ncg, ct);
 	if (a->json) {
-		print_json(cg, ncg, ct, pol, npol, &totals);
+		print_json(cg, ncg, ct, pol, npol, &totals, guarded);
 	} else {
 		print_text(cg, ncg, ct, pol, npol);
 		audit_text(&totals);
+		printf("BPF GUARD: %s\n", guarded ? "active (sandboxes cannot reach our objects through bpf())"
+					       : "not running here: sandboxes must not hold CAP_SYS_ADMIN or CAP_BPF outside a user namespace");
 		for (i = 0; i < ncg; i++)
 			if (cg[i].path[0])
 				cli_warn_caps(cg[i].path, guarded);
