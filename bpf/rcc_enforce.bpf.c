@@ -91,6 +91,9 @@ struct {
 	__uint(max_entries, 4096); /* set by the loader */
 } rcc_events SEC(".maps");
 
+/* The backlog that wakes the reader: set by the loader from ring_size. */
+const volatile __u64 wakeup_bytes = RCC_RING_WAKEUP_BYTES;
+
 /* Denials the ring had no room for (per CPU; userspace sums). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -313,7 +316,7 @@ static __always_inline void count(const struct rcc_req *req, __u32 action)
 static __always_inline void report(const struct rcc_req *req)
 {
 	struct rcc_event *e = bpf_ringbuf_reserve(&rcc_events, sizeof(*e), 0);
-	__u64 id, ug;
+	__u64 id, ug, avail;
 	__u32 zero = 0;
 
 	if (!e) {
@@ -345,9 +348,16 @@ static __always_inline void report(const struct rcc_req *req)
 	e->pad2 = 0;
 	__builtin_memcpy(e->daddr, req->addr, 16);
 	__builtin_memcpy(e->saddr, req->saddr, 16);
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&rcc_events, BPF_RB_AVAIL_DATA) >
-				      RCC_RING_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
-							    : BPF_RB_NO_WAKEUP);
+	/*
+	 * Wake the reader each time the backlog grows past another
+	 * wakeup_bytes (not on every event: a wake-up is an interrupt, and
+	 * under a flood one per event halves the flooder and the reader); a
+	 * timer reads what stays below the first mark.
+	 */
+	avail = bpf_ringbuf_query(&rcc_events, BPF_RB_AVAIL_DATA);
+	bpf_ringbuf_submit(e, avail >= wakeup_bytes &&
+				      avail / wakeup_bytes != (avail - sizeof(*e) - 8) / wakeup_bytes
+				      ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 /* Counts the verdict, reports a denial, gives the hook's return value. */

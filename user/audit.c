@@ -61,6 +61,7 @@ struct rcc_audit {
 	struct cg_name cgs[CG_CACHE];
 	struct rcc_audit_stats pending;	/* not yet added to the pinned totals */
 	unsigned drained;		/* events this drain */
+	char *policy_names[RCC_MAX_POLICIES];	/* by id, looked up once */
 	__s64 boot_to_real_ns;
 	int err;			/* first write error, sticky */
 };
@@ -294,16 +295,30 @@ static const struct cg_name *cgroup_name(struct rcc_audit *a, __u64 id)
 	return c;
 }
 
+static void forget_policy_names(struct rcc_audit *a)
+{
+	size_t i;
+
+	for (i = 0; i < RCC_MAX_POLICIES; i++) {
+		free(a->policy_names[i]);
+		a->policy_names[i] = NULL;
+	}
+}
+
 static void policy_and_rule(struct rcc_audit *a, const struct rcc_event *e,
 			    char *name, size_t len, char *rule, size_t rlen)
 {
 	const struct rcc_policy_cfg *p;
 
-	rule[0] = '\0';
-	if (!e->policy_id || rcc_kernel_policy_name(a->k, e->policy_id, name, len)) {
-		name[0] = '\0';
+	rule[0] = name[0] = '\0';
+	if (!e->policy_id || e->policy_id >= RCC_MAX_POLICIES)
 		return;
+	if (!a->policy_names[e->policy_id]) {
+		if (rcc_kernel_policy_name(a->k, e->policy_id, name, len))
+			return;
+		a->policy_names[e->policy_id] = strdup(name);
 	}
+	snprintf(name, len, "%s", a->policy_names[e->policy_id] ?: "");
 	p = rcc_config_policy(a->cfg, name);
 	if (p && e->rule_id && e->rule_id <= p->nentries) {
 		const struct rcc_entry *en = &p->entries[e->rule_id - 1];
@@ -513,11 +528,26 @@ int rcc_audit_drain(struct rcc_audit *a)
 	return n < 0 ? n : (int)a->drained;
 }
 
+int rcc_audit_flush(struct rcc_audit *a, bool sync)
+{
+	int err = rcc_logw_flush(a->log, sync);
+
+	if (err && !a->err) {
+		a->err = err;
+		pr_warn("Failed to write the audit log '%s': %s\n", a->cfg->audit_log,
+			strerror(-err));
+	}
+	if (a->pending.written || a->pending.folded) {
+		rcc_kernel_audit_stats_add(a->k, &a->pending);
+		memset(&a->pending, 0, sizeof(a->pending));
+	}
+	return a->err;
+}
+
 int rcc_audit_tick(struct rcc_audit *a, bool final)
 {
 	__u64 now = clock_ns(CLOCK_BOOTTIME);
 	size_t i, removed = 0;
-	int err;
 
 	/* summaries: a second after a key's first folded event, or now */
 	for (i = 0; i < FOLD_SLOTS; i++) {
@@ -547,22 +577,14 @@ int rcc_audit_tick(struct rcc_audit *a, bool final)
 		}
 	}
 	sync_clocks(a);
-	err = rcc_logw_flush(a->log, final);
-	if (err && !a->err) {
-		a->err = err;
-		pr_warn("Failed to write the audit log '%s': %s\n", a->cfg->audit_log,
-			strerror(-err));
-	}
-	if (a->pending.written || a->pending.folded) {
-		rcc_kernel_audit_stats_add(a->k, &a->pending);
-		memset(&a->pending, 0, sizeof(a->pending));
-	}
-	return a->err;
+	forget_policy_names(a); /* `rcc-bpf reload` may have renumbered them */
+	return rcc_audit_flush(a, final);
 }
 
 void rcc_audit_set_config(struct rcc_audit *a, const struct rcc_config *cfg)
 {
 	a->cfg = cfg;
+	forget_policy_names(a); /* a reload may give ids to other names */
 }
 
 int rcc_audit_epoll_fd(struct rcc_audit *a)
@@ -582,6 +604,7 @@ void rcc_audit_close(struct rcc_audit *a)
 		close(a->lock_fd);
 	for (i = 0; i < CG_CACHE; i++)
 		free(a->cgs[i].path);
+	forget_policy_names(a);
 	free(a->folds);
 	free(a);
 }

@@ -27,7 +27,9 @@ int rcc_audit_open(const struct rcc_config *cfg, struct rcc_kernel *k,
 #define RCC_AUDIT_MORE (1 << 30)
 #define RCC_AUDIT_DRAIN_BUDGET 32768
 int rcc_audit_drain(struct rcc_audit *a);
-/* Emits due summaries, writes, syncs on schedule, updates the totals.
+/* Writes what was read, syncs on schedule, updates the totals. */
+int rcc_audit_flush(struct rcc_audit *a, bool sync);
+/* On the timer: due summaries, idle keys forgotten, then a flush.
  * final: everything now (shutdown). */
 int rcc_audit_tick(struct rcc_audit *a, bool final);
 int rcc_audit_epoll_fd(struct rcc_audit *a);

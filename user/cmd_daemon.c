@@ -253,7 +253,7 @@ static int event_loop(struct daemon *d)
 		if (d->au)
 			d->more = rcc_audit_drain(d->au) == RCC_AUDIT_MORE;
 		/* write what was read: a kill loses as little as can be */
-		if (d->au && rcc_audit_tick(d->au, false))
+		if (d->au && rcc_audit_flush(d->au, false))
 			rc = RCC_EXIT_FAIL;
 	}
 drain:
@@ -263,7 +263,7 @@ drain:
 		unsigned rounds = d->cfg.ring_size / 64 / RCC_AUDIT_DRAIN_BUDGET + 2;
 
 		while (rounds-- && rcc_audit_drain(d->au) == RCC_AUDIT_MORE)
-			rcc_audit_tick(d->au, false);
+			rcc_audit_flush(d->au, false);
 		if (rcc_audit_tick(d->au, true))
 			rc = RCC_EXIT_FAIL;
 	}

@@ -158,6 +158,9 @@ static struct rcc_enforce_bpf *open_skel(const struct rcc_config *cfg, bool guar
 	bpf_map__set_max_entries(skel->maps.rcc_prefixes, cfg->max_prefixes);
 	bpf_map__set_max_entries(skel->maps.rcc_events, cfg->ring_size);
 	bpf_program__set_autoload(skel->progs.rcc_bpf_guard, guard);
+	/* a quarter of a small ring, so the reader wakes before it fills */
+	skel->rodata->wakeup_bytes = cfg->ring_size / 4 < RCC_RING_WAKEUP_BYTES
+					     ? cfg->ring_size / 4 : RCC_RING_WAKEUP_BYTES;
 	return skel;
 }
 
@@ -189,8 +192,8 @@ static int pin_all(const char *dir, const struct rcc_config *cfg)
 		goto out;
 	}
 	bpf_object__for_each_map(map, skel->obj) {
-		if (strncmp(bpf_map__name(map), "rcc_", 4))
-			continue; /* .rodata and friends */
+		if (bpf_map__is_internal(map))
+			continue; /* .rodata: constants baked into the programs */
 		snprintf(path, sizeof(path), "%s/maps/%s", dir, bpf_map__name(map));
 		err = bpf_map__pin(map, path);
 		if (err)

@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# What rcc-bpf costs a connect(), and how long a 1,000,000-entry policy
-# takes to load.  Called by `make bench` (root, after `make`).
+# What rcc-bpf costs a connect(), how long a 1,000,000-entry policy takes
+# to load, and what the audit pipeline (ring + `rcc-bpf daemon`) sustains
+# under a flood of denials.  Called by `make bench` (root, after `make`).
 #
-#   tools/bench/run.sh            full run (about 5 minutes on 2 cores)
-#   BENCH_QUICK=1 tools/bench/run.sh     under a minute, rougher figures
-#   tools/bench/run.sh --sanity   tiny sizes: every configuration must filter
-#                                 (exit non-zero if one does not); for make check
+#   tools/bench/run.sh            full run (about 6 minutes on 2 cores)
+#   BENCH_QUICK=1 tools/bench/run.sh     about 1.5 minutes, rougher figures
+#   tools/bench/run.sh --sanity   tiny sizes: every configuration must filter,
+#                                 and a short flood of denials must reach the
+#                                 audit log (exit non-zero if not); for make check
 #
 # Output: a Markdown report on stdout, build/bench/report.md and
 # build/bench/report.json (--sanity: under build/bench/sanity/).
@@ -17,12 +19,21 @@
 # BENCH_LOAD_RUNS, BENCH_CPU, BENCH_PROFILE=1 (perf record one 1M attach
 # into build/bench/attach-profile.txt, when perf is installed),
 # BENCH_KEEP=1 (leave the environment up and print its names).
+# The audit part (tools/bench/audit.sh): BENCH_AUDIT=0 skips it;
+# BENCH_AUDIT_SECONDS (flood per run, default 10, quick 4),
+# BENCH_AUDIT_RUNS (RING:AUDIT_RATE,..., default
+# 8M:10,8M:1000000,256K:10,256K:1000000,64K:10); BENCH_PROFILE=1 also
+# records the daemon and the flooder's CPU with perf into
+# build/bench/audit-profile-*.
 #
 # Network safety: traffic stays between two network namespaces made here,
 # sandbox SB and world W, joined by one veth pair.  SB routes only the test
 # prefixes 10.64.0.0/12 and 2001:db8:1::/64 to W, which answers for them as
 # a whole (`local` routes) with RSTs.  No default route, nothing else.
-# Everything made here carries "rccbench-$$" and goes on exit.
+# The audit flood's connect()s are refused by the connect hook (EPERM)
+# inside the sandbox: they make no packet at all.
+# Everything made here carries "rccbench-$$" and goes on exit, the audit
+# daemon (ended by its pid) first.
 
 set -euo pipefail
 umask 022
@@ -84,6 +95,9 @@ cleanup() {
 		kill "$BENCH_PID" 2>/dev/null || true
 		wait "$BENCH_PID" 2>/dev/null || true
 	fi
+	for d in ${AUDIT_PERF_PIDS:-} ${AUDIT_DPID:-}; do
+		kill "$d" 2>/dev/null && wait "$d" 2>/dev/null
+	done
 	[ -n "$STATS_ORIG" ] && echo "$STATS_ORIG" >"$STATS_SYSCTL" 2>/dev/null
 	if [ "${BENCH_KEEP:-0}" = 1 ] && [ $rc -ne 130 ]; then
 		log "kept: netns $NS_SB $NS_W, cgroups $CGROOT, pins $PINROOT, files $WORK"
@@ -107,7 +121,19 @@ trap 'exit 130' INT TERM
 
 # Leftovers of runs that were killed outright (their pid is gone).
 sweep() {
-	local n pid d
+	local n pid d p
+	# an audit daemon outlives a killed run: it names the run's config,
+	# /tmp/rccbench-PID.XXXXXX/..., on its command line
+	for p in /proc/[0-9]*; do
+		n=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+		case $n in
+		*" -c /tmp/rccbench-"[0-9]*.*" daemon"*) ;;
+		*) continue ;;
+		esac
+		pid=${n#* -c /tmp/rccbench-}
+		pid=${pid%%.*}
+		kill -0 "$pid" 2>/dev/null || kill "${p#/proc/}" 2>/dev/null || true
+	done
 	for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^rccbench-[0-9]*-\(sb\|w\)$' || true); do
 		pid=${n#rccbench-}; pid=${pid%-*}
 		kill -0 "$pid" 2>/dev/null || ip netns del "$n" 2>/dev/null || true
@@ -128,7 +154,7 @@ sweep() {
 
 [ "$(id -u)" = 0 ] || die "needs root (run it through 'make bench', or with sudo)"
 [ -x "$RCC" ] || die "no rcc-bpf binary at $RCC; run 'make' first"
-for t in ip nsenter cc awk timeout; do
+for t in ip nsenter cc awk timeout taskset jq numfmt getconf; do
 	command -v "$t" >/dev/null || die "'$t' is missing"
 done
 CG2=$(awk '{ split($0, p, " - "); split(p[2], f, " "); if (f[1] == "cgroup2") { split(p[1], g, " "); print g[5]; exit } }' /proc/self/mountinfo)
@@ -144,6 +170,10 @@ log "building connbench"
 CB=$ROOT/build/bench/connbench
 mkdir -p "${CB%/*}"
 cc -O2 -Wall -Wextra -o "$CB" "$HERE/connbench.c"
+AF=$ROOT/build/bench/auditflood
+cc -O2 -Wall -Wextra -o "$AF" "$HERE/auditflood.c"
+# shellcheck source=tools/bench/audit.sh
+. "$HERE/audit.sh"
 
 # Run-time statistics stay off while timing (they cost every program
 # run two clock reads); connbench turns them on for its statistics phase
@@ -245,6 +275,19 @@ ARGS=(--cgroot "$CGROOT" --pinroot "$PINROOT" --sizes "$SIZES" --families "$FAMI
 REV="$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), binary built $(date -u -r "$RCC" +%Y-%m-%dT%H:%MZ)"
 ARGS+=(--rev "$REV")
 
+# The audit flood first (before connbench, which puts it in the report;
+# its log files are gone before the timing starts).  --sanity: a short
+# one, counted in connbench's closing "sanity:" line.
+if [ "$(nproc)" -lt 2 ]; then
+	log "audit: one CPU only; the flood needs two (flooder, daemon): skipped"
+elif [ "$MODE" = sanity ]; then
+	log "audit: a 0.5 s flood of denials must reach the log"
+	if audit_sanity; then ARGS+=(--sanity-extra "1,0"); else ARGS+=(--sanity-extra "0,1"); fi
+elif [ "${BENCH_AUDIT:-1}" != 0 ]; then
+	audit_bench
+	ARGS+=(--audit "$AUDIT_RESULTS")
+fi
+
 # connbench checks first that every configuration filters (exit 1 if one
 # does not), then times; in --sanity mode the timing is tiny, just enough
 # to exercise the measuring path.
@@ -256,7 +299,7 @@ wait "$BENCH_PID" || rc=$?
 BENCH_PID=
 case $rc in
 0) ;;
-1) die "a configuration does not filter (see above)" ;;
+1) die "a sanity check failed (see above)" ;;
 124) die "connbench ran over its time limit of $TIME_LIMIT s" ;;
 *) die "connbench failed (exit $rc)" ;;
 esac
