@@ -705,6 +705,18 @@ static __always_inline int plain_dest(struct __sk_buff *skb, struct rcc_req *req
 	return 0;
 }
 
+/* A TCP SYN (of a plain packet: the TCP header follows the IP header). */
+static __always_inline int tcp_syn(struct __sk_buff *skb, __u8 ipproto)
+{
+	__u32 off = skb->protocol == bpf_htons(ETH_P_IP) ? sizeof(struct iphdr)
+							 : sizeof(struct ipv6hdr);
+	__u8 flags;
+
+	if (ipproto != IPPROTO_TCP || bpf_skb_load_bytes(skb, off + 13, &flags, 1))
+		return 0;
+	return flags & 0x02;
+}
+
 SEC("cgroup_skb/egress")
 int rcc_egress(struct __sk_buff *skb)
 {
@@ -738,7 +750,9 @@ int rcc_egress(struct __sk_buff *skb)
 	else
 		return 1;
 	if (action == RCC_ACT_ALLOW && plain && sk) {
-		if (!c)
+		/* storage costs an allocation: not for a SYN, which may be all a
+		 * short connection sends; its next packet makes it */
+		if (!c && !tcp_syn(skb, req.ipproto))
 			c = bpf_sk_storage_get(&rcc_skcache, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (c) {
 			c->gen = gen;

@@ -164,27 +164,56 @@ static struct rcc_enforce_bpf *open_skel(const struct rcc_config *cfg, bool guar
 	return skel;
 }
 
+/*
+ * Whether this kernel lets us load an lsm/bpf program at all: a two
+ * instruction probe, so that a refusal does not cost a second load (and
+ * verification) of every program.
+ */
+static bool lsm_loadable(void)
+{
+	struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int id = libbpf_find_vmlinux_btf_id("bpf", BPF_LSM_MAC), fd;
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_LSM_MAC);
+
+	if (id < 0)
+		return false;
+	o.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "rcc_probe", "GPL", insns, 2, &o);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static int pin_all(const char *dir, const struct rcc_config *cfg)
 {
 	struct rcc_enforce_bpf *skel;
 	struct bpf_map *map;
 	struct bpf_program *prog;
 	char path[PATH_MAX];
+	bool guard;
 	int err;
 
-	skel = open_skel(cfg, true);
+	/* the guard needs BPF LSM programs; the rest does not */
+	guard = lsm_loadable();
+	if (!guard)
+		pr_warn("warning: this kernel does not load BPF LSM programs, so there is no bpf() guard: a sandbox given CAP_SYS_ADMIN or CAP_BPF could remove its own enforcement; never give sandboxes those capabilities\n");
+	skel = open_skel(cfg, guard);
 	if (!skel) {
 		pr_warn("Failed to open the BPF object: %s\n", strerror(errno));
 		return -errno;
 	}
 	err = rcc_enforce_bpf__load(skel);
-	if (err) {
-		/* the guard needs the BPF LSM (CONFIG_BPF_LSM); the rest does not */
+	if (err && guard) {
+		/* loadable in general, not this one: go on without it */
 		rcc_enforce_bpf__destroy(skel);
 		skel = open_skel(cfg, false);
 		err = skel ? rcc_enforce_bpf__load(skel) : -errno;
 		if (!err)
-			pr_warn("warning: this kernel cannot load the bpf() guard (CONFIG_BPF_LSM); a sandbox given CAP_SYS_ADMIN or CAP_BPF could remove its own enforcement: never give sandboxes those capabilities\n");
+			pr_warn("warning: the bpf() guard failed to load (-v tells why); a sandbox given CAP_SYS_ADMIN or CAP_BPF could remove its own enforcement\n");
 	}
 	if (err) {
 		pr_warn("Failed to load the BPF programs: %s; the kernel needs cgroup BPF (CONFIG_CGROUP_BPF) and BTF; run with -v for the verifier's log\n",
