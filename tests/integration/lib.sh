@@ -871,3 +871,52 @@ sweep_run() {
 	rm -rf "$BPFFS"/rcct-"$run"-*
 	rm -rf "/tmp/rcct-$run"
 }
+
+# ---------------------------------------------------------------- running
+
+# run_watched NAME FINISH: test NAME in a subshell of its own (log in
+# $T_DIR/log), FINISH as its exit trap, stopped by a watchdog after
+# RCCT_TEST_TIMEOUT; returns the test's exit code
+run_watched() {
+	local name=$1 finish=$2 rc wd
+	(
+		trap "$finish" EXIT
+		trap 'exit 143' TERM
+		T_RC=1
+		t_setup && "$name"
+		T_RC=$?
+	) >"$T_DIR/log" 2>&1 &
+	RCCT_CUR=$!
+	(
+		trap 'kill $s 2>/dev/null; exit 0' TERM
+		sleep "$RCCT_TEST_TIMEOUT" &
+		s=$!
+		wait $s && echo "  watchdog: $name ran past ${RCCT_TEST_TIMEOUT}s" >>"$T_DIR/log" &&
+			kill -TERM "$RCCT_CUR" 2>/dev/null
+	) &
+	wd=$!
+	wait "$RCCT_CUR"
+	rc=$?
+	kill -TERM "$wd" 2>/dev/null
+	wait "$wd" 2>/dev/null
+	RCCT_CUR=""
+	return $rc
+}
+
+# report_one NAME RC: PASS/FAIL, the test's timings, and its log on
+# failure (or always with RCCT_VERBOSE=1); returns RC
+report_one() {
+	local name=$1 rc=$2
+	if [ "$rc" = 0 ]; then
+		echo "PASS $name"
+	else
+		echo "FAIL $name"
+	fi
+	[ -s "$T_DIR/timings" ] && sed 's/^/    timing: /' "$T_DIR/timings"
+	if [ "$rc" != 0 ] || [ "${RCCT_VERBOSE:-0}" = 1 ]; then
+		sed 's/^/    /' "$T_DIR/log"
+	elif [ "${RCC_KEEP:-0}" = 1 ]; then
+		sed -n '/^  kept/,/clean up/p' "$T_DIR/log"
+	fi
+	return "$rc"
+}

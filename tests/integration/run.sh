@@ -1514,41 +1514,11 @@ on_exit() {
 # run_one IDX NAME: the test in a subshell of its own, with a watchdog;
 # prints PASS/FAIL, and the test's log on failure
 run_one() {
-	local idx=$1 name=$2 rc wd
+	local idx=$1 name=$2 rc
 	t_init "$idx" "$name"
-	(
-		trap t_finish EXIT
-		trap 'exit 143' TERM
-		T_RC=1
-		t_setup && "$name"
-		T_RC=$?
-	) >"$T_DIR/log" 2>&1 &
-	RCCT_CUR=$!
-	(
-		trap 'kill $s 2>/dev/null; exit 0' TERM
-		sleep "$RCCT_TEST_TIMEOUT" &
-		s=$!
-		wait $s && echo "  watchdog: $name ran past ${RCCT_TEST_TIMEOUT}s" >>"$T_DIR/log" &&
-			kill -TERM "$RCCT_CUR" 2>/dev/null
-	) &
-	wd=$!
-	wait "$RCCT_CUR"
+	run_watched "$name" t_finish
 	rc=$?
-	kill -TERM "$wd" 2>/dev/null
-	wait "$wd" 2>/dev/null
-	RCCT_CUR=""
-	if [ $rc = 0 ]; then
-		echo "PASS $name"
-		if [ "${RCCT_VERBOSE:-0}" = 1 ]; then
-			sed 's/^/    /' "$T_DIR/log"
-		elif [ "${RCC_KEEP:-0}" = 1 ]; then
-			sed -n '/^  kept/,/clean up/p' "$T_DIR/log"
-		fi
-		return 0
-	fi
-	echo "FAIL $name"
-	sed 's/^/    /' "$T_DIR/log"
-	return 1
+	report_one "$name" "$rc"
 }
 
 main() {
