@@ -26,10 +26,15 @@ for t in "$@"; do
 done
 
 run_suite() { # NAME COMMAND...: a suite that ends with "NAME: N passed, N failed"
-	local name=$1 out rc p f
+	local name=$1 out rc p f tmp
 	shift
-	out=$("$@" 2>&1 | tee /dev/stderr)
+	# shown as it runs, and kept to read the summary from (not through
+	# /dev/stderr: reopening it truncates a log file it points to)
+	tmp=$(mktemp)
+	"$@" 2>&1 | tee "$tmp"
 	rc=${PIPESTATUS[0]}
+	out=$(cat "$tmp")
+	rm -f "$tmp"
 	p=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p" <<<"$out" | tail -n1)
 	f=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p" <<<"$out" | tail -n1)
 	if [ -z "$p" ]; then
