@@ -282,30 +282,26 @@ static __always_inline __u32 judge(struct rcc_req *req, __u32 *reason)
 	return action;
 }
 
+static __always_inline void bump(struct rcc_counters *c, __u32 action, int audit)
+{
+	if (!c)
+		return;
+	if (action == RCC_ACT_ALLOW)
+		c->allowed++;
+	else if (audit)
+		c->audited++;
+	else
+		c->denied++;
+}
+
+/* The cgroup's counters and the policy's (per CPU: no atomics needed). */
 static __always_inline void count(const struct rcc_req *req, __u32 action)
 {
 	__u32 slot = req->slot, pid = req->policy_id;
-	struct rcc_counters *c;
 	int audit = req->pol_flags & RCC_POL_AUDIT;
 
-	c = bpf_map_lookup_elem(&rcc_cgstats, &slot);
-	if (c) {
-		if (action == RCC_ACT_ALLOW)
-			c->allowed++;
-		else if (audit)
-			c->audited++;
-		else
-			c->denied++;
-	}
-	c = bpf_map_lookup_elem(&rcc_polstats, &pid);
-	if (c) {
-		if (action == RCC_ACT_ALLOW)
-			c->allowed++;
-		else if (audit)
-			c->audited++;
-		else
-			c->denied++;
-	}
+	bump(bpf_map_lookup_elem(&rcc_cgstats, &slot), action, audit);
+	bump(bpf_map_lookup_elem(&rcc_polstats, &pid), action, audit);
 }
 
 /*

@@ -90,12 +90,12 @@ static const char *const hook_names[RCC_HOOK__MAX] = {
 	[RCC_HOOK_BPF] = "bpf",
 };
 
-const char *rcc_reason_name(unsigned reason)
+static const char *reason_name(unsigned reason)
 {
 	return reason < RCC_R__MAX && reason_names[reason] ? reason_names[reason] : "unknown";
 }
 
-const char *rcc_hook_name(unsigned hook)
+static const char *hook_name(unsigned hook)
 {
 	return hook < RCC_HOOK__MAX && hook_names[hook] ? hook_names[hook] : "unknown";
 }
@@ -225,8 +225,8 @@ static json_object *event_object(const struct rcc_event *e, const char *type,
 	json_object_object_add(o, "time", json_object_new_string(t));
 	json_object_object_add(o, "type", json_object_new_string(type));
 	json_object_object_add(o, "verdict", json_object_new_string(e->audit ? "audit" : "deny"));
-	json_object_object_add(o, "hook", json_object_new_string(rcc_hook_name(e->hook)));
-	json_object_object_add(o, "reason", json_object_new_string(rcc_reason_name(e->reason)));
+	json_object_object_add(o, "hook", json_object_new_string(hook_name(e->hook)));
+	json_object_object_add(o, "reason", json_object_new_string(reason_name(e->reason)));
 	json_object_object_add(o, "policy", policy ? json_object_new_string(policy) : NULL);
 	if (rule)
 		json_object_object_add(o, "rule", json_object_new_string(rule));
@@ -267,15 +267,6 @@ static const char *to_line(json_object *o)
 						 JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-char *rcc_audit_event_json(const struct rcc_event *e, const char *cgroup_path,
-			   const char *policy, const char *rule, __u64 wall_ns)
-{
-	json_object *o = event_object(e, "denial", cgroup_path, policy, rule, wall_ns, NULL, NULL);
-	char *s = strdup(to_line(o));
-
-	json_object_put(o);
-	return s;
-}
 
 /* The cgroup's path and container, looked up once per cgroup id. */
 static const struct cg_name *cgroup_name(struct rcc_audit *a, __u64 id)

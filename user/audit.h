@@ -38,11 +38,4 @@ int rcc_audit_epoll_fd(struct rcc_audit *a);
 void rcc_audit_set_config(struct rcc_audit *a, const struct rcc_config *cfg);
 void rcc_audit_close(struct rcc_audit *a);
 
-/* JSON of one event (for tests and log -f); caller frees. */
-char *rcc_audit_event_json(const struct rcc_event *e, const char *cgroup_path,
-			   const char *policy, const char *rule, __u64 wall_ns);
-
-const char *rcc_reason_name(unsigned reason);
-const char *rcc_hook_name(unsigned hook);
-
 #endif
