@@ -276,6 +276,68 @@ static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt,
 	return 0;
 }
 
+int rcc_resolver_parse(const char *s, __u8 addr[16], __u16 *port, char *err,
+		       size_t errlen)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	unsigned long p = 53;
+	__u8 a[16];
+	bool v4;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || (close[1] && close[1] != ':') || close - s - 1 >= (long)sizeof(host))
+			goto bad;
+		snprintf(host, sizeof(host), "%.*s", (int)(close - s - 1), s + 1);
+		colon = close[1] ? close + 1 : NULL;
+	} else if (colon && strchr(s, ':') == colon) {
+		if (colon - s >= (long)sizeof(host))
+			goto bad;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+	} else {
+		if (strlen(s) >= sizeof(host))
+			goto bad;
+		snprintf(host, sizeof(host), "%s", s);
+		colon = NULL;
+	}
+	if (rcc_addr_parse(host, a, &v4) || (s[0] == '[' && v4))
+		goto bad;
+	if (colon && (parse_uint(colon + 1, 65535, &p) || !p))
+		goto bad;
+	if (addr)
+		memcpy(addr, a, 16);
+	if (port)
+		*port = p;
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s' is not ADDR[:PORT] (e.g. 10.0.0.53, 10.0.0.53:5353, [2001:db8::53]:53)", s);
+	return -EINVAL;
+}
+
+/* A trailing word of letters after a blank: an entry option. */
+static int parse_marker(char *s, struct rcc_entry *e, char *err, size_t errlen)
+{
+	char *word = s + strlen(s), *end;
+
+	while (word > s && (islower((unsigned char)word[-1]) || word[-1] == '_'))
+		word--;
+	if (word == s || !isblank((unsigned char)word[-1]) || !*word)
+		return 0;
+	if (strcmp(word, "private_ok") && !strchr(word, '_'))
+		return 0; /* "bad name": the address is what is wrong */
+	if (strcmp(word, "private_ok")) {
+		snprintf(err, errlen, "unknown option '%s' (the one option is private_ok)", word);
+		return -EINVAL;
+	}
+	e->flags |= RCC_ENTRY_PRIVATE_OK;
+	for (end = word; end > s && isblank((unsigned char)end[-1]);)
+		end--;
+	*end = '\0';
+	return 0;
+}
+
 int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
 		    char *err, size_t errlen)
 {
@@ -300,6 +362,8 @@ int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
 		snprintf(err, errlen, "empty entry");
 		return -EINVAL;
 	}
+	if (parse_marker(s, e, err, errlen))
+		return -EINVAL;
 
 	/* A trailing /PROTO is letters after the last slash. */
 	slash = strrchr(s, '/');
@@ -350,6 +414,10 @@ int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
 	else
 		e->protos = e->nports ? RCC_PROTO_TCP | RCC_PROTO_UDP : RCC_PROTO_ANY;
 
+	if ((e->flags & RCC_ENTRY_PRIVATE_OK) && (!pt.host[0] || action != RCC_ACT_ALLOW)) {
+		snprintf(err, errlen, "private_ok is for allow = HOSTNAME entries (it lets the name resolve to private addresses)");
+		return -EINVAL;
+	}
 	e->text = strdup(orig);
 	e->host = pt.host[0] ? strdup(pt.host) : (char *)no_host;
 	e->ports = e->nports ? malloc(e->nports * sizeof(*e->ports)) : NULL;

@@ -24,11 +24,16 @@ struct rcc_entry {
 	__u8 plen;			/* 0..128 in the 16-byte space */
 	__u8 protos;			/* RCC_PROTO_* */
 	__u8 nports;			/* 0: every port */
+	__u8 flags;			/* RCC_ENTRY_* */
 	int line;
 	char *host;			/* non-empty: a name, addr unset */
 	struct rcc_port_range *ports;	/* nports of them */
 	char *text;			/* as written, for messages */
 };
+
+/* `allow = NAME private_ok`: the name may resolve to a private or
+ * loopback address (otherwise the rebinding guard drops those). */
+#define RCC_ENTRY_PRIVATE_OK 0x1
 
 /* Parses ENTRY; on error returns -EINVAL and writes why into err (and
  * e owns nothing).  Policies hold a million entries: e stays small. */
@@ -47,6 +52,10 @@ void rcc_prefix_format(const __u8 addr[16], unsigned plen, char *buf,
 		       size_t len);
 bool rcc_prefix_covers(const __u8 net[16], unsigned plen, const __u8 a[16]);
 bool rcc_hostname_valid(const char *s);
+/* A DNS server: IPv4[:PORT], IPv6 or [IPv6]:PORT (port 53 when none);
+ * addr and port may be NULL.  0, or -EINVAL with why in err. */
+int rcc_resolver_parse(const char *s, __u8 addr[16], __u16 *port, char *err,
+		       size_t errlen);
 
 /* "tcp" -> RCC_PROTO_TCP; 0 when unknown. */
 __u8 rcc_proto_parse(const char *s);

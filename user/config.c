@@ -23,6 +23,7 @@ struct parse_ctx {
 	bool in_global, in_containers, bad_section;
 	unsigned containers_seen;
 	unsigned global_seen;
+	int dns_ttl_line;		/* the last dns_*_ttl line, for min > max */
 };
 
 static void cfg_error(struct parse_ctx *c, const char *fmt, ...)
@@ -65,6 +66,11 @@ static void config_defaults(struct rcc_config *cfg)
 	cfg->audit_keep = 5;
 	cfg->audit_rate = 10;
 	cfg->audit_fsync_ms = 1000;
+	cfg->dns_min_ttl = 5;
+	cfg->dns_max_ttl = 300;
+	cfg->dns_stale_grace = 3600;
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
+		 RCC_DEFAULT_CONTROL_SOCKET);
 	snprintf(cfg->default_policy, sizeof(cfg->default_policy), "default");
 	cfg->enforce_all = true;
 }
@@ -285,7 +291,8 @@ static void policy_key(struct parse_ctx *c, const char *key, const char *value)
 
 enum { G_PIN_DIR, G_RUN_CGROUP, G_MAX_CGROUPS, G_MAX_PORTS, G_MAX_ADDRS,
        G_MAX_PREFIXES, G_RING_SIZE, G_AUDIT_LOG, G_AUDIT_MAX_BYTES, G_AUDIT_KEEP,
-       G_AUDIT_RATE, G_AUDIT_FSYNC };
+       G_AUDIT_RATE, G_AUDIT_FSYNC, G_DNS_MIN_TTL, G_DNS_MAX_TTL, G_DNS_GRACE,
+       G_RESOLVER, G_CONTROL_SOCKET };
 
 static const char *const global_keys[] = {
 	[G_PIN_DIR] = "pin_dir",
@@ -300,6 +307,11 @@ static const char *const global_keys[] = {
 	[G_AUDIT_KEEP] = "audit_keep",
 	[G_AUDIT_RATE] = "audit_rate",
 	[G_AUDIT_FSYNC] = "audit_fsync_ms",
+	[G_DNS_MIN_TTL] = "dns_min_ttl",
+	[G_DNS_MAX_TTL] = "dns_max_ttl",
+	[G_DNS_GRACE] = "dns_stale_grace",
+	[G_RESOLVER] = "resolver",
+	[G_CONTROL_SOCKET] = "control_socket",
 };
 
 static void global_key(struct parse_ctx *c, const char *key, const char *value)
@@ -365,6 +377,32 @@ static void global_key(struct parse_ctx *c, const char *key, const char *value)
 	case G_AUDIT_FSYNC:
 		if (!parse_u32(value, 10, 3600000, &cfg->audit_fsync_ms))
 			cfg_error(c, "audit_fsync_ms: '%s' is not a number from 10 to 3600000", value);
+		return;
+	case G_DNS_MIN_TTL:
+	case G_DNS_MAX_TTL:
+	case G_DNS_GRACE:
+		num = k == G_DNS_MIN_TTL ? &cfg->dns_min_ttl :
+		      k == G_DNS_MAX_TTL ? &cfg->dns_max_ttl : &cfg->dns_stale_grace;
+		if (!parse_u32(value, k == G_DNS_GRACE ? 0 : 1, 604800, num))
+			cfg_error(c, "%s: '%s' is not a number of seconds from %d to 604800",
+				  key, value, k == G_DNS_GRACE ? 0 : 1);
+		else if (k != G_DNS_GRACE)
+			c->dns_ttl_line = c->line;
+		return;
+	case G_RESOLVER: {
+		char why[96];
+
+		if (rcc_resolver_parse(value, NULL, NULL, why, sizeof(why)))
+			cfg_error(c, "resolver: %s", why);
+		else
+			snprintf(cfg->resolver, sizeof(cfg->resolver), "%s", value);
+		return;
+	}
+	case G_CONTROL_SOCKET:
+		if (value[0] != '/' || strlen(value) >= 100)
+			cfg_error(c, "control_socket: '%s' is not an absolute path of under 100 bytes", value);
+		else
+			snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", value);
 		return;
 	case G_MAX_CGROUPS: num = &cfg->max_cgroups; break;
 	case G_MAX_PORTS: num = &cfg->max_ports; break;
@@ -630,6 +668,11 @@ static int parse(struct parse_ctx *c)
 		rcc_policy_cfg_defaults(&p[c->cfg->npolicies++], "default");
 	}
 
+	if (c->cfg->dns_min_ttl > c->cfg->dns_max_ttl) {
+		c->line = c->dns_ttl_line;
+		cfg_error(c, "dns_min_ttl (%u) is above dns_max_ttl (%u)", c->cfg->dns_min_ttl,
+			  c->cfg->dns_max_ttl);
+	}
 	/* a policy name that names no policy is a mistake of its line */
 	if (c->cfg->default_policy_line &&
 	    !rcc_config_policy(c->cfg, c->cfg->default_policy)) {

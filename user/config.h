@@ -15,6 +15,7 @@
 #define RCC_DEFAULT_RUN_CGROUP "rcc-bpf.run"
 #define RCC_POLICY_NAME_MAX 64
 #define RCC_DEFAULT_AUDIT_LOG "/var/log/rcc-bpf/audit.jsonl"
+#define RCC_DEFAULT_CONTROL_SOCKET "/run/rcc-bpf/control.sock"
 
 struct rcc_policy_cfg {
 	char name[RCC_POLICY_NAME_MAX];
@@ -45,6 +46,10 @@ struct rcc_config {
 	__u32 audit_keep;
 	__u32 audit_rate;		/* events a second per cgroup and destination */
 	__u32 audit_fsync_ms;
+	/* DNS: how the daemon keeps hostname entries fresh (seconds) */
+	__u32 dns_min_ttl, dns_max_ttl, dns_stale_grace;
+	char resolver[80];		/* "" : /etc/resolv.conf; else ADDR[:PORT] */
+	char control_socket[PATH_MAX];	/* the daemon answers status here */
 	/* [containers] */
 	char default_policy[RCC_POLICY_NAME_MAX];
 	int default_policy_line;

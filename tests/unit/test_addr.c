@@ -313,6 +313,72 @@ static void test_entry_bad(void **state)
 	}
 }
 
+static void test_entry_private_ok(void **state)
+{
+	static const struct { const char *text; __u32 action; const char *err; } rows[] = {
+		{ "internal.example:443 private_ok", RCC_ACT_ALLOW, NULL },
+		{ "internal.example:80, 443/tcp   private_ok", RCC_ACT_ALLOW, NULL },
+		{ "10.0.0.1:443 private_ok", RCC_ACT_ALLOW,
+		  "private_ok is for allow = HOSTNAME entries (it lets the name resolve to private addresses)" },
+		{ "internal.example private_ok", RCC_ACT_DENY,
+		  "private_ok is for allow = HOSTNAME entries (it lets the name resolve to private addresses)" },
+		{ "internal.example:443 privat_ok", RCC_ACT_ALLOW,
+		  "unknown option 'privat_ok' (the one option is private_ok)" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(rows); i++) {
+		struct rcc_entry e;
+		char err[256] = "";
+		int rc = rcc_entry_parse(rows[i].text, rows[i].action, &e, err, sizeof(err));
+
+		if (!rows[i].err) {
+			if (rc || !(e.flags & RCC_ENTRY_PRIVATE_OK) || strcmp(e.host, "internal.example"))
+				fail_msg("'%s': rc %d flags %u host '%s' (%s)", rows[i].text, rc,
+					 e.flags, rc ? "" : e.host, err);
+			rcc_entry_release(&e);
+		} else if (rc != -EINVAL || strcmp(err, rows[i].err)) {
+			fail_msg("'%s': rc %d, error '%s', want '%s'", rows[i].text, rc, err, rows[i].err);
+		}
+	}
+}
+
+static void test_resolver_parse(void **state)
+{
+	static const struct { const char *text; const char *addr; __u16 port; } good[] = {
+		{ "10.0.0.53", "10.0.0.53", 53 },
+		{ "10.0.0.53:5353", "10.0.0.53", 5353 },
+		{ "2001:db8::53", "2001:db8::53", 53 },
+		{ "[2001:db8::53]:54", "2001:db8::53", 54 },
+	};
+	static const char *const bad[] = {
+		"", "ns.example", "10.0.0.53:0", "10.0.0.53:70000", "[10.0.0.53]:53",
+		"[2001:db8::53", "10.0.0.53:53x",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(good); i++) {
+		__u8 a[16], want[16];
+		__u16 port = 0;
+		char err[160] = "";
+		bool v4;
+
+		assert_int_equal(rcc_addr_parse(good[i].addr, want, &v4), 0);
+		if (rcc_resolver_parse(good[i].text, a, &port, err, sizeof(err)) ||
+		    memcmp(a, want, 16) || port != good[i].port)
+			fail_msg("'%s': port %u (%s)", good[i].text, port, err);
+	}
+	for (i = 0; i < N(bad); i++) {
+		char err[160] = "";
+
+		if (rcc_resolver_parse(bad[i], NULL, NULL, err, sizeof(err)) != -EINVAL ||
+		    !strstr(err, "is not ADDR[:PORT]"))
+			fail_msg("'%s' accepted (%s)", bad[i], err);
+	}
+}
+
 static void test_entry_port_range_limit(void **state)
 {
 	char text[512];
@@ -598,6 +664,8 @@ int main(void)
 		cmocka_unit_test(test_entry_action_and_text),
 		cmocka_unit_test(test_entry_hostnames),
 		cmocka_unit_test(test_entry_bad),
+		cmocka_unit_test(test_entry_private_ok),
+		cmocka_unit_test(test_resolver_parse),
 		cmocka_unit_test(test_entry_port_range_limit),
 		cmocka_unit_test(test_entry_too_long),
 		cmocka_unit_test(test_entry_hostname_too_long),

@@ -414,7 +414,42 @@ static const struct err_row err_rows[] = {
 	  "t.conf:2: allow_protocols: unknown protocol 'nosuchproto'" },
 	{ "protocol over 255", "[policy a]\nallow_protocols = 256\n",
 	  "t.conf:2: allow_protocols: unknown protocol '256'" },
+	{ "dns_min_ttl zero", "[global]\ndns_min_ttl = 0\n",
+	  "t.conf:2: dns_min_ttl: '0' is not a number of seconds from 1 to 604800" },
+	{ "dns_max_ttl words", "[global]\ndns_max_ttl = 5m\n",
+	  "t.conf:2: dns_max_ttl: '5m' is not a number of seconds from 1 to 604800" },
+	{ "dns min above max", "[global]\ndns_max_ttl = 10\ndns_min_ttl = 30\n",
+	  "t.conf:3: dns_min_ttl (30) is above dns_max_ttl (10)" },
+	{ "resolver a name", "[global]\nresolver = ns.example\n",
+	  "t.conf:2: resolver: 'ns.example' is not ADDR[:PORT] (e.g. 10.0.0.53, 10.0.0.53:5353, [2001:db8::53]:53)" },
+	{ "control_socket relative", "[global]\ncontrol_socket = run/x.sock\n",
+	  "t.conf:2: control_socket: 'run/x.sock' is not an absolute path of under 100 bytes" },
+	{ "private_ok on an address", "[policy a]\nallow = 10.0.0.1:80 private_ok\n",
+	  "t.conf:2: allow = 10.0.0.1:80 private_ok: private_ok is for allow = HOSTNAME entries (it lets the name resolve to private addresses)" },
 };
+
+static void test_dns_keys(void **state)
+{
+	struct rcc_config cfg;
+
+	(void)state;
+	assert_int_equal(parse_cap("[policy a]\n", &cfg), 0);
+	assert_int_equal(cfg.dns_min_ttl, 5);
+	assert_int_equal(cfg.dns_max_ttl, 300);
+	assert_int_equal(cfg.dns_stale_grace, 3600);
+	assert_string_equal(cfg.resolver, "");
+	assert_string_equal(cfg.control_socket, "/run/rcc-bpf/control.sock");
+	rcc_config_free(&cfg);
+	assert_int_equal(parse_cap("[global]\ndns_min_ttl = 1\ndns_max_ttl = 60\n"
+				   "dns_stale_grace = 0\nresolver = [2001:db8::53]:5353\n"
+				   "control_socket = /tmp/t.sock\n", &cfg), 0);
+	assert_int_equal(cfg.dns_min_ttl, 1);
+	assert_int_equal(cfg.dns_max_ttl, 60);
+	assert_int_equal(cfg.dns_stale_grace, 0);
+	assert_string_equal(cfg.resolver, "[2001:db8::53]:5353");
+	assert_string_equal(cfg.control_socket, "/tmp/t.sock");
+	rcc_config_free(&cfg);
+}
 
 static void test_single_errors(void **state)
 {
@@ -791,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_max_ranges),
 		cmocka_unit_test(test_policy_names),
 		cmocka_unit_test(test_too_many_policies),
+		cmocka_unit_test(test_dns_keys),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
