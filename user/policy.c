@@ -291,23 +291,98 @@ static int entry_place(struct builder *b, const struct rcc_entry *e,
 	return 0;
 }
 
+static void compile_warn(struct builder *b, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void compile_warn(struct builder *b, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: warning: ", b->opts->file ? b->opts->file : "<config>", line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+#define NSPECIAL (sizeof(loopback_set) / sizeof(loopback_set[0]) + \
+		  sizeof(private_set) / sizeof(private_set[0]))
+
+/* The loopback and private ranges, parsed once. */
+static const struct rcc_prefix_key *internal_ranges(void)
+{
+	static struct rcc_prefix_key parsed[NSPECIAL];
+	static bool done;
+	const size_t nloop = sizeof(loopback_set) / sizeof(loopback_set[0]);
+	size_t i;
+
+	for (i = 0; !done && i < NSPECIAL; i++) {
+		const struct special *sp = i < nloop ? &loopback_set[i] : &private_set[i - nloop];
+		char buf[64], *slash;
+		bool v4 = false;
+
+		snprintf(buf, sizeof(buf), "%s", sp->prefix);
+		slash = strchr(buf, '/');
+		*slash = '\0';
+		rcc_addr_parse(buf, parsed[i].addr, &v4); /* the tables are literals */
+		parsed[i].prefixlen = atoi(slash + 1) + (v4 ? 96 : 0);
+	}
+	done = true;
+	return parsed;
+}
+
+bool rcc_addr_is_internal(const __u8 a16[16], const struct rcc_addr_list *host)
+{
+	const struct rcc_prefix_key *r = internal_ranges();
+	__u8 a[16];
+	size_t i;
+
+	memcpy(a, a16, 16);
+	rcc_addr_normalise(a);
+	for (i = 0; i < NSPECIAL; i++)
+		if (rcc_prefix_covers(r[i].addr, r[i].prefixlen, a))
+			return true;
+	for (i = 0; host && i < host->n; i++)
+		if (!memcmp(host->addrs[i], a, 16))
+			return true;
+	return false;
+}
+
 static int entry_compile(struct builder *b, const struct rcc_entry *e,
 			 __u32 rule_id)
 {
 	rcc_resolve_fn resolve = b->opts->resolve ? b->opts->resolve : rcc_resolve_system;
+	enum rcc_dns_mode mode = b->opts->dns_mode;
+	const char *verb = e->action == RCC_ACT_ALLOW ? "allow" : "deny";
 	__u8 addrs[RCC_RESOLVE_MAX][16];
 	int n, i, err;
 
 	if (!e->host[0])
 		return entry_place(b, e, e->addr, e->plen, rule_id);
 	n = resolve(e->host, addrs, RCC_RESOLVE_MAX, b->opts->resolve_ctx);
-	if (n < 0) {
-		compile_error(b, e->line, "%s = %s: cannot resolve '%s'%s",
-			      e->action == RCC_ACT_ALLOW ? "allow" : "deny", e->text,
+	if (n <= 0 && mode == RCC_DNS_QUIET)
+		return 0;
+	if (n <= 0 && mode == RCC_DNS_ENFORCE && e->action == RCC_ACT_ALLOW) {
+		compile_warn(b, e->line, "%s = %s: cannot resolve '%s'%s; enforcing without it (rcc-bpf daemon retries it)",
+			     verb, e->text, e->host, n == -ENOENT ? " (no such name)" : "");
+		return 0;
+	}
+	if (n <= 0) {
+		compile_error(b, e->line, "%s = %s: cannot resolve '%s'%s", verb, e->text,
 			      e->host, n == -ENOENT ? " (no such name)" : "");
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
+		if (e->action == RCC_ACT_ALLOW && !(e->flags & RCC_ENTRY_PRIVATE_OK) &&
+		    rcc_addr_is_internal(addrs[i], b->opts->host)) {
+			char shown[64];
+
+			rcc_prefix_format(addrs[i], 128, shown, sizeof(shown));
+			if (mode != RCC_DNS_QUIET)
+				compile_warn(b, e->line, "%s = %s: '%s' resolves to %s, an internal address: left out (rebinding guard; add private_ok to the entry to allow it)",
+					     verb, e->text, e->host, shown);
+			continue;
+		}
 		err = entry_place(b, e, addrs[i], 128, rule_id);
 		if (err)
 			return err;

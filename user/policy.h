@@ -41,12 +41,30 @@ struct rcc_addr_list {
 typedef int (*rcc_resolve_fn)(const char *name, __u8 (*addrs)[16], size_t max,
 			      void *ctx);
 
+/* What a hostname that does not resolve means to the compiler. */
+enum rcc_dns_mode {
+	RCC_DNS_STRICT,		/* validate, check: an error */
+	RCC_DNS_ENFORCE,	/* attach, run, reload: an allow name is left
+				 * out with a warning (fail closed); a deny
+				 * name is an error, leaving it out would open */
+	RCC_DNS_QUIET,		/* the daemon: left out, it reports names itself */
+};
+
 struct rcc_compile_opts {
 	const struct rcc_addr_list *host;	/* NULL: none known */
 	rcc_resolve_fn resolve;			/* NULL: getaddrinfo */
 	void *resolve_ctx;
 	const char *file;			/* for FILE:LINE messages */
+	enum rcc_dns_mode dns_mode;
 };
+
+/*
+ * The rebinding guard's question: is a is loopback, private (the
+ * block_private ranges, metadata services among them) or one of host's
+ * own addresses?  An allowed name that resolves there is left out unless
+ * its entry says private_ok.
+ */
+bool rcc_addr_is_internal(const __u8 a[16], const struct rcc_addr_list *host);
 
 /* 0, or -EINVAL with every problem printed as FILE:LINE: problem. */
 int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 policy_id,

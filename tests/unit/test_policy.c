@@ -69,6 +69,11 @@ static const struct fake_name fake_dns[] = {
 	{ "mirror.example", 3, { "198.51.100.20", "198.51.100.21", "2001:db8:5::1" } },
 	{ "nx.example", -ENOENT, { NULL } },
 	{ "flaky.example", -EAGAIN, { NULL } },
+	{ "meta.example", 2, { "169.254.169.254", "203.0.113.81" } },
+	{ "self.example", 1, { "203.0.113.9" } },
+	{ "mapped.example", 1, { "::ffff:10.9.9.9" } },
+	{ "nat64.example", 1, { "64:ff9b::a09:909" } },
+	{ "lo.example", 1, { "::1" } },
 };
 
 struct resolve_log {
@@ -127,13 +132,9 @@ struct fix {
  * Parses text (must be clean), compiles its first policy as id 1 with the
  * fake resolver and host list (hosts may be NULL), stderr into errbuf.
  */
-static int compile_full(struct fix *f, const char *text,
-			const struct rcc_addr_list *hosts, const char *file, __u32 id)
+static int compile_with(struct fix *f, const char *text,
+			const struct rcc_compile_opts *o, __u32 id)
 {
-	struct rcc_compile_opts o = {
-		.host = hosts, .resolve = fake_resolve, .resolve_ctx = &f->log,
-		.file = file,
-	};
 	FILE *tmp;
 	int saved;
 	ssize_t n;
@@ -147,7 +148,7 @@ static int compile_full(struct fix *f, const char *text,
 	assert_true(dup2(fileno(tmp), 2) >= 0);
 	f->rc = rcc_config_parse_string("t.conf", text, &f->cfg);
 	if (!f->rc && f->cfg.npolicies)
-		f->rc = rcc_policy_compile(&f->cfg.policies[0], id, &o, &f->c);
+		f->rc = rcc_policy_compile(&f->cfg.policies[0], id, o, &f->c);
 	else if (!f->rc)
 		f->rc = -ENODATA;
 	fflush(stderr);
@@ -158,6 +159,17 @@ static int compile_full(struct fix *f, const char *text,
 	fclose(tmp);
 	f->p = f->cfg.npolicies ? &f->cfg.policies[0] : NULL;
 	return f->rc;
+}
+
+static int compile_full(struct fix *f, const char *text,
+			const struct rcc_addr_list *hosts, const char *file, __u32 id)
+{
+	struct rcc_compile_opts o = {
+		.host = hosts, .resolve = fake_resolve, .resolve_ctx = &f->log,
+		.file = file,
+	};
+
+	return compile_with(f, text, &o, id);
 }
 
 static void compile_ok(struct fix *f, const char *text, const struct rcc_addr_list *hosts)
@@ -525,7 +537,7 @@ static const struct place_row place_rows[] = {
 	/* hostnames: one placement per resolved address */
 	{ "allow = api.example", 0, 1, 0 },
 	{ "allow = mirror.example:443/tcp", 3, 0, 0 },
-	{ "allow = db.internal:5432", 4, 0, 0 },
+	{ "allow = db.internal:5432 private_ok", 4, 0, 0 },
 	{ "allow = mirror.example", 0, 3, 0 },
 	{ "allow = mirror.example:1-100/tcp", 0, 0, 3 },
 };
@@ -932,7 +944,7 @@ static void test_hostnames(void **state)
 	static const char *const text =
 		"[policy p]\n"				/* 1 */
 		"allow_public = no\n"			/* 2 */
-		"allow = db.internal:5432/tcp\n"	/* 3 */
+		"allow = db.internal:5432/tcp private_ok\n"	/* 3 */
 		"allow = api.example\n"			/* 4 */
 		"deny = mirror.example:443\n";		/* 5 */
 	static const struct vrow rows[] = {
@@ -983,6 +995,103 @@ static void test_unresolvable(void **state)
 			 -EINVAL);
 	if (!strstr(errbuf, "<config>:2: deny = nx.example: cannot resolve"))
 		fail_msg("stderr:\n%s", errbuf);
+	fix_free(&f);
+}
+
+/* ---- the rebinding guard and the DNS modes -------------------------- */
+
+static int compile_mode(struct fix *f, const char *text, enum rcc_dns_mode mode)
+{
+	struct rcc_compile_opts o = {
+		.host = &host_list, .resolve = fake_resolve, .resolve_ctx = &f->log,
+		.file = "t.conf", .dns_mode = mode,
+	};
+
+	return compile_with(f, text, &o, 1);
+}
+
+static void test_rebinding_guard(void **state)
+{
+	static const char *const text =
+		"[policy p]\n"					/* 1 */
+		"allow_public = no\n"				/* 2 */
+		"allow = meta.example:80/tcp\n"			/* 3 */
+		"allow = self.example:80/tcp\n"			/* 4 */
+		"allow = mapped.example:80/tcp\n"		/* 5 */
+		"allow = nat64.example:80/tcp\n"			/* 6 */
+		"allow = lo.example:80/tcp\n"			/* 7 */
+		"allow = db.internal:5432/tcp private_ok\n"	/* 8 */
+		"allow_loopback = no\n";				/* 9 */
+	static const struct vrow rows[] = {
+		/* the public half of an answer is allowed, the internal half not */
+		{ "203.0.113.81", 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
+		{ "169.254.169.254", 80, TCP, DENY, RCC_R_PRIVATE, 0, "169.254.0.0/16" },
+		{ "203.0.113.9", 80, TCP, DENY, RCC_R_HOST, 0, NULL },
+		{ "10.9.9.9", 80, TCP, DENY, RCC_R_PRIVATE, 0, "10.0.0.0/8" },
+		{ "::1", 80, TCP, DENY, RCC_R_LOOPBACK, 0, "::1/128" },
+		/* the explicit marker */
+		{ "10.1.2.3", 5432, TCP, ALLOW, RCC_R_ALLOW_RULE, 6, NULL },
+		{ "fd00::5", 5432, TCP, ALLOW, RCC_R_ALLOW_RULE, 6, NULL },
+	};
+	static const char *const warned[] = {
+		"t.conf:3: warning: allow = meta.example:80/tcp: 'meta.example' resolves to 169.254.169.254, an internal address: left out",
+		"t.conf:4: warning: allow = self.example:80/tcp: 'self.example' resolves to 203.0.113.9,",
+		"t.conf:5: warning: allow = mapped.example:80/tcp: 'mapped.example' resolves to 10.9.9.9,",
+		"t.conf:6: warning: allow = nat64.example:80/tcp: 'nat64.example' resolves to 10.9.9.9,",
+		"t.conf:7: warning: allow = lo.example:80/tcp: 'lo.example' resolves to ::1,",
+	};
+	struct fix f;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(compile_mode(&f, text, RCC_DNS_ENFORCE), 0);
+	for (i = 0; i < N(warned); i++)
+		if (!strstr(errbuf, warned[i]))
+			fail_msg("want '%s' in:\n%s", warned[i], errbuf);
+	assert_null(strstr(errbuf, "db.internal"));
+	check_rows("guard", &f.c, rows, N(rows));
+	fix_free(&f);
+
+	/* the daemon says it itself, once: the compiler is quiet */
+	assert_int_equal(compile_mode(&f, text, RCC_DNS_QUIET), 0);
+	assert_string_equal(errbuf, "");
+	check_rows("guard quiet", &f.c, rows, N(rows));
+	fix_free(&f);
+
+	assert_true(rcc_addr_is_internal(host_buf[2], NULL));	/* 10.0.0.5 */
+	assert_false(rcc_addr_is_internal(host_buf[0], NULL));	/* no host list */
+	assert_true(rcc_addr_is_internal(host_buf[0], &host_list));
+}
+
+static void test_dns_modes(void **state)
+{
+	static const char *const text =
+		"[policy p]\n"				/* 1 */
+		"allow = api.example\n"			/* 2 */
+		"allow = flaky.example:443/tcp\n";	/* 3 */
+	static const char *const deny_text =
+		"[policy p]\n"				/* 1 */
+		"deny = nx.example\n";			/* 2 */
+	struct fix f;
+
+	(void)state;
+	/* attach, run: enforced without the name, and said so */
+	assert_int_equal(compile_mode(&f, text, RCC_DNS_ENFORCE), 0);
+	if (!strstr(errbuf, "t.conf:3: warning: allow = flaky.example:443/tcp: cannot resolve 'flaky.example'; enforcing without it"))
+		fail_msg("stderr:\n%s", errbuf);
+	assert_int_equal(f.c.naddrs, 1);
+	fix_free(&f);
+	/* validate: an error */
+	assert_int_equal(compile_mode(&f, text, RCC_DNS_STRICT), -EINVAL);
+	fix_free(&f);
+	/* a deny name that does not resolve would open what it closes */
+	assert_int_equal(compile_mode(&f, deny_text, RCC_DNS_ENFORCE), -EINVAL);
+	if (!strstr(errbuf, "t.conf:2: deny = nx.example: cannot resolve 'nx.example' (no such name)"))
+		fail_msg("stderr:\n%s", errbuf);
+	fix_free(&f);
+	/* the daemon: quiet, it reports names itself */
+	assert_int_equal(compile_mode(&f, deny_text, RCC_DNS_QUIET), 0);
+	assert_string_equal(errbuf, "");
 	fix_free(&f);
 }
 
@@ -1115,6 +1224,8 @@ int main(void)
 		cmocka_unit_test(test_duplicates_merged),
 		cmocka_unit_test(test_hostnames),
 		cmocka_unit_test(test_unresolvable),
+		cmocka_unit_test_setup(test_rebinding_guard, setup_hosts),
+		cmocka_unit_test(test_dns_modes),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_explain_truncates),
 	};
