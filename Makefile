@@ -19,9 +19,9 @@ CFLAGS ?= -O2 -g
 # Truncation of over-long paths is checked where paths come in.
 WARN := -Wall -Wextra -Werror -Wno-format-truncation
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -DRCC_VERSION=\"$(VERSION)\" -Iinclude -Iuser -I$(OUTPUT) \
-	$(shell $(PKG_CONFIG) --cflags libbpf inih json-c 2>/dev/null)
-USER_LIBS := $(shell $(PKG_CONFIG) --libs libbpf inih json-c 2>/dev/null || \
-	echo -lbpf -lelf -lz -linih -ljson-c)
+	$(shell $(PKG_CONFIG) --cflags libbpf inih json-c libcares 2>/dev/null)
+USER_LIBS := $(shell $(PKG_CONFIG) --libs libbpf inih json-c libcares 2>/dev/null || \
+	echo -lbpf -lelf -lz -linih -ljson-c -lcares)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -I$(VMLINUX_DIR)
 

@@ -4,7 +4,7 @@
 #   tools/deps.sh install   apt-get install the missing ones (root)
 set -eu
 
-PKGS="clang llvm libbpf-dev libelf-dev zlib1g-dev libinih-dev libjson-c-dev
+PKGS="clang llvm libbpf-dev libelf-dev zlib1g-dev libinih-dev libjson-c-dev libc-ares-dev dnsmasq-base
 pkg-config make gcc libcmocka-dev iproute2 python3 jq util-linux
 procps bpftool netbase podman crun busybox-static systemd"
 

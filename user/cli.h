@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "names.h"
 #include "loader.h"
 
 enum { RCC_EXIT_OK = 0, RCC_EXIT_FAIL = 1, RCC_EXIT_USAGE = 2 };
@@ -69,11 +70,24 @@ int cli_target(const struct rcc_args *a, char *path, size_t len,
 const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg,
 					    const char *option,
 					    const struct rcc_container *c);
-/* Compile options for this host: its addresses for block_host. */
-void cli_compile_opts(const struct rcc_config *cfg, struct rcc_compile_opts *o,
-		      struct rcc_addr_list *host);
-/* Opens the kernel state and loads cfg into it; RCC_EXIT_* */
-int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k);
+/* Compile options for this host: its addresses (block_host, rebinding
+ * guard) and the addresses of cfg's hostnames. */
+struct cli_compile {
+	struct rcc_compile_opts o;
+	struct rcc_addr_list host;
+	struct rcc_names names;
+	bool from_daemon;		/* the names came from rcc-bpf daemon */
+};
+/* With ask_daemon, the names come from the daemon's table when it
+ * answers, so that a one-shot command loads what the daemon keeps;
+ * otherwise (and for names it lacks) DNS is asked once, here. */
+void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
+			 bool ask_daemon, struct cli_compile *c);
+void cli_compile_release(struct cli_compile *c);
+/* Opens the kernel state and loads cfg into it (o: NULL for a one-shot
+ * command's own); RCC_EXIT_* */
+int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k,
+		       const struct rcc_compile_opts *o);
 struct rcc_audit;
 /* Consumes events until SIGTERM or SIGINT; RCC_EXIT_* */
 int cli_consume(struct rcc_audit *au);

@@ -30,7 +30,7 @@ int cmd_attach(struct rcc_args *a)
 		rc = p ? RCC_EXIT_OK : RCC_EXIT_USAGE;
 	}
 	if (!rc)
-		rc = cli_open_and_apply(&cfg, &k);
+		rc = cli_open_and_apply(&cfg, &k, NULL);
 	if (rc) {
 		rcc_config_free(&cfg);
 		return rc;

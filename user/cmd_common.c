@@ -10,6 +10,9 @@
 #include "container.h"
 #include "log.h"
 #include "netinfo.h"
+#include "control.h"
+#include "dns.h"
+#include <json-c/json.h>
 
 int cli_load_config(const struct rcc_args *a, struct rcc_config *cfg)
 {
@@ -78,23 +81,88 @@ int cli_target_cgroup(const struct rcc_args *a, char *path, size_t len)
 	return RCC_EXIT_FAIL;
 }
 
-void cli_compile_opts(const struct rcc_config *cfg, struct rcc_compile_opts *o,
-		      struct rcc_addr_list *host)
+/* The daemon's table into c->names; false when no daemon answers. */
+static bool names_from_daemon(const struct rcc_config *cfg, struct cli_compile *c)
 {
-	int err = rcc_host_addrs(host);
+	struct json_object *arr;
+	char *resp = NULL;
+	int err;
 
+	err = rcc_control_ask(cfg->control_socket, "names", &resp, 2000);
+	if (err) {
+		if (err != -ENOENT && err != -ECONNREFUSED)
+			pr_warn("rcc-bpf daemon did not answer on %s (%s); resolving here\n",
+				cfg->control_socket, strerror(-err));
+		return false;
+	}
+	arr = json_tokener_parse(resp);
+	free(resp);
+	if (!arr) {
+		pr_warn("rcc-bpf daemon answered nonsense on %s; resolving here\n",
+			cfg->control_socket);
+		return false;
+	}
+	rcc_names_from_json(&c->names, arr, rcc_now_ms());
+	json_object_put(arr);
+	return true;
+}
+
+void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
+			 bool ask_daemon, struct cli_compile *c)
+{
+	struct rcc_names missing;
+	struct rcc_dns *dns;
+	char why[256];
+	size_t i;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	err = rcc_host_addrs(&c->host);
 	if (err)
 		pr_warn("Failed to read this host's addresses: %s; block_host covers none\n",
 			strerror(-err));
-	memset(o, 0, sizeof(*o));
-	o->host = host;
-	o->file = cfg->path[0] ? cfg->path : "<built-in>";
+	c->o.host = &c->host;
+	c->o.file = cfg->path[0] ? cfg->path : "<built-in>";
+	c->o.dns_mode = mode;
+	c->o.resolve = rcc_names_lookup;
+	c->o.resolve_ctx = &c->names;
+	rcc_names_init(&c->names, cfg, &c->host);
+	if (rcc_names_set(&c->names, cfg) || !c->names.n)
+		return;
+	if (ask_daemon)
+		c->from_daemon = names_from_daemon(cfg, c);
+	/* what the daemon did not report (or everything): ask DNS once */
+	missing = c->names;
+	missing.v = calloc(c->names.n, sizeof(*missing.v));
+	missing.n = 0;
+	for (i = 0; missing.v && i < c->names.n; i++)
+		if (!c->names.v[i].last_query_ms)
+			missing.v[missing.n++] = c->names.v[i];
+	if (missing.n) {
+		err = rcc_dns_open(cfg, &missing, &dns, why, sizeof(why));
+		if (err) {
+			pr_warn("Failed to resolve hostnames: %s\n", why);
+		} else {
+			rcc_dns_resolve_all(dns, 5000, false);
+			rcc_dns_close(dns);
+		}
+		/* the records were copied by value: hand the results back */
+		for (i = 0; i < missing.n; i++)
+			*rcc_names_find(&c->names, missing.v[i].name) = missing.v[i];
+	}
+	free(missing.v);
 }
 
-int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k)
+void cli_compile_release(struct cli_compile *c)
 {
-	struct rcc_compile_opts o;
-	struct rcc_addr_list host;
+	rcc_names_free(&c->names);
+	rcc_addr_list_free(&c->host);
+}
+
+int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k,
+		       const struct rcc_compile_opts *o)
+{
+	struct cli_compile own;
 	int err;
 
 	err = rcc_kernel_open(cfg, true, true, k);
@@ -104,9 +172,14 @@ int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k)
 		return RCC_EXIT_FAIL;
 	}
 	rcc_kernel_prune(k);
-	cli_compile_opts(cfg, &o, &host);
-	err = rcc_kernel_apply(k, cfg, &o);
-	rcc_addr_list_free(&host);
+	if (!o) {
+		/* under the lock: the daemon cannot apply between ask and load */
+		cli_compile_prepare(cfg, RCC_DNS_ENFORCE, true, &own);
+		err = rcc_kernel_apply(k, cfg, &own.o);
+		cli_compile_release(&own);
+	} else {
+		err = rcc_kernel_apply(k, cfg, o);
+	}
 	if (!err)
 		return RCC_EXIT_OK;
 	rcc_kernel_close(k);

@@ -9,6 +9,45 @@
 #include "cli.h"
 #include "log.h"
 #include "netinfo.h"
+#include "control.h"
+#include "dns.h"
+#include <json-c/json.h>
+
+/* A daemon runs: it reloads, so that its names and ours agree. */
+static int reload_by_daemon(const struct rcc_config *cfg, int *rc)
+{
+	struct json_object *o, *v;
+	char *resp = NULL;
+	int err = rcc_control_ask(cfg->control_socket, "reload", &resp, 30000);
+
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		return -ENOENT;
+	if (err) {
+		pr_warn("rcc-bpf daemon on %s did not answer the reload (%s); see its log\n",
+			cfg->control_socket, strerror(-err));
+		*rc = RCC_EXIT_FAIL;
+		return 0;
+	}
+	o = json_tokener_parse(resp);
+	free(resp);
+	if (o && json_object_object_get_ex(o, "config", &v) &&
+	    strcmp(json_object_get_string(v), cfg->path)) {
+		pr_warn("rcc-bpf daemon runs with %s, not %s: it reloaded its own file\n",
+			json_object_get_string(v), cfg->path[0] ? cfg->path : "the built-in default");
+	}
+	if (o && json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v)) {
+		printf("rcc-bpf daemon reloaded %s\n",
+		       json_object_object_get_ex(o, "config", &v) ? json_object_get_string(v) : "");
+		*rc = RCC_EXIT_OK;
+	} else {
+		pr_warn("rcc-bpf daemon kept the configuration in force: %s\n",
+			o && json_object_object_get_ex(o, "error", &v) ? json_object_get_string(v) :
+									"see its log");
+		*rc = RCC_EXIT_USAGE;
+	}
+	json_object_put(o);
+	return 0;
+}
 
 int cmd_reload(struct rcc_args *a)
 {
@@ -18,7 +57,11 @@ int cmd_reload(struct rcc_args *a)
 
 	if (rc)
 		return rc;
-	rc = cli_open_and_apply(&cfg, &k);
+	if (!reload_by_daemon(&cfg, &rc)) {
+		rcc_config_free(&cfg);
+		return rc;
+	}
+	rc = cli_open_and_apply(&cfg, &k, NULL);
 	if (!rc) {
 		rcc_kernel_close(&k);
 		printf("reloaded %zu %s from %s\n", cfg.npolicies,
@@ -31,24 +74,23 @@ int cmd_reload(struct rcc_args *a)
 
 int cmd_validate(struct rcc_args *a)
 {
-	struct rcc_compile_opts o;
-	struct rcc_addr_list host;
+	struct cli_compile cc;
 	struct rcc_config cfg;
 	size_t i;
 	int rc = cli_load_config(a, &cfg), bad = 0;
 
 	if (rc)
 		return rc;
-	cli_compile_opts(&cfg, &o, &host);
+	cli_compile_prepare(&cfg, RCC_DNS_STRICT, false, &cc);
 	for (i = 0; i < cfg.npolicies; i++) {
 		struct rcc_compiled c;
 
-		if (rcc_policy_compile(&cfg.policies[i], i + 1, &o, &c))
+		if (rcc_policy_compile(&cfg.policies[i], i + 1, &cc.o, &c))
 			bad = 1;
 		else
 			rcc_compiled_free(&c);
 	}
-	rcc_addr_list_free(&host);
+	cli_compile_release(&cc);
 	if (bad) {
 		pr_warn("configuration has errors\n");
 		rc = RCC_EXIT_USAGE;
@@ -92,17 +134,53 @@ static int parse_port_proto(const char *s, __u16 *port, __u8 *proto)
 	return 0;
 }
 
+/* HOST as the kernel sees it: the daemon's addresses for a name it
+ * keeps, else one DNS answer.  How many, or -1 with a message. */
+static int check_resolve(const struct rcc_config *cfg, struct cli_compile *cc,
+			 const char *host, __u8 (*addrs)[16], size_t max)
+{
+	struct rcc_name *r = rcc_names_find(&cc->names, host);
+	struct rcc_names one;
+	struct rcc_name rec = { .name = (char *)host };
+	struct rcc_dns *dns;
+	char why[256];
+	int n;
+
+	if (r && r->n) {
+		n = rcc_names_lookup(host, addrs, max, &cc->names);
+		printf("%s: %d address%s (%s; an allow entry's name)\n", host, n, n == 1 ? "" : "es",
+		       cc->from_daemon ? "as rcc-bpf daemon keeps them" : "resolved now");
+		return n;
+	}
+	rcc_names_init(&one, cfg, &cc->host);
+	one.v = &rec;
+	one.n = 1;
+	if (rcc_dns_open(cfg, &one, &dns, why, sizeof(why))) {
+		pr_warn("check: cannot resolve '%s': %s\n", host, why);
+		return -1;
+	}
+	rcc_dns_resolve_all(dns, 5000, false);
+	rcc_dns_close(dns);
+	n = rec.n ? rcc_names_lookup(host, addrs, max, &one) : -1;
+	if (n < 0)
+		pr_warn("check: cannot resolve '%s': %s\n", host, rec.last_error);
+	else
+		printf("%s: %d address%s (resolved now)\n", host, n, n == 1 ? "" : "es");
+	free(rec.addrs);
+	free(rec.internal);
+	return n;
+}
+
 int cmd_check(struct rcc_args *a)
 {
 	const struct rcc_policy_cfg *p;
-	struct rcc_compile_opts o;
-	struct rcc_addr_list host;
+	struct cli_compile cc;
 	struct rcc_compiled c;
 	struct rcc_config cfg;
 	__u8 addrs[64][16];
 	__u16 port;
 	__u8 proto;
-	bool v4;
+	bool v4, named = false;
 	int rc, n, i;
 
 	if (parse_port_proto(a->argc > 1 ? a->argv[1] : NULL, &port, &proto)) {
@@ -117,25 +195,21 @@ int cmd_check(struct rcc_args *a)
 		rcc_config_free(&cfg);
 		return RCC_EXIT_USAGE;
 	}
-	if (!rcc_addr_parse(a->argv[0], addrs[0], &v4)) {
-		n = 1;
-	} else if (rcc_hostname_valid(a->argv[0])) {
-		n = rcc_resolve_system(a->argv[0], addrs, 64, NULL);
-		if (n < 0) {
-			pr_warn("check: cannot resolve '%s'\n", a->argv[0]);
-			rcc_config_free(&cfg);
-			return RCC_EXIT_FAIL;
-		}
-	} else {
+	if (rcc_addr_parse(a->argv[0], addrs[0], &v4) && !rcc_hostname_valid(a->argv[0])) {
 		pr_warn("check: bad address '%s'\n", a->argv[0]);
 		rcc_config_free(&cfg);
 		return RCC_EXIT_USAGE;
 	}
-	cli_compile_opts(&cfg, &o, &host);
-	if (rcc_policy_compile(p, 1, &o, &c)) {
-		rcc_addr_list_free(&host);
+	cli_compile_prepare(&cfg, RCC_DNS_ENFORCE, true, &cc);
+	n = 1;
+	if (rcc_addr_parse(a->argv[0], addrs[0], &v4)) {
+		named = true;
+		n = check_resolve(&cfg, &cc, a->argv[0], addrs, 64);
+	}
+	if (n < 0 || rcc_policy_compile(p, 1, &cc.o, &c)) {
+		cli_compile_release(&cc);
 		rcc_config_free(&cfg);
-		return RCC_EXIT_USAGE;
+		return n < 0 ? RCC_EXIT_FAIL : RCC_EXIT_USAGE;
 	}
 	for (i = 0; i < n; i++) {
 		struct rcc_explain x;
@@ -143,15 +217,17 @@ int cmd_check(struct rcc_args *a)
 
 		rcc_compiled_judge(&c, addrs[i], port, proto, &x);
 		rcc_explain_format(p, &x, line, sizeof(line));
-		if (n > 1) {
+		if (named) {
 			rcc_prefix_format(addrs[i], 128, shown, sizeof(shown));
-			printf("%s: %s\n", shown, line);
+			printf("%s: %s%s\n", shown, line,
+			       x.action != RCC_ACT_ALLOW && rcc_addr_is_internal(addrs[i], &cc.host) ?
+			       " [an internal address: allow = NAME entries need private_ok for it]" : "");
 		} else {
 			printf("%s\n", line);
 		}
 	}
 	rcc_compiled_free(&c);
-	rcc_addr_list_free(&host);
+	cli_compile_release(&cc);
 	rcc_config_free(&cfg);
 	return RCC_EXIT_OK;
 }

@@ -19,10 +19,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+#include <sys/stat.h>
+
 #include "audit.h"
 #include "cgroup.h"
 #include "cli.h"
 #include "container.h"
+#include "control.h"
+#include "dns.h"
 #include "enforcer.h"
 #include "log.h"
 #include "netinfo.h"
@@ -38,17 +43,21 @@ struct daemon {
 	struct rcc_kernel k;
 	struct rcc_audit *au;
 	struct rcc_watch *watch;	/* NULL: not watching containers */
-	__u64 last_reconcile_ms, last_watchdog_ms, watchdog_ms;
+	/* hostname entries, kept fresh (NULL dns: log -f, no names) */
+	struct rcc_addr_list host;
+	struct rcc_names names;
+	struct rcc_dns *dns;
+	struct rcc_compile_opts co;
+	struct stat cfg_st;		/* the file as loaded, to see it change */
+	int ctl_fd, ep;
+	__u64 last_reconcile_ms, last_watchdog_ms, watchdog_ms, dns_warned_ms;
 	bool prune;
 	bool more;			/* the ring had more than one drain's worth */
 };
 
 static __u64 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+	return rcc_now_ms();
 }
 
 /* sd_notify(3)'s protocol, without linking libsystemd for it. */
@@ -111,11 +120,12 @@ static void on_cgroup_removed(const char *path, void *ctx)
 
 static void prune(struct daemon *d)
 {
-	if (!rcc_kernel_lock(&d->k)) {
+	/* a one-shot command holding the lock may be asking us: no waiting */
+	if (!rcc_kernel_trylock(&d->k)) {
 		rcc_kernel_prune(&d->k);
 		rcc_kernel_unlock(&d->k);
+		d->prune = false;
 	}
-	d->prune = false;
 }
 
 static void reconcile(struct daemon *d)
@@ -127,37 +137,163 @@ static void reconcile(struct daemon *d)
 	d->last_reconcile_ms = now_ms();
 }
 
-/* SIGHUP: the new configuration whole, or the old one kept. */
-static void reload(struct daemon *d)
+static void remember_config(struct daemon *d)
 {
-	struct rcc_compile_opts o;
-	struct rcc_addr_list host;
+	memset(&d->cfg_st, 0, sizeof(d->cfg_st));
+	if (d->cfg.path[0])
+		stat(d->cfg.path, &d->cfg_st);
+}
+
+static bool config_changed(const struct daemon *d)
+{
+	struct stat st;
+
+	if (!d->cfg.path[0] || stat(d->cfg.path, &st))
+		return false;
+	return st.st_ino != d->cfg_st.st_ino || st.st_size != d->cfg_st.st_size ||
+	       st.st_mtim.tv_sec != d->cfg_st.st_mtim.tv_sec ||
+	       st.st_mtim.tv_nsec != d->cfg_st.st_mtim.tv_nsec;
+}
+
+/* A channel on cfg's resolver, its fd in the loop; 0 or -errno. */
+static int dns_start(struct daemon *d, const struct rcc_config *cfg)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	char why[256];
+	int err;
+
+	err = rcc_dns_open(cfg, &d->names, &d->dns, why, sizeof(why));
+	if (err) {
+		pr_warn("Failed to start the DNS resolver: %s\n", why);
+		return err;
+	}
+	if (d->ep >= 0) {
+		ev.data.fd = rcc_dns_fd(d->dns);
+		epoll_ctl(d->ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
+	return 0;
+}
+
+static void dns_stop(struct daemon *d)
+{
+	if (!d->dns)
+		return;
+	if (d->ep >= 0)
+		epoll_ctl(d->ep, EPOLL_CTL_DEL, rcc_dns_fd(d->dns), NULL);
+	rcc_dns_close(d->dns);
+	d->dns = NULL;
+}
+
+/* SIGHUP: the new configuration whole, or the old one kept.  why: NULL,
+ * or room for what went wrong. */
+static bool reload(struct daemon *d, char *why, size_t whylen)
+{
 	struct rcc_config fresh;
+	bool resolver_changed;
 	int err;
 
 	if (rcc_config_load(d->args->config, &fresh)) {
 		rcc_config_free(&fresh);
 		pr_warn("reload: the configuration has errors (above); the one in force stays\n");
-		return;
+		if (why)
+			snprintf(why, whylen, "the configuration has errors (see the daemon's log)");
+		remember_config(d); /* warn once a change, not each refresh */
+		return false;
 	}
-	err = rcc_kernel_lock(&d->k);
+	/* new names are asked first: the policy goes in whole */
+	resolver_changed = strcmp(fresh.resolver, d->cfg.resolver) != 0;
+	d->names.min_ttl = fresh.dns_min_ttl;
+	d->names.max_ttl = fresh.dns_max_ttl;
+	d->names.grace = fresh.dns_stale_grace;
+	err = rcc_names_set_both(&d->names, &d->cfg, &fresh);
+	if (!err && resolver_changed) {
+		dns_stop(d);
+		err = dns_start(d, &fresh);
+		if (err)
+			dns_start(d, &d->cfg);
+	}
+	if (!err && d->dns)
+		rcc_dns_resolve_all(d->dns, 3000, true);
+	err = err ?: rcc_kernel_lock(&d->k);
 	if (!err) {
-		cli_compile_opts(&fresh, &o, &host);
-		err = rcc_kernel_apply(&d->k, &fresh, &o);
-		rcc_addr_list_free(&host);
+		err = rcc_kernel_apply(&d->k, &fresh, &d->co);
 		rcc_kernel_unlock(&d->k);
 	}
 	if (err) {
+		rcc_names_set(&d->names, &d->cfg);
 		rcc_config_free(&fresh);
 		pr_warn("reload: %s; the configuration in force stays\n", strerror(-err));
-		return;
+		if (why)
+			snprintf(why, whylen, "%s", strerror(-err));
+		remember_config(d);
+		return false;
 	}
 	rcc_config_free(&d->cfg);
 	d->cfg = fresh;
+	rcc_names_set(&d->names, &d->cfg);
+	d->names.changed = false;
+	remember_config(d);
 	if (d->au)
 		rcc_audit_set_config(d->au, &d->cfg);
 	pr_info("rcc-bpf: reloaded %s\n", d->cfg.path[0] ? d->cfg.path : "the built-in default");
 	reconcile(d);
+	return true;
+}
+
+/* Addresses came or went: the policies again, gap-free. */
+static void dns_apply(struct daemon *d)
+{
+	int err;
+
+	if (config_changed(d)) {
+		/* loading the old file's policies would undo whoever loaded the new */
+		pr_info("rcc-bpf: %s changed; reloading it before refreshing names\n", d->cfg.path);
+		reload(d, NULL, 0);
+		return;
+	}
+	if (rcc_kernel_trylock(&d->k))
+		return; /* another command is changing state: next tick */
+	err = rcc_kernel_apply_dns(&d->k, &d->cfg, &d->co);
+	rcc_kernel_unlock(&d->k);
+	if (!err) {
+		d->names.changed = false;
+		return;
+	}
+	if (now_ms() - d->dns_warned_ms >= 60000) {
+		pr_warn("Failed to load refreshed addresses: %s; retrying\n", strerror(-err));
+		d->dns_warned_ms = now_ms();
+	}
+}
+
+static char *control_answer(const char *req, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct json_object *o;
+	char *out;
+
+	if (!strcmp(req, "names")) {
+		o = rcc_names_to_json(&d->names, now_ms());
+	} else if (!strcmp(req, "reload")) {
+		char why[256] = "";
+		bool ok;
+
+		notify("RELOADING=1");
+		ok = reload(d, why, sizeof(why));
+		notify("READY=1");
+		o = json_object_new_object();
+		json_object_object_add(o, "ok", json_object_new_boolean(ok));
+		json_object_object_add(o, "config", json_object_new_string(d->cfg.path));
+		if (!ok)
+			json_object_object_add(o, "error", json_object_new_string(why));
+	} else if (!strcmp(req, "ping")) {
+		o = json_object_new_object();
+	} else {
+		o = json_object_new_object();
+		json_object_object_add(o, "error", json_object_new_string("unknown request"));
+	}
+	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return out;
 }
 
 static void tick(struct daemon *d, int *rc)
@@ -170,6 +306,11 @@ static void tick(struct daemon *d, int *rc)
 		prune(d);
 	if (d->watch && now - d->last_reconcile_ms >= RECONCILE_MS)
 		reconcile(d);
+	if (d->dns) {
+		rcc_dns_tick(d->dns, now);
+		if (d->names.changed)
+			dns_apply(d);
+	}
 	if (d->watchdog_ms && now - d->last_watchdog_ms >= d->watchdog_ms / 2) {
 		notify("WATCHDOG=1");
 		d->last_watchdog_ms = now;
@@ -190,7 +331,7 @@ static int event_loop(struct daemon *d)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	ep = epoll_create1(EPOLL_CLOEXEC);
+	ep = d->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || tfd < 0 || ep < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
 		pr_warn("Failed to set up the event loop: %s\n", strerror(errno));
 		rc = RCC_EXIT_FAIL;
@@ -204,6 +345,14 @@ static int event_loop(struct daemon *d)
 	if (d->watch) {
 		ev.data.fd = rcc_watch_fd(d->watch);
 		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
+	if (d->dns) {
+		ev.data.fd = rcc_dns_fd(d->dns);
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
+	if (d->ctl_fd >= 0) {
+		ev.data.fd = d->ctl_fd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, d->ctl_fd, &ev);
 	}
 	ev.data.fd = sfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
@@ -227,7 +376,7 @@ static int event_loop(struct daemon *d)
 					continue;
 				if (si.ssi_signo == SIGHUP && d->watch) {
 					notify("RELOADING=1");
-					reload(d);
+					reload(d, NULL, 0);
 					notify("READY=1");
 					continue;
 				}
@@ -243,6 +392,10 @@ static int event_loop(struct daemon *d)
 				if (read(tfd, &ticks, sizeof(ticks)) < 0)
 					continue;
 				tick(d, &rc);
+			} else if (d->dns && fd == rcc_dns_fd(d->dns)) {
+				rcc_dns_process(d->dns);
+			} else if (fd == d->ctl_fd) {
+				rcc_control_serve(d->ctl_fd, control_answer, d);
 			} else if (d->watch && fd == rcc_watch_fd(d->watch)) {
 				if (rcc_watch_read(d->watch, on_cgroup_created, on_cgroup_removed, d) ==
 				    -EOVERFLOW)
@@ -271,6 +424,7 @@ out:
 	/* signals stay blocked: a second SIGTERM must not cut the cleanup */
 	if (ep >= 0)
 		close(ep);
+	d->ep = -1;
 	if (tfd >= 0)
 		close(tfd);
 	if (sfd >= 0)
@@ -280,14 +434,46 @@ out:
 
 int cli_consume(struct rcc_audit *au)
 {
-	struct daemon d = { .au = au };
+	struct daemon d = { .au = au, .ctl_fd = -1, .ep = -1 };
 
 	return event_loop(&d);
 }
 
+/* The names of the configuration, asked before the first load. */
+static int names_start(struct daemon *d)
+{
+	size_t i;
+	int err;
+
+	err = rcc_host_addrs(&d->host);
+	if (err)
+		pr_warn("Failed to read this host's addresses: %s; block_host covers none\n",
+			strerror(-err));
+	rcc_names_init(&d->names, &d->cfg, &d->host);
+	d->co.host = &d->host;
+	d->co.file = d->cfg.path[0] ? d->cfg.path : "<built-in>";
+	d->co.dns_mode = RCC_DNS_QUIET;
+	d->co.resolve = rcc_names_lookup;
+	d->co.resolve_ctx = &d->names;
+	err = rcc_names_set(&d->names, &d->cfg);
+	err = err ?: dns_start(d, &d->cfg);
+	if (err)
+		return err;
+	rcc_dns_resolve_all(d->dns, 3000, false);
+	for (i = 0; i < d->names.n; i++) {
+		const struct rcc_name *r = &d->names.v[i];
+
+		if (r->failing_since_ms)
+			pr_warn("rcc-bpf: dns: %s: %s; allowed without it, retrying with back-off\n",
+				r->name, r->last_error);
+	}
+	d->names.verbose = true;
+	return 0;
+}
+
 int cmd_daemon(struct rcc_args *a)
 {
-	struct daemon d = { .args = a };
+	struct daemon d = { .args = a, .ctl_fd = -1, .ep = -1 };
 	const char *wd = getenv("WATCHDOG_USEC");
 	char mnt[PATH_MAX];
 	int rc, err;
@@ -295,11 +481,23 @@ int cmd_daemon(struct rcc_args *a)
 	rc = cli_load_config(a, &d.cfg);
 	if (rc)
 		return rc;
-	rc = cli_open_and_apply(&d.cfg, &d.k);
-	if (rc) {
+	remember_config(&d);
+	err = rcc_control_listen(d.cfg.control_socket, &d.ctl_fd);
+	if (err) {
+		pr_warn(err == -EADDRINUSE ?
+			"another rcc-bpf daemon answers on %s; stop it, or give this one its own [global] control_socket\n" :
+			"Failed to listen on %s: %s\n", d.cfg.control_socket, strerror(-err));
 		rcc_config_free(&d.cfg);
-		return rc;
+		return RCC_EXIT_FAIL;
 	}
+	if (names_start(&d)) {
+		rc = RCC_EXIT_FAIL;
+		goto out_names;
+	}
+	rc = cli_open_and_apply(&d.cfg, &d.k, &d.co);
+	if (rc)
+		goto out_names;
+	d.names.changed = false;
 	/* the state lock is for each change; the consumer has its own */
 	rcc_kernel_unlock(&d.k);
 	err = rcc_audit_open(&d.cfg, &d.k, NULL, NULL, &d.au);
@@ -324,13 +522,19 @@ int cmd_daemon(struct rcc_args *a)
 	reconcile(&d);
 	if (wd && *wd)
 		d.watchdog_ms = strtoull(wd, NULL, 10) / 1000;
-	pr_info("rcc-bpf: daemon running; audit log %s\n", d.cfg.audit_log);
+	pr_info("rcc-bpf: daemon running; audit log %s; %zu hostname%s kept fresh; control socket %s\n",
+		d.cfg.audit_log, d.names.n, d.names.n == 1 ? "" : "s", d.cfg.control_socket);
 	notify("READY=1");
 	rc = event_loop(&d);
 out:
 	rcc_watch_close(d.watch);
 	rcc_audit_close(d.au);
 	rcc_kernel_close(&d.k);
+out_names:
+	dns_stop(&d);
+	rcc_names_free(&d.names);
+	rcc_addr_list_free(&d.host);
+	rcc_control_close(d.ctl_fd, d.cfg.control_socket);
 	rcc_config_free(&d.cfg);
 	return rc;
 }

@@ -132,7 +132,7 @@ int cmd_oci_hook(struct rcc_args *a)
 			rcc_kernel_close(&k);
 	}
 	if (!loaded) {
-		rc = cli_open_and_apply(&cfg, &k);
+		rc = cli_open_and_apply(&cfg, &k, NULL);
 		if (rc) {
 			pr_warn("oci-hook: container %s not started\n", id);
 			goto out;

@@ -136,7 +136,7 @@ int cmd_run(struct rcc_args *a)
 		rc = RCC_EXIT_FAIL;
 		goto out;
 	}
-	rc = cli_open_and_apply(&cfg, &k);
+	rc = cli_open_and_apply(&cfg, &k, NULL);
 	if (rc) {
 		rmdir(cg);
 		goto out;

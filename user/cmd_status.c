@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "container.h"
+#include "control.h"
 #include "log.h"
 
 /* The container behind each enforced cgroup, where there is one. */
@@ -83,7 +84,7 @@ static void audit_text(const struct rcc_audit_totals *t)
 
 static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 		       const struct ct_row *ct, const struct pol_row *pol, size_t npol,
-		       const struct rcc_audit_totals *t, bool guarded)
+		       const struct rcc_audit_totals *t, bool guarded, json_object *names)
 {
 	json_object *root = json_object_new_object();
 	json_object *cgs = json_object_new_array(), *pols = json_object_new_array();
@@ -118,9 +119,87 @@ static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 	json_object_object_add(root, "policies", pols);
 	audit_json(root, t);
 	json_object_object_add(root, "bpf_guard", json_object_new_boolean(guarded));
+	/* null: no daemon keeps the names fresh */
+	json_object_object_add(root, "names", names ? json_object_get(names) : NULL);
 	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
+}
+
+/* The daemon's hostname table, or NULL when no daemon answers. */
+static json_object *daemon_names(const struct rcc_config *cfg)
+{
+	char *resp = NULL;
+	json_object *arr;
+	int err = rcc_control_ask(cfg->control_socket, "names", &resp, 2000);
+
+	if (err) {
+		if (err != -ENOENT && err != -ECONNREFUSED)
+			pr_warn("rcc-bpf daemon did not answer on %s: %s\n", cfg->control_socket,
+				strerror(-err));
+		return NULL;
+	}
+	arr = json_tokener_parse(resp);
+	free(resp);
+	return arr;
+}
+
+static size_t config_names(const struct rcc_config *cfg)
+{
+	struct rcc_names t;
+	size_t n;
+
+	rcc_names_init(&t, cfg, NULL);
+	rcc_names_set(&t, cfg);
+	n = t.n;
+	rcc_names_free(&t);
+	return n;
+}
+
+static long secs(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return -1;
+	return (long)((json_object_get_int64(v) + 999) / 1000);
+}
+
+static void names_text(const struct rcc_config *cfg, json_object *arr)
+{
+	size_t i, j, n = config_names(cfg);
+
+	if (!arr) {
+		if (n)
+			printf("\nNAMES: %zu hostname%s resolved once when loaded; no rcc-bpf daemon answers on %s to keep them fresh\n",
+			       n, n == 1 ? "" : "s", cfg->control_socket);
+		return;
+	}
+	printf("\nNAMES (kept fresh by rcc-bpf daemon): %zu\n", json_object_array_length(arr));
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *o = json_object_array_get_idx(arr, i), *v, *as, *in;
+		long last = secs(o, "last_query_ago_ms");
+
+		json_object_object_get_ex(o, "addresses", &as);
+		json_object_object_get_ex(o, "refused_internal", &in);
+		printf("%-32s %-8s", json_object_get_string(json_object_object_get(o, "name")),
+		       json_object_get_string(json_object_object_get(o, "state")));
+		if (last >= 0)
+			printf(" asked %lds ago, next in %lds", last, secs(o, "next_in_ms"));
+		if (json_object_object_get_ex(o, "error", &v) && v)
+			printf("; last error: %s", json_object_get_string(v));
+		printf("\n");
+		for (j = 0; as && j < json_object_array_length(as); j++) {
+			json_object *a = json_object_array_get_idx(as, j);
+
+			printf("    %-39s expires in %lds\n",
+			       json_object_get_string(json_object_object_get(a, "addr")),
+			       secs(a, "expires_in_ms"));
+		}
+		for (j = 0; in && j < json_object_array_length(in); j++)
+			printf("    %-39s refused: internal address (rebinding guard)\n",
+			       json_object_get_string(json_object_array_get_idx(in, j)));
+	}
 }
 
 static void print_text(const struct rcc_cgroup_info *cg, size_t ncg,
@@ -164,6 +243,7 @@ int cmd_status(struct rcc_args *a)
 	struct rcc_config cfg;
 	struct rcc_kernel k;
 	size_t ncg = 0, npol = 0, i;
+	json_object *names;
 	bool guarded;
 	__u32 id;
 	int rc, err;
@@ -212,17 +292,20 @@ int cmd_status(struct rcc_args *a)
 		return RCC_EXIT_FAIL;
 	}
 	containers_of(cg, ncg, ct);
+	names = daemon_names(&cfg);
 	if (a->json) {
-		print_json(cg, ncg, ct, pol, npol, &totals, guarded);
+		print_json(cg, ncg, ct, pol, npol, &totals, guarded, names);
 	} else {
 		print_text(cg, ncg, ct, pol, npol);
 		audit_text(&totals);
+		names_text(&cfg, names);
 		printf("BPF GUARD: %s\n", guarded ? "active (sandboxes cannot reach our objects through bpf())"
 					       : "not running here: sandboxes must not hold CAP_SYS_ADMIN or CAP_BPF outside a user namespace");
 		for (i = 0; i < ncg; i++)
 			if (cg[i].path[0])
 				cli_warn_caps(cg[i].path, guarded);
 	}
+	json_object_put(names);
 	free(ct);
 	free(cg);
 	rcc_config_free(&cfg);

@@ -455,12 +455,24 @@ void rcc_kernel_unlock(struct rcc_kernel *k)
 	k->lock_fd = -1;
 }
 
+static int rcc_kernel_lock_how(struct rcc_kernel *k, int how);
+
 int rcc_kernel_lock(struct rcc_kernel *k)
+{
+	return rcc_kernel_lock_how(k, LOCK_EX);
+}
+
+int rcc_kernel_trylock(struct rcc_kernel *k)
+{
+	return rcc_kernel_lock_how(k, LOCK_EX | LOCK_NB);
+}
+
+static int rcc_kernel_lock_how(struct rcc_kernel *k, int how)
 {
 	if (k->lock_fd >= 0)
 		return 0;
 	k->lock_fd = open(k->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (k->lock_fd < 0 || flock(k->lock_fd, LOCK_EX)) {
+	if (k->lock_fd < 0 || flock(k->lock_fd, how)) {
 		int err = -errno;
 
 		rcc_kernel_unlock(k);
@@ -593,14 +605,29 @@ static int map_capacity(int fd, __u32 *max)
 	return 0;
 }
 
+static int apply(struct rcc_kernel *k, const struct rcc_config *cfg,
+		 const struct rcc_compile_opts *opts, bool keep_flows);
+
+int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
+		     const struct rcc_compile_opts *opts)
+{
+	return apply(k, cfg, opts, false);
+}
+
+int rcc_kernel_apply_dns(struct rcc_kernel *k, const struct rcc_config *cfg,
+			 const struct rcc_compile_opts *opts)
+{
+	return apply(k, cfg, opts, true);
+}
+
 static const char *const cap_keys[] = {
 	[RCC_MAP_PORTS] = "max_port_entries",
 	[RCC_MAP_ADDRS] = "max_address_entries",
 	[RCC_MAP_PREFIXES] = "max_prefix_entries",
 };
 
-int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
-		     const struct rcc_compile_opts *opts)
+static int apply(struct rcc_kernel *k, const struct rcc_config *cfg,
+		 const struct rcc_compile_opts *opts, bool keep_flows)
 {
 	static const int synced[] = { RCC_MAP_PORTS, RCC_MAP_ADDRS, RCC_MAP_PREFIXES };
 	struct rcc_compiled *comp = NULL;
@@ -767,7 +794,8 @@ int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
 	if (err)
 		pr_warn("Failed to remove some stale entries: %s, ignoring\n", strerror(-err));
 	err = 0;
-	bump_gen(k);
+	if (!keep_flows)
+		bump_gen(k);
 	goto free_diffs;
 undo:
 	/* names added for new policies go again; the rest was undone */

@@ -51,6 +51,8 @@ void rcc_kernel_close(struct rcc_kernel *k);
 void rcc_kernel_unlock(struct rcc_kernel *k);
 /* Takes the state lock again (a long-lived process, for one change). */
 int rcc_kernel_lock(struct rcc_kernel *k);
+/* The same, or -EWOULDBLOCK at once when another command holds it. */
+int rcc_kernel_trylock(struct rcc_kernel *k);
 /* Whether the bpf() guard (lsm/bpf) is attached and the BPF LSM runs. */
 bool rcc_kernel_guarded(const struct rcc_kernel *k);
 /* Whether the cgroup at path has an entry of its own. */
@@ -61,6 +63,10 @@ bool rcc_kernel_is_attached(struct rcc_kernel *k, const char *path, __u32 *polic
  * enforces a cgroup would be removed (-EBUSY). */
 int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
 		     const struct rcc_compile_opts *opts);
+/* The same after a DNS refresh: connections already allowed keep going
+ * (the egress cache stays valid), new ones see the new addresses. */
+int rcc_kernel_apply_dns(struct rcc_kernel *k, const struct rcc_config *cfg,
+			 const struct rcc_compile_opts *opts);
 
 /* Policy id of a loaded policy; -ENOENT when not loaded. */
 int rcc_kernel_policy_id(struct rcc_kernel *k, const char *name, __u32 *id);
