@@ -453,6 +453,7 @@ conf_write() {
 		echo "pin_dir = $T_PIN"
 		echo "run_cgroup = $T_RUN_CG_NAME"
 		echo "audit_log = $T_AUDIT_LOG"
+		echo "control_socket = $T_DIR/ctl.sock"
 		[ -z "${T_GLOBAL:-}" ] || printf '%s\n' "$T_GLOBAL"
 		echo
 		# a daemon enforces running containers unless labelled: keep
@@ -476,7 +477,9 @@ rcc() {
 		conf=$2
 		shift 2
 	fi
-	RCC_OUT=$(timeout -k 2 60 "$RCC" -c "$conf" "$@" 2>&1 </dev/null)
+	# RCC_NETNS=NAME: in that netns (to reach the test's DNS server)
+	RCC_OUT=$(timeout -k 2 60 ${RCC_NETNS:+nsenter --net=/run/netns/$RCC_NETNS --} \
+		"$RCC" -c "$conf" "$@" 2>&1 </dev/null)
 	RCC_RC=$?
 	echo "  \$ rcc-bpf -c $conf $(printf '%q ' "$@")-> exit $RCC_RC"
 	[ -z "$RCC_OUT" ] || printf '%s\n' "$RCC_OUT" | sed 's/^/      /'
@@ -658,6 +661,8 @@ daemon_start() {
 	RCCT_DAEMONS=$((RCCT_DAEMONS + 1))
 	DAEMON_OUT=$T_DIR/daemon.$RCCT_DAEMONS.out
 	: >"$DAEMON_OUT"
+	# RCC_NETNS=NAME: in that netns (to reach the test's DNS server)
+	[ -n "${RCC_NETNS:-}" ] && pin+=(nsenter "--net=/run/netns/$RCC_NETNS" --)
 	"${pin[@]}" "$RCC" -c "$conf" daemon </dev/null >"$DAEMON_OUT" 2>&1 &
 	DAEMON_PID=$!
 	remember_pid "$DAEMON_PID"
@@ -738,6 +743,75 @@ rss_kib() {
 		<"/proc/$1/status"; } 2>/dev/null || echo 0
 }
 
+# ---------------------------------------------------------------- DNS
+
+# dns_start TTL: dnsmasq in W, answering on W_ADDR4:53 from DNS_HOSTS
+# (an /etc/hosts file) with TTL; nx.rcc.test is NXDOMAIN.  DNS_PID.
+dns_start() {
+	DNS_HOSTS=$T_DIR/dns.hosts
+	DNS_LOG=$T_DIR/dnsmasq.log
+	[ -e "$DNS_HOSTS" ] || : >"$DNS_HOSTS"
+	: >"$DNS_LOG"
+	# nsenter itself, not in_w: $! must be dnsmasq (nsenter execs it)
+	nsenter --net="/run/netns/$NS_W" -- dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv \
+		--no-hosts --bind-interfaces --listen-address="$W_ADDR4" \
+		--port=53 --addn-hosts="$DNS_HOSTS" --local-ttl="$1" \
+		--pid-file= --user=root --log-queries --log-facility="$DNS_LOG" \
+		--address=/nx.rcc.test/ </dev/null &
+	DNS_PID=$!
+	remember_pid "$DNS_PID"
+	echo "  dnsmasq in W (pid $DNS_PID), TTL $1, hosts $DNS_HOSTS"
+	wait_for 5 grep -q "read $DNS_HOSTS" "$DNS_LOG" ||
+		{ fail_check "dnsmasq did not start"; cat "$DNS_LOG"; return 1; }
+	expect_eq "dnsmasq's pid is the one we will end" \
+		"$(cat /proc/$DNS_PID/comm 2>/dev/null)" dnsmasq
+}
+
+# dns_set LINE...: the hosts file becomes these "ADDR NAME" lines; a
+# running dnsmasq reads it again (SIGHUP), and we wait until it has
+dns_set() {
+	local reads
+	DNS_HOSTS=$T_DIR/dns.hosts
+	printf '%s\n' "$@" >"$DNS_HOSTS"
+	echo "  dns now: $*"
+	[ -n "${DNS_PID:-}" ] || return 0
+	reads=$(grep -c "read $DNS_HOSTS" "$DNS_LOG")
+	kill -HUP "$DNS_PID"
+	wait_for 5 test "$(grep -c "read $DNS_HOSTS" "$DNS_LOG")" -gt "$reads" ||
+		fail_check "dnsmasq did not read its hosts file again"
+}
+
+# dns_queries NAME: how many A queries for NAME dnsmasq answered
+dns_queries() {
+	grep -c "query\[A\] $1 " "$DNS_LOG"
+}
+
+# dns_world: the test's DNS server, the daemon and the one-shots in SB
+# (outside the sandbox cgroup), and TTLs down to 1 s
+dns_world() {
+	RCC_NETNS=$NS_SB
+	T_GLOBAL="resolver = $W_ADDR4
+dns_min_ttl = 1${1:+
+$1}"
+}
+
+# name_state NAME: state of NAME in `status --json` (the daemon's table)
+name_state() {
+	rcc status --json >/dev/null
+	printf '%s' "$RCC_OUT" | "$PY" -c '
+import json, sys
+try:
+    doc = json.load(sys.stdin)
+except ValueError:
+    print("badjson"); sys.exit()
+for n in doc.get("names") or []:
+    if n["name"] == sys.argv[1]:
+        print(n["state"], " ".join(a["addr"] for a in n["addresses"]))
+        break
+else:
+    print("missing")' "$1"
+}
+
 # ---------------------------------------------------------------- lifecycle
 
 # t_init IDX NAME: the names this test uses
@@ -754,6 +828,8 @@ t_init() {
 	T_CONF=$T_DIR/rcc.conf
 	T_AUDIT_LOG=$T_DIR/audit/audit.jsonl
 	T_GLOBAL=""
+	RCC_NETNS=""
+	DNS_PID=""
 	mkdir -p -m 0755 "$T_DIR"
 	: >"$T_DIR/pids"
 	: >"$T_DIR/attached"
