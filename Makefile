@@ -85,13 +85,18 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests
 unit: deps-check $(UNIT_BINS)
 
 # Unit tests, then the real-kernel integration tests (root).
-check: all unit
+check: all unit $(OUTPUT)/bench/dnsbench
 	$(Q)$(SUDO) tests/run-all.sh $(UNIT_BINS)
 
 demo: all
 	$(Q)$(SUDO) tools/demo.sh
 
-bench: all
+$(OUTPUT)/bench/dnsbench: tools/bench/dnsbench.c $(LIB_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $< $(LIB_OBJS) $(USER_LIBS) -o $@
+
+bench: all $(OUTPUT)/bench/dnsbench
 	$(Q)$(SUDO) tools/bench/run.sh
 
 SBINDIR = $(PREFIX)/sbin

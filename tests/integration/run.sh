@@ -1378,7 +1378,7 @@ test_audit_one_consumer() {
 	daemon_start || return 1
 	rcc daemon
 	expect_eq "a second daemon while one runs: exit code" "$RCC_RC" 1
-	expect "it names the other consumer" grep -q "another consumer" <<<"$RCC_OUT"
+	expect "it names the other consumer" grep -q "another rcc-bpf daemon answers on" <<<"$RCC_OUT"
 	refused sb tcp-connect --comm rcct-d1 10.1.2.3 80
 	wait_record comm=rcct-d1
 	daemon_stop

@@ -275,6 +275,29 @@ ARGS=(--cgroot "$CGROOT" --pinroot "$PINROOT" --sizes "$SIZES" --families "$FAMI
 REV="$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), binary built $(date -u -r "$RCC" +%Y-%m-%dT%H:%MZ)"
 ARGS+=(--rev "$REV")
 
+# DNS refreshes (issue: hostnames that follow DNS): loading a policy of
+# hostname entries, refreshes that move 10% of them, and the longest
+# connect() a concurrent client sees during them against as long idle.
+DB=$ROOT/build/bench/dnsbench
+[ -x "$DB" ] || die "no $DB; run 'make bench' (it builds it)"
+case $MODE in
+full) DNS_N=${BENCH_DNS_ENTRIES:-100000} DNS_RUNS=9 ;;
+quick) DNS_N=${BENCH_DNS_ENTRIES:-100000} DNS_RUNS=3 ;;
+sanity) DNS_N=100 DNS_RUNS=2 ;;
+esac
+mkdir "$CGROOT/dns"
+log "dns: $DNS_N hostname entries, $DNS_RUNS refreshes of 10%"
+EXTRA_PASS=0 EXTRA_FAIL=0
+if nsenter --net="/run/netns/$NS_SB" "$DB" "$PINROOT/dns" "$CGROOT/dns" "$DNS_N" \
+	"$DNS_RUNS" 10.64.0.1 9 >"$WORK/dns.out" && grep -q '^dns entries=' "$WORK/dns.out"; then
+	EXTRA_PASS=$((EXTRA_PASS + 1))
+	log "$(cat "$WORK/dns.out")"
+else
+	EXTRA_FAIL=$((EXTRA_FAIL + 1))
+	log "dnsbench failed: $(cat "$WORK/dns.out")"
+fi
+rm -rf "${PINROOT:?}/dns"
+
 # The audit flood first (before connbench, which puts it in the report;
 # its log files are gone before the timing starts).  --sanity: a short
 # one, counted in connbench's closing "sanity:" line.
@@ -282,11 +305,13 @@ if [ "$(nproc)" -lt 2 ]; then
 	log "audit: one CPU only; the flood needs two (flooder, daemon): skipped"
 elif [ "$MODE" = sanity ]; then
 	log "audit: a 0.5 s flood of denials must reach the log"
-	if audit_sanity; then ARGS+=(--sanity-extra "1,0"); else ARGS+=(--sanity-extra "0,1"); fi
+	if audit_sanity; then EXTRA_PASS=$((EXTRA_PASS + 1)); else EXTRA_FAIL=$((EXTRA_FAIL + 1)); fi
 elif [ "${BENCH_AUDIT:-1}" != 0 ]; then
 	audit_bench
 	ARGS+=(--audit "$AUDIT_RESULTS")
 fi
+
+ARGS+=(--sanity-extra "$EXTRA_PASS,$EXTRA_FAIL")
 
 # connbench checks first that every configuration filters (exit 1 if one
 # does not), then times; in --sanity mode the timing is tiny, just enough
@@ -326,6 +351,33 @@ esac
 		done
 	done
 } >>"$OUT/report.md"
+
+# the DNS figures, in both reports
+if [ "$EXTRA_FAIL" = 0 ] && grep -q '^dns entries=' "$WORK/dns.out"; then
+	# shellcheck disable=SC2046 # key=value words into variables
+	declare $(sed 's/^dns //' "$WORK/dns.out")
+	{
+		echo
+		echo "### Hostnames: loading and refreshing (rcc_kernel_apply_dns, as the daemon does)"
+		echo
+		echo "| what | figure |"
+		echo "|---|---:|"
+		echo "| programs and maps created (fresh pin dir) | $open_ms ms |"
+		echo "| load of $entries hostname entries | $load_ms ms |"
+		echo "| refresh moving $changed of them (median of $runs; max) | $refresh_ms_median ms; $refresh_ms_max ms |"
+		echo "| longest connect() during the refreshes ($connects_update connects) | $stall_update_us µs |"
+		echo "| longest connect() in as long idle ($connects_idle connects) | $stall_idle_us µs |"
+		echo
+		echo "Times are noisy (shared VM); compare the two connect() figures with each other."
+	} >>"$OUT/report.md"
+	jq -n --argjson e "$entries" --argjson c "$changed" --argjson o "$open_ms" \
+		--argjson l "$load_ms" --argjson m "$refresh_ms_median" --argjson x "$refresh_ms_max" \
+		--argjson su "$stall_update_us" --argjson si "$stall_idle_us" \
+		'{entries: $e, changed: $c, open_ms: $o, load_ms: $l, refresh_ms_median: $m,
+		  refresh_ms_max: $x, stall_update_us: $su, stall_idle_us: $si}' >"$OUT/dns.json"
+	jq --slurpfile d "$OUT/dns.json" '. + {dns: $d[0]}' "$OUT/report.json" >"$WORK/r.json" &&
+		mv "$WORK/r.json" "$OUT/report.json"
+fi
 
 cat "$OUT/report.md"
 log "report: $OUT/report.md, $OUT/report.json"
