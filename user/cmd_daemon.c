@@ -240,6 +240,18 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 	return true;
 }
 
+static bool has_deny_names(const struct rcc_config *cfg)
+{
+	size_t i, j;
+
+	for (i = 0; i < cfg->npolicies; i++)
+		for (j = 0; j < cfg->policies[i].nentries; j++)
+			if (cfg->policies[i].entries[j].host[0] &&
+			    cfg->policies[i].entries[j].action == RCC_ACT_DENY)
+				return true;
+	return false;
+}
+
 /* Addresses came or went: the policies again, gap-free. */
 static void dns_apply(struct daemon *d)
 {
@@ -253,7 +265,9 @@ static void dns_apply(struct daemon *d)
 	}
 	if (rcc_kernel_trylock(&d->k))
 		return; /* another command is changing state: next tick */
-	err = rcc_kernel_apply_dns(&d->k, &d->cfg, &d->co);
+	/* a deny name's new address must stop flows the egress cache let go */
+	err = has_deny_names(&d->cfg) ? rcc_kernel_apply(&d->k, &d->cfg, &d->co) :
+					rcc_kernel_apply_dns(&d->k, &d->cfg, &d->co);
 	rcc_kernel_unlock(&d->k);
 	if (!err) {
 		d->names.changed = false;
@@ -442,7 +456,6 @@ int cli_consume(struct rcc_audit *au)
 /* The names of the configuration, asked before the first load. */
 static int names_start(struct daemon *d)
 {
-	size_t i;
 	int err;
 
 	err = rcc_host_addrs(&d->host);
@@ -459,15 +472,9 @@ static int names_start(struct daemon *d)
 	err = err ?: dns_start(d, &d->cfg);
 	if (err)
 		return err;
+	d->names.verbose = true; /* failures and the rebinding guard */
 	rcc_dns_resolve_all(d->dns, 3000, false);
-	for (i = 0; i < d->names.n; i++) {
-		const struct rcc_name *r = &d->names.v[i];
-
-		if (r->failing_since_ms)
-			pr_warn("rcc-bpf: dns: %s: %s; allowed without it, retrying with back-off\n",
-				r->name, r->last_error);
-	}
-	d->names.verbose = true;
+	d->names.log_changes = true;
 	return 0;
 }
 

@@ -198,6 +198,15 @@ int rcc_control_ask(const char *path, const char *req, char **resp, int timeout_
 	if (!err && !len)
 		err = -ECONNRESET;
 	if (!err) {
+		/* a socket anyone could have made answers nothing we load */
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+
+		if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
+		    (cred.uid != 0 && cred.uid != geteuid()))
+			err = -EPERM;
+	}
+	if (!err) {
 		buf[len] = '\0';
 		*resp = buf;
 		buf = NULL;

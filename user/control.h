@@ -19,7 +19,8 @@ void rcc_control_serve(int lfd, char *(*answer)(const char *req, void *ctx),
 		       void *ctx);
 
 /* Asks the daemon at path; *resp is malloc'd.  -ENOENT/-ECONNREFUSED:
- * no daemon; -ETIMEDOUT: it did not answer within timeout_ms. */
+ * no daemon; -ETIMEDOUT: it did not answer within timeout_ms; -EPERM: the
+ * process that answers is neither root nor us. */
 int rcc_control_ask(const char *path, const char *req, char **resp,
 		    int timeout_ms);
 

@@ -145,7 +145,7 @@ static void log_change(const struct rcc_names *t, const struct rcc_name *r,
 {
 	char shown[64];
 
-	if (!t->verbose)
+	if (!t->log_changes)
 		return;
 	rcc_prefix_format(a, 128, shown, sizeof(shown));
 	pr_info("rcc-bpf: dns: %s: %s %s\n", r->name, what, shown);
@@ -210,7 +210,7 @@ void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
 			if (r->guarded && rcc_addr_is_internal(a[i].addr, t->host)) {
 				char shown[64];
 
-				if (internal_note(r, a[i].addr)) {
+				if (internal_note(r, a[i].addr) && t->verbose) {
 					rcc_prefix_format(a[i].addr, 128, shown, sizeof(shown));
 					pr_warn("rcc-bpf: dns: %s resolves to %s, an internal address: left out (rebinding guard; private_ok on the entry allows it)\n",
 						r->name, shown);

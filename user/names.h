@@ -50,7 +50,8 @@ struct rcc_names {
 	__u32 min_ttl, max_ttl, grace;	/* seconds */
 	const struct rcc_addr_list *host;	/* for the rebinding guard */
 	bool changed;			/* an address came or went */
-	bool verbose;			/* log each change (the daemon) */
+	bool verbose;			/* log failures and the guard (the daemon) */
+	bool log_changes;		/* and each address that comes or goes */
 };
 
 /* One address of an answer, with its TTL in seconds. */
