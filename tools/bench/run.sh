@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # What rcc-bpf costs a connect(), how long a 1,000,000-entry policy takes
-# to load, and what the audit pipeline (ring + `rcc-bpf daemon`) sustains
-# under a flood of denials.  Called by `make bench` (root, after `make`).
+# to load, what the audit pipeline (ring + `rcc-bpf daemon`) sustains
+# under a flood of denials, what hostname refreshes cost, and rcc-bpf
+# beside nftables and iptables.  Called by `make bench` (root).
 #
 #   tools/bench/run.sh            full run (about 6 minutes on 2 cores)
 #   BENCH_QUICK=1 tools/bench/run.sh     about 1.5 minutes, rougher figures
@@ -19,6 +20,10 @@
 # BENCH_LOAD_RUNS, BENCH_CPU, BENCH_PROFILE=1 (perf record one 1M attach
 # into build/bench/attach-profile.txt, when perf is installed),
 # BENCH_KEEP=1 (leave the environment up and print its names).
+# The comparison with nftables and iptables (tools/bench/compare.sh,
+# cmpbench.c): BENCH_COMPARE=0 skips it; BENCH_CMP_SIZES (default
+# 10,1000,10000,1000000, quick 10,1000,10000), BENCH_CMP_ROUNDS (300, quick
+# 60).  Hostname refreshes (dnsbench.c): BENCH_DNS_ENTRIES (100000).
 # The audit part (tools/bench/audit.sh): BENCH_AUDIT=0 skips it;
 # BENCH_AUDIT_SECONDS (flood per run, default 10, quick 4),
 # BENCH_AUDIT_RUNS (RING:AUDIT_RATE,..., default
@@ -58,16 +63,19 @@ full)
 	SIZES=${BENCH_SIZES:-10,10000,1000000}
 	ROUNDS=${BENCH_ROUNDS:-4000} BATCH=${BENCH_BATCH:-250}
 	STATS_ROUNDS=${BENCH_STATS_ROUNDS:-300} LOAD_RUNS=${BENCH_LOAD_RUNS:-5}
-	OUT=$ROOT/build/bench TIME_LIMIT=900 ;;
+	OUT=$ROOT/build/bench TIME_LIMIT=900
+	CMP_SIZES=${BENCH_CMP_SIZES:-10,1000,10000,1000000} CMP_ROUNDS=${BENCH_CMP_ROUNDS:-300} ;;
 quick)
 	SIZES=${BENCH_SIZES:-10,10000,1000000}
 	ROUNDS=${BENCH_ROUNDS:-600} BATCH=${BENCH_BATCH:-200}
 	STATS_ROUNDS=${BENCH_STATS_ROUNDS:-50} LOAD_RUNS=${BENCH_LOAD_RUNS:-1}
-	OUT=$ROOT/build/bench TIME_LIMIT=300 ;;
+	OUT=$ROOT/build/bench TIME_LIMIT=300
+	CMP_SIZES=${BENCH_CMP_SIZES:-10,1000,10000} CMP_ROUNDS=${BENCH_CMP_ROUNDS:-60} ;;
 sanity)
 	SIZES=${BENCH_SIZES:-10,100}
 	ROUNDS=3 BATCH=20 STATS_ROUNDS=1 LOAD_RUNS=1
-	OUT=$ROOT/build/bench/sanity TIME_LIMIT=120 ;;
+	OUT=$ROOT/build/bench/sanity TIME_LIMIT=120
+	CMP_SIZES=10,100 CMP_ROUNDS=3 ;;
 esac
 WARMUP=20
 FAMILIES=4,6
@@ -95,6 +103,7 @@ cleanup() {
 		kill "$BENCH_PID" 2>/dev/null || true
 		wait "$BENCH_PID" 2>/dev/null || true
 	fi
+	compare_cleanup
 	for d in ${AUDIT_PERF_PIDS:-} ${AUDIT_DPID:-}; do
 		kill "$d" 2>/dev/null && wait "$d" 2>/dev/null
 	done
@@ -127,14 +136,16 @@ sweep() {
 	for p in /proc/[0-9]*; do
 		n=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
 		case $n in
-		*" -c /tmp/rccbench-"[0-9]*.*" daemon"*) ;;
+		*" -c /tmp/rccbench-"[0-9]*.*" daemon"*)
+			pid=${n#* -c /tmp/rccbench-} ;;
+		*"cmpbench serve rccbench-"[0-9]*)
+			pid=${n#*cmpbench serve rccbench-} ;;
 		*) continue ;;
 		esac
-		pid=${n#* -c /tmp/rccbench-}
-		pid=${pid%%.*}
+		pid=${pid%%[!0-9]*}
 		kill -0 "$pid" 2>/dev/null || kill "${p#/proc/}" 2>/dev/null || true
 	done
-	for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^rccbench-[0-9]*-\(sb\|w\)$' || true); do
+	for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^rccbench-[0-9]*-' || true); do
 		pid=${n#rccbench-}; pid=${pid%-*}
 		kill -0 "$pid" 2>/dev/null || ip netns del "$n" 2>/dev/null || true
 	done
@@ -174,6 +185,8 @@ AF=$ROOT/build/bench/auditflood
 cc -O2 -Wall -Wextra -o "$AF" "$HERE/auditflood.c"
 # shellcheck source=tools/bench/audit.sh
 . "$HERE/audit.sh"
+# shellcheck source=tools/bench/compare.sh
+. "$HERE/compare.sh"
 
 # Run-time statistics stay off while timing (they cost every program
 # run two clock reads); connbench turns them on for its statistics phase
@@ -311,6 +324,21 @@ elif [ "${BENCH_AUDIT:-1}" != 0 ]; then
 	ARGS+=(--audit "$AUDIT_RESULTS")
 fi
 
+# nftables and iptables beside rcc-bpf: --sanity checks that every
+# configuration filters (cmpbench's own "sanity:" line, counted here);
+# otherwise it is timed after connbench, whose report it joins.
+if [ "$MODE" = sanity ] && [ "${BENCH_COMPARE:-1}" != 0 ]; then
+	compare_bench >"$WORK/compare.out" 2>&1 || true
+	cat "$WORK/compare.out" >&2
+	p= f=
+	read -r p f < <(sed -n 's/^sanity: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$WORK/compare.out" | tail -n 1) || true
+	if [ -n "${p:-}" ]; then
+		EXTRA_PASS=$((EXTRA_PASS + p)) EXTRA_FAIL=$((EXTRA_FAIL + f))
+	else
+		EXTRA_FAIL=$((EXTRA_FAIL + 1))
+		log "compare: no sanity result (see above)"
+	fi
+fi
 ARGS+=(--sanity-extra "$EXTRA_PASS,$EXTRA_FAIL")
 
 # connbench checks first that every configuration filters (exit 1 if one
@@ -377,6 +405,11 @@ if [ "$EXTRA_FAIL" = 0 ] && grep -q '^dns entries=' "$WORK/dns.out"; then
 		  refresh_ms_max: $x, stall_update_us: $su, stall_idle_us: $si}' >"$OUT/dns.json"
 	jq --slurpfile d "$OUT/dns.json" '. + {dns: $d[0]}' "$OUT/report.json" >"$WORK/r.json" &&
 		mv "$WORK/r.json" "$OUT/report.json"
+fi
+
+if [ "${BENCH_COMPARE:-1}" != 0 ]; then
+	compare_bench || die "compare: a sanity check failed (see above)"
+	cat "$OUT/compare.md" >>"$OUT/report.md"
 fi
 
 cat "$OUT/report.md"
