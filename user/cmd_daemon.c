@@ -220,7 +220,15 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 		rcc_kernel_unlock(&d->k);
 	}
 	if (err) {
+		/* the old names, TTL bounds and resolver again */
 		rcc_names_set(&d->names, &d->cfg);
+		d->names.min_ttl = d->cfg.dns_min_ttl;
+		d->names.max_ttl = d->cfg.dns_max_ttl;
+		d->names.grace = d->cfg.dns_stale_grace;
+		if (resolver_changed) {
+			dns_stop(d);
+			dns_start(d, &d->cfg);
+		}
 		rcc_config_free(&fresh);
 		pr_warn("reload: %s; the configuration in force stays\n", strerror(-err));
 		if (why)
