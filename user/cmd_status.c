@@ -191,10 +191,16 @@ static void names_text(const struct rcc_config *cfg, json_object *arr)
 		printf("\n");
 		for (j = 0; as && j < json_object_array_length(as); j++) {
 			json_object *a = json_object_array_get_idx(as, j);
+			long long ms = json_object_get_int64(json_object_object_get(a, "expires_in_ms"));
 
-			printf("    %-39s expires in %lds\n",
-			       json_object_get_string(json_object_object_get(a, "addr")),
-			       secs(a, "expires_in_ms"));
+			if (ms >= 0)
+				printf("    %-39s expires in %llds\n",
+				       json_object_get_string(json_object_object_get(a, "addr")),
+				       (ms + 999) / 1000);
+			else
+				printf("    %-39s expired %llds ago, kept for dns_stale_grace\n",
+				       json_object_get_string(json_object_object_get(a, "addr")),
+				       -ms / 1000);
 		}
 		for (j = 0; in && j < json_object_array_length(in); j++)
 			printf("    %-39s refused: internal address (rebinding guard)\n",

@@ -1537,12 +1537,15 @@ test_dns_follows_change() {
 	allowed sb tcp-connect 203.0.113.10 80
 	refused sb tcp-connect 203.0.113.11 80
 
+	local t0
 	dns_set "203.0.113.11 api.rcc.test"
+	t0=$(date +%s%N)
 	probe_until 3 ok sb 203.0.113.11 80
 	expect "the new address is allowed within TTL + 1 s (took $PROBE_MS ms)" \
 		test "$PROBE_MS" -lt 3000
 	probe_until 3 "err EPERM" sb 203.0.113.10 80
-	expect "the old address is refused within TTL + 1 s of the change (took $PROBE_MS ms more)" \
+	PROBE_MS=$((($(date +%s%N) - t0) / 1000000))
+	expect "the old address is refused within TTL + 1 s of the change (took $PROBE_MS ms)" \
 		test "$PROBE_MS" -lt 3000
 	allowed sb tcp-connect 203.0.113.11 80
 	refused sb tcp-connect 203.0.113.10 80

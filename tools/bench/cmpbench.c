@@ -11,8 +11,8 @@
  *       (configuration, workload) batches in a random order, each batch's
  *       time divided by the no-filter batch of the same workload and round.
  *   cmpbench stall SECONDS ADDR PORT
- *       connect()s flat out from here; the longest one, for the control
- *       plane measurement (an update while this runs).
+ *       connect()s flat out from here for SECONDS (0: until SIGTERM); the
+ *       longest one, for the control plane (an update while this runs).
  *
  * FILE: one member address a line (`connbench gen 4 N` turned into bare
  * addresses); a configuration of SIZE allows the first SIZE of them on TCP
@@ -30,12 +30,15 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -54,9 +57,9 @@
 
 enum wl { W_WARM, W_COLD, W_HS, W_UDP, W_STREAM, NWL };
 static const char *const wl_name[NWL] = { "connect, warm", "connect, cold (random of the set)",
-					  "handshake + RST close", "UDP 64 B sendto", "TCP stream 64 KiB writes" };
+					  "handshake + RST close", "UDP 64 B sendto", "TCP stream, 2 MiB acknowledged, per 64 KiB" };
 static const char *const wl_key[NWL] = { "connect_warm", "connect_cold", "handshake", "udp", "stream" };
-static const int wl_batch[NWL] = { 200, 200, 40, 500, 128 };
+static const int wl_batch[NWL] = { 200, 200, 40, 500, 32 };
 
 struct cfg {
 	char kind[8];
@@ -289,10 +292,16 @@ static double run_batch(struct cfg *c, enum wl w)
 			sendto(c->udp, chunk, 64, 0, (struct sockaddr *)&sa, sizeof(sa));
 		t1 = now_ns();
 	} else {
+		int queued;
+
+		/* until the world has acknowledged it all: each batch starts
+		 * with an empty send queue, so batches do not lean on each other */
 		t0 = now_ns();
 		for (i = 0; i < n; i++)
 			if (write(c->stream, chunk, CHUNK) < 0)
 				break;
+		while (!ioctl(c->stream, SIOCOUTQ, &queued) && queued > 0)
+			sched_yield();
 		t1 = now_ns();
 	}
 	return (double)(t1 - t0) / n;
@@ -493,16 +502,28 @@ static int cmd_run(int argc, char **argv)
 
 /* ---- stall: the longest connect() while something else happens ---- */
 
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* SECONDS 0: until SIGTERM */
 static int cmd_stall(int argc, char **argv)
 {
 	uint64_t end, max = 0, n = 0, fails = 0;
 	struct sockaddr_in sa;
+	double secs;
 
 	if (argc != 3)
 		die("usage: cmpbench stall SECONDS ADDR PORT%s", "");
+	signal(SIGTERM, on_term);
 	sa = sa_of(host_of(argv[1]), atoi(argv[2]));
-	end = now_ns() + (uint64_t)(atof(argv[0]) * 1e9);
-	while (now_ns() < end) {
+	secs = atof(argv[0]);
+	end = secs > 0 ? now_ns() + (uint64_t)(secs * 1e9) : UINT64_MAX;
+	while (!stop && now_ns() < end) {
 		int s = socket(AF_INET, SOCK_STREAM, 0);
 		uint64_t t = now_ns(), d;
 
