@@ -263,7 +263,7 @@ cmp_targets() {
 	(map(select(.kind == "rcc")) | map(.entries)) as $sizes |
 	( "\(pf(if v("rcc"; $big; "connect_warm"; "ratio") == null then null else v("rcc"; $big; "connect_warm"; "ratio") <= 1.02 end)): connect, warm, \($big) entries: \(v("rcc"; $big; "connect_warm"; "ratio"))× (target ≤ 1.02×)",
 	  "\(pf(if v("rcc"; $big; "udp"; "ratio") == null then null else v("rcc"; $big; "udp"; "ratio") <= 1.05 end)): UDP datagrams, \($big) entries: \(v("rcc"; $big; "udp"; "ratio"))× (target ≤ 1.05×)",
-	  ( (v("ctl"; 0; "stream"; "q3") - v("ctl"; 0; "stream"; "q1")) as $noise |
+	  ( (v("ctl"; 0; "stream"; "q3") - v("ctl"; 0; "stream"; "q1") | . * 1000 | round / 1000) as $noise |
 	    (v("rcc"; $big; "stream"; "ratio")) as $s |
 	    if $noise > 0.2 then
 	      "n/a: TCP stream, \($big) entries: \($s)×, but the A/A control itself spreads \($noise) (IQR width): too noisy here to judge"
