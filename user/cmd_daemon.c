@@ -35,6 +35,7 @@
 
 #define TICK_MS 200
 #define RECONCILE_MS 30000
+#define NAMES_SAVE_MS 5000	/* plus 1 ms a name: big tables less often */
 
 /* Everything a consumer loop may carry beside the ring. */
 struct daemon {
@@ -50,7 +51,7 @@ struct daemon {
 	struct rcc_compile_opts co;
 	struct stat cfg_st;		/* the file as loaded, to see it change */
 	int ctl_fd, ep;
-	__u64 last_reconcile_ms, last_watchdog_ms, watchdog_ms, dns_warned_ms;
+	__u64 last_reconcile_ms, last_watchdog_ms, watchdog_ms, dns_warned_ms, last_save_ms;
 	bool prune;
 	bool more;			/* the ring had more than one drain's worth */
 };
@@ -135,6 +136,26 @@ static void reconcile(struct daemon *d)
 	if (d->watch)
 		rcc_enforce_all_containers(&d->cfg, &d->k);
 	d->last_reconcile_ms = now_ms();
+}
+
+/* Where the name table outlives the daemon: beside its socket. */
+static void names_path(const struct daemon *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.names.json", d->cfg.control_socket);
+}
+
+static void names_save(struct daemon *d)
+{
+	char path[PATH_MAX + 16];
+	int err;
+
+	d->names.touched = false;
+	d->last_save_ms = now_ms();
+	names_path(d, path, sizeof(path));
+	err = rcc_names_save(&d->names, path);
+	if (err)
+		pr_warn("Failed to save the name table to '%s': %s; a restart during a DNS outage loses the last good addresses\n",
+			path, strerror(-err));
 }
 
 static void remember_config(struct daemon *d)
@@ -240,6 +261,7 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 	d->cfg = fresh;
 	rcc_names_set(&d->names, &d->cfg);
 	d->names.changed = false;
+	names_save(d);
 	remember_config(d);
 	if (d->au)
 		rcc_audit_set_config(d->au, &d->cfg);
@@ -279,6 +301,7 @@ static void dns_apply(struct daemon *d)
 	rcc_kernel_unlock(&d->k);
 	if (!err) {
 		d->names.changed = false;
+		names_save(d);
 		return;
 	}
 	if (now_ms() - d->dns_warned_ms >= 60000) {
@@ -332,6 +355,10 @@ static void tick(struct daemon *d, int *rc)
 		rcc_dns_tick(d->dns, now);
 		if (d->names.changed)
 			dns_apply(d);
+		/* refreshed expiries too, so a restart keeps an honest grace */
+		if (d->names.touched && !d->names.changed &&
+		    now - d->last_save_ms >= NAMES_SAVE_MS + d->names.n)
+			names_save(d);
 	}
 	if (d->watchdog_ms && now - d->last_watchdog_ms >= d->watchdog_ms / 2) {
 		notify("WATCHDOG=1");
@@ -464,6 +491,7 @@ int cli_consume(struct rcc_audit *au)
 /* The names of the configuration, asked before the first load. */
 static int names_start(struct daemon *d)
 {
+	char path[PATH_MAX + 16];
 	int err;
 
 	err = rcc_host_addrs(&d->host);
@@ -480,6 +508,9 @@ static int names_start(struct daemon *d)
 	err = err ?: dns_start(d, &d->cfg);
 	if (err)
 		return err;
+	/* the last run's addresses: kept, with their expiry, if DNS fails now */
+	names_path(d, path, sizeof(path));
+	rcc_names_load(&d->names, path);
 	d->names.verbose = true; /* failures and the rebinding guard */
 	rcc_dns_resolve_all(d->dns, 3000, false);
 	d->names.log_changes = true;
@@ -513,6 +544,7 @@ int cmd_daemon(struct rcc_args *a)
 	if (rc)
 		goto out_names;
 	d.names.changed = false;
+	names_save(&d);
 	/* the state lock is for each change; the consumer has its own */
 	rcc_kernel_unlock(&d.k);
 	err = rcc_audit_open(&d.cfg, &d.k, NULL, NULL, &d.au);

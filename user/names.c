@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "names.h"
@@ -237,6 +238,7 @@ void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
 	free(r->addrs);
 	r->addrs = keep;
 	r->n = k;
+	t->touched = true;
 	r->inflight = false;
 	r->last_query_ms = r->last_ok_ms = now;
 	r->failing_since_ms = 0;
@@ -260,6 +262,7 @@ void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status,
 			r->n ? "keeping the last good addresses for dns_stale_grace" :
 			       "retrying with back-off");
 	r->inflight = false;
+	t->touched = true;
 	r->last_query_ms = now;
 	r->failing_since_ms = r->failing_since_ms ?: now;
 	r->failures++;
@@ -414,4 +417,54 @@ size_t rcc_names_from_json(struct rcc_names *t, struct json_object *arr, __u64 n
 		taken++;
 	}
 	return taken;
+}
+
+static __u64 wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+int rcc_names_save(const struct rcc_names *t, const char *path)
+{
+	struct json_object *o = json_object_new_object();
+	char tmp[4200];
+	int err = 0;
+
+	json_object_object_add(o, "saved_wall_ms", json_object_new_int64(wall_ms()));
+	json_object_object_add(o, "names", rcc_names_to_json(t, rcc_now_ms()));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) || rename(tmp, path)) {
+		err = -errno ?: -EIO;
+		unlink(tmp);
+	}
+	json_object_put(o);
+	return err;
+}
+
+int rcc_names_load(struct rcc_names *t, const char *path)
+{
+	struct json_object *o = json_object_from_file(path), *saved, *arr;
+	__u64 now = rcc_now_ms();
+	__s64 age;
+	size_t i;
+
+	if (!o)
+		return -ENOENT;
+	if (!json_object_object_get_ex(o, "saved_wall_ms", &saved) ||
+	    !json_object_object_get_ex(o, "names", &arr)) {
+		json_object_put(o);
+		return -EINVAL;
+	}
+	/* expiries were relative to the save: age them by the time since */
+	age = (__s64)wall_ms() - json_object_get_int64(saved);
+	if (age < 0)
+		age = 0;
+	rcc_names_from_json(t, arr, (__u64)age < now ? now - age : 0);
+	for (i = 0; i < t->n; i++)
+		t->v[i].last_query_ms = 0; /* asked again at start */
+	json_object_put(o);
+	return 0;
 }

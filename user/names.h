@@ -50,6 +50,7 @@ struct rcc_names {
 	__u32 min_ttl, max_ttl, grace;	/* seconds */
 	const struct rcc_addr_list *host;	/* for the rebinding guard */
 	bool changed;			/* an address came or went */
+	bool touched;			/* anything answered since the last save */
 	bool verbose;			/* log failures and the guard (the daemon) */
 	bool log_changes;		/* and each address that comes or goes */
 };
@@ -92,6 +93,12 @@ struct json_object *rcc_names_to_json(const struct rcc_names *t, __u64 now);
  * names it does not know are left as they are.  How many were taken. */
 size_t rcc_names_from_json(struct rcc_names *t, struct json_object *arr,
 			   __u64 now);
+
+/* The table across daemon restarts (a crash, an upgrade): saved after
+ * each change, loaded at start, so the last good addresses keep their
+ * expiry and grace while DNS is down.  0 or -errno. */
+int rcc_names_save(const struct rcc_names *t, const char *path);
+int rcc_names_load(struct rcc_names *t, const char *path);
 
 __u64 rcc_now_ms(void);
 

@@ -1604,9 +1604,14 @@ test_dns_resolver_down() {
 	kill "$DNS_PID"
 	wait_for 5 pid_gone "$DNS_PID"
 	t0=$(date +%s)
-	sleep 2.5
+	sleep 1.5
 	allowed sb tcp-connect 203.0.113.10 80
 	expect_eq "status during the grace" "$(name_state api.rcc.test)" "stale 203.0.113.10"
+	# a daemon restarted during the outage keeps the last good address
+	daemon_stop
+	daemon_start || return 1
+	allowed sb tcp-connect 203.0.113.10 80
+	expect_eq "status during the grace, after a restart" "$(name_state api.rcc.test)" "stale 203.0.113.10"
 	rcc status
 	expect "status shows the last error" grep -q "last error:" <<<"$RCC_OUT"
 	probe_until 10 "err EPERM" sb 203.0.113.10 80

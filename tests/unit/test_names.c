@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "names.h"
 
@@ -241,6 +242,34 @@ static void test_json_round_trip(void **state)
 	rcc_names_free(&other);
 }
 
+static void test_save_load(void **state)
+{
+	struct rcc_answer_addr a = A("203.0.113.1", 60);
+	char path[] = "/tmp/rcc-test-names-XXXXXX";
+	struct rcc_names other;
+	struct rcc_name *r;
+	__u64 now = rcc_now_ms();
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	rcc_names_answer(&t, rcc_names_find(&t, "api.example"), &a, 1, now);
+	assert_int_equal(rcc_names_save(&t, path), 0);
+	rcc_names_init(&other, &cfg, NULL);
+	assert_int_equal(rcc_names_set(&other, &cfg), 0);
+	assert_int_equal(rcc_names_load(&other, path), 0);
+	r = rcc_names_find(&other, "api.example");
+	assert_int_equal(r->n, 1);
+	/* the expiry survives (give or take the test's own run time) */
+	assert_true(r->addrs[0].expires_ms <= now + 60 * S + 50);
+	assert_true(r->addrs[0].expires_ms + 2 * S >= now + 60 * S);
+	assert_int_equal(r->last_query_ms, 0);	/* asked again at start */
+	rcc_names_free(&other);
+	unlink(path);
+	assert_int_equal(rcc_names_load(&other, path), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +280,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_grace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_internal_noted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("names", tests, NULL, NULL);
