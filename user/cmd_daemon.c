@@ -7,11 +7,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -35,6 +38,7 @@
 
 #define TICK_MS 200
 #define RECONCILE_MS 30000
+enum { RELOAD_NONE, RELOAD_ASKED, RELOAD_DONE };
 #define NAMES_SAVE_MS 5000	/* plus 1 ms a name: big tables less often */
 
 /* Everything a consumer loop may carry beside the ring. */
@@ -51,6 +55,21 @@ struct daemon {
 	struct rcc_compile_opts co;
 	struct stat cfg_st;		/* the file as loaded, to see it change */
 	int ctl_fd, ep;
+	/*
+	 * The control socket has a thread of its own: it answers even while
+	 * the loop waits for the state lock, which a one-shot command (the
+	 * OCI hook of the container the loop is enforcing) may hold while it
+	 * asks for the names.  mu guards the names (the loop alone writes
+	 * them, under mu; its own reads need none) and the reload hand-over.
+	 */
+	pthread_t ctl_thread;
+	bool ctl_running;
+	int ctl_stop_fd, ctl_wake_fd;	/* eventfds: end the thread; a reload */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int reload_state;		/* RELOAD_* */
+	bool reload_ok;
+	char reload_why[256], reload_path[PATH_MAX];
 	__u64 last_reconcile_ms, last_watchdog_ms, watchdog_ms, dns_warned_ms, last_save_ms;
 	bool prune;
 	bool more;			/* the ring had more than one drain's worth */
@@ -223,6 +242,7 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 	}
 	/* new names are asked first: the policy goes in whole */
 	resolver_changed = strcmp(fresh.resolver, d->cfg.resolver) != 0;
+	pthread_mutex_lock(&d->mu);
 	d->names.min_ttl = fresh.dns_min_ttl;
 	d->names.max_ttl = fresh.dns_max_ttl;
 	d->names.grace = fresh.dns_stale_grace;
@@ -235,6 +255,7 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 	}
 	if (!err && d->dns)
 		rcc_dns_resolve_all(d->dns, 3000, true);
+	pthread_mutex_unlock(&d->mu);
 	err = err ?: rcc_kernel_lock(&d->k);
 	if (!err) {
 		err = rcc_kernel_apply(&d->k, &fresh, &d->co);
@@ -242,6 +263,7 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 	}
 	if (err) {
 		/* the old names, TTL bounds and resolver again */
+		pthread_mutex_lock(&d->mu);
 		rcc_names_set(&d->names, &d->cfg);
 		d->names.min_ttl = d->cfg.dns_min_ttl;
 		d->names.max_ttl = d->cfg.dns_max_ttl;
@@ -250,6 +272,7 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 			dns_stop(d);
 			dns_start(d, &d->cfg);
 		}
+		pthread_mutex_unlock(&d->mu);
 		rcc_config_free(&fresh);
 		pr_warn("reload: %s; the configuration in force stays\n", strerror(-err));
 		if (why)
@@ -257,9 +280,11 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 		remember_config(d);
 		return false;
 	}
+	pthread_mutex_lock(&d->mu);
 	rcc_config_free(&d->cfg);
 	d->cfg = fresh;
 	rcc_names_set(&d->names, &d->cfg);
+	pthread_mutex_unlock(&d->mu);
 	d->names.changed = false;
 	names_save(d);
 	remember_config(d);
@@ -310,6 +335,7 @@ static void dns_apply(struct daemon *d)
 	}
 }
 
+/* The control thread's answers; a reload is handed to the loop. */
 static char *control_answer(const char *req, void *ctx)
 {
 	struct daemon *d = ctx;
@@ -317,19 +343,33 @@ static char *control_answer(const char *req, void *ctx)
 	char *out;
 
 	if (!strcmp(req, "names")) {
+		pthread_mutex_lock(&d->mu);
 		o = rcc_names_to_json(&d->names, now_ms());
+		pthread_mutex_unlock(&d->mu);
 	} else if (!strcmp(req, "reload")) {
-		char why[256] = "";
-		bool ok;
+		struct timespec until;
+		__u64 one = 1;
 
-		notify("RELOADING=1");
-		ok = reload(d, why, sizeof(why));
-		notify("READY=1");
+		pthread_mutex_lock(&d->mu);
+		d->reload_state = RELOAD_ASKED;
+		pthread_mutex_unlock(&d->mu);
+		if (write(d->ctl_wake_fd, &one, sizeof(one)) != sizeof(one))
+			return NULL;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 60;
 		o = json_object_new_object();
-		json_object_object_add(o, "ok", json_object_new_boolean(ok));
-		json_object_object_add(o, "config", json_object_new_string(d->cfg.path));
-		if (!ok)
-			json_object_object_add(o, "error", json_object_new_string(why));
+		pthread_mutex_lock(&d->mu);
+		while (d->reload_state != RELOAD_DONE &&
+		       pthread_cond_timedwait(&d->cv, &d->mu, &until) != ETIMEDOUT)
+			;
+		json_object_object_add(o, "ok", json_object_new_boolean(
+			d->reload_state == RELOAD_DONE && d->reload_ok));
+		json_object_object_add(o, "config", json_object_new_string(d->reload_path));
+		if (d->reload_state != RELOAD_DONE || !d->reload_ok)
+			json_object_object_add(o, "error", json_object_new_string(
+				d->reload_state == RELOAD_DONE ? d->reload_why : "no answer in 60 s"));
+		d->reload_state = RELOAD_NONE;
+		pthread_mutex_unlock(&d->mu);
 	} else if (!strcmp(req, "ping")) {
 		o = json_object_new_object();
 	} else {
@@ -339,6 +379,82 @@ static char *control_answer(const char *req, void *ctx)
 	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return out;
+}
+
+/* In the loop: the reload the control thread was asked for. */
+static void control_reload(struct daemon *d, bool stopping)
+{
+	char why[256] = "the daemon is stopping";
+	__u64 n;
+	bool ok = false;
+
+	if (read(d->ctl_wake_fd, &n, sizeof(n)) < 0 && !stopping)
+		return;
+	pthread_mutex_lock(&d->mu);
+	if (d->reload_state != RELOAD_ASKED) {
+		pthread_mutex_unlock(&d->mu);
+		return;
+	}
+	pthread_mutex_unlock(&d->mu);
+	if (!stopping) {
+		notify("RELOADING=1");
+		ok = reload(d, why, sizeof(why));
+		notify("READY=1");
+	}
+	pthread_mutex_lock(&d->mu);
+	d->reload_state = RELOAD_DONE;
+	d->reload_ok = ok;
+	snprintf(d->reload_why, sizeof(d->reload_why), "%s", why);
+	snprintf(d->reload_path, sizeof(d->reload_path), "%s", d->cfg.path);
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void *control_thread(void *arg)
+{
+	struct daemon *d = arg;
+	struct pollfd p[2] = { { .fd = d->ctl_fd, .events = POLLIN },
+			       { .fd = d->ctl_stop_fd, .events = POLLIN } };
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the loop's */
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (p[0].revents)
+			rcc_control_serve(d->ctl_fd, control_answer, d);
+	}
+	return NULL;
+}
+
+static int control_start(struct daemon *d)
+{
+	d->ctl_stop_fd = eventfd(0, EFD_CLOEXEC);
+	d->ctl_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->ctl_stop_fd < 0 || d->ctl_wake_fd < 0 ||
+	    pthread_create(&d->ctl_thread, NULL, control_thread, d))
+		return -errno ?: -EAGAIN;
+	d->ctl_running = true;
+	return 0;
+}
+
+static void control_stop(struct daemon *d)
+{
+	__u64 one = 1;
+
+	if (d->ctl_running) {
+		control_reload(d, true); /* a reload still waiting is told no */
+		if (write(d->ctl_stop_fd, &one, sizeof(one)) == sizeof(one))
+			pthread_join(d->ctl_thread, NULL);
+		d->ctl_running = false;
+	}
+	if (d->ctl_stop_fd >= 0)
+		close(d->ctl_stop_fd);
+	if (d->ctl_wake_fd >= 0)
+		close(d->ctl_wake_fd);
 }
 
 static void tick(struct daemon *d, int *rc)
@@ -352,7 +468,9 @@ static void tick(struct daemon *d, int *rc)
 	if (d->watch && now - d->last_reconcile_ms >= RECONCILE_MS)
 		reconcile(d);
 	if (d->dns) {
+		pthread_mutex_lock(&d->mu);
 		rcc_dns_tick(d->dns, now);
+		pthread_mutex_unlock(&d->mu);
 		if (d->names.changed)
 			dns_apply(d);
 		/* refreshed expiries too, so a restart keeps an honest grace */
@@ -399,9 +517,9 @@ static int event_loop(struct daemon *d)
 		ev.data.fd = rcc_dns_fd(d->dns);
 		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	}
-	if (d->ctl_fd >= 0) {
-		ev.data.fd = d->ctl_fd;
-		epoll_ctl(ep, EPOLL_CTL_ADD, d->ctl_fd, &ev);
+	if (d->ctl_running) {
+		ev.data.fd = d->ctl_wake_fd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, d->ctl_wake_fd, &ev);
 	}
 	ev.data.fd = sfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
@@ -442,9 +560,11 @@ static int event_loop(struct daemon *d)
 					continue;
 				tick(d, &rc);
 			} else if (d->dns && fd == rcc_dns_fd(d->dns)) {
+				pthread_mutex_lock(&d->mu);
 				rcc_dns_process(d->dns);
-			} else if (fd == d->ctl_fd) {
-				rcc_control_serve(d->ctl_fd, control_answer, d);
+				pthread_mutex_unlock(&d->mu);
+			} else if (d->ctl_running && fd == d->ctl_wake_fd) {
+				control_reload(d, false);
 			} else if (d->watch && fd == rcc_watch_fd(d->watch)) {
 				if (rcc_watch_read(d->watch, on_cgroup_created, on_cgroup_removed, d) ==
 				    -EOVERFLOW)
@@ -483,7 +603,8 @@ out:
 
 int cli_consume(struct rcc_audit *au)
 {
-	struct daemon d = { .au = au, .ctl_fd = -1, .ep = -1 };
+	struct daemon d = { .au = au, .ctl_fd = -1, .ep = -1, .ctl_stop_fd = -1,
+			    .ctl_wake_fd = -1 };
 
 	return event_loop(&d);
 }
@@ -519,7 +640,9 @@ static int names_start(struct daemon *d)
 
 int cmd_daemon(struct rcc_args *a)
 {
-	struct daemon d = { .args = a, .ctl_fd = -1, .ep = -1 };
+	struct daemon d = { .args = a, .ctl_fd = -1, .ep = -1, .ctl_stop_fd = -1,
+			    .ctl_wake_fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER,
+			    .cv = PTHREAD_COND_INITIALIZER };
 	const char *wd = getenv("WATCHDOG_USEC");
 	char mnt[PATH_MAX];
 	int rc, err;
@@ -547,6 +670,12 @@ int cmd_daemon(struct rcc_args *a)
 	names_save(&d);
 	/* the state lock is for each change; the consumer has its own */
 	rcc_kernel_unlock(&d.k);
+	err = control_start(&d);
+	if (err) {
+		pr_warn("Failed to start the control socket's thread: %s\n", strerror(-err));
+		rc = RCC_EXIT_FAIL;
+		goto out;
+	}
 	err = rcc_audit_open(&d.cfg, &d.k, NULL, NULL, &d.au);
 	if (err == -EWOULDBLOCK) {
 		pr_warn("another consumer (rcc-bpf daemon or log -f) is reading the events of '%s'\n",
@@ -578,6 +707,7 @@ out:
 	rcc_audit_close(d.au);
 	rcc_kernel_close(&d.k);
 out_names:
+	control_stop(&d);
 	dns_stop(&d);
 	rcc_names_free(&d.names);
 	rcc_addr_list_free(&d.host);
