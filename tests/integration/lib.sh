@@ -768,17 +768,47 @@ dns_start() {
 }
 
 # dns_set LINE...: the hosts file becomes these "ADDR NAME" lines; a
-# running dnsmasq reads it again (SIGHUP), and we wait until it has
+# running dnsmasq reads it again (SIGHUP), and we wait until it answers
+# the first line's name with the first line's address
 dns_set() {
-	local reads
 	DNS_HOSTS=$T_DIR/dns.hosts
 	printf '%s\n' "$@" >"$DNS_HOSTS"
 	echo "  dns now: $*"
 	[ -n "${DNS_PID:-}" ] || return 0
-	reads=$(grep -c "read $DNS_HOSTS" "$DNS_LOG")
 	kill -HUP "$DNS_PID"
-	wait_for 5 test "$(grep -c "read $DNS_HOSTS" "$DNS_LOG")" -gt "$reads" ||
-		fail_check "dnsmasq did not read its hosts file again"
+	set -- $1
+	wait_for 5 dns_answers "$2" "$1" ||
+		fail_check "dnsmasq does not answer $2 with $1 after SIGHUP"
+}
+
+# dns_answers NAME ADDR: the test's dnsmasq has ADDR among NAME's A records
+# (asked from SB's netns, outside the sandbox cgroup)
+dns_answers() {
+	in_sb_ns "$PY" - "$W_ADDR4" "$1" "$2" <<-'PYEOF'
+	import random, socket, struct, sys
+	server, name, want = sys.argv[1:4]
+	qid = random.randrange(65536)
+	q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+	q += b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
+	q += struct.pack(">HH", 1, 1)
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.settimeout(1)
+	s.sendto(q, (server, 53))
+	r = s.recv(4096)
+	an = struct.unpack(">H", r[6:8])[0]
+	i = len(q)
+	got = []
+	for _ in range(an):
+	    while r[i] and r[i] < 0xc0:
+	        i += r[i] + 1
+	    i += 2 if r[i] >= 0xc0 else 1
+	    rtype, _, _, rdlen = struct.unpack(">HHIH", r[i:i + 10])
+	    i += 10
+	    if rtype == 1:
+	        got.append(socket.inet_ntoa(r[i:i + rdlen]))
+	    i += rdlen
+	sys.exit(0 if want in got else 1)
+	PYEOF
 }
 
 # dns_queries NAME: how many A queries for NAME dnsmasq answered

@@ -1541,6 +1541,11 @@ test_dns_follows_change() {
 	local t0
 	dns_set "203.0.113.11 api.rcc.test"
 	t0=$(date +%s%N)
+	if dns_answers api.rcc.test 203.0.113.10; then
+		fail_check "dnsmasq still answers the old address"
+	else
+		pass_check "dnsmasq answers only the new address"
+	fi
 	probe_until 3 ok sb 203.0.113.11 80
 	expect "the new address is allowed within TTL + 1 s (took $PROBE_MS ms)" \
 		test "$PROBE_MS" -lt 3000
