@@ -308,7 +308,8 @@ static void compile_warn(struct builder *b, int line, const char *fmt, ...)
 #define NSPECIAL (sizeof(loopback_set) / sizeof(loopback_set[0]) + \
 		  sizeof(private_set) / sizeof(private_set[0]))
 
-/* The loopback and private ranges, parsed once. */
+/* The loopback and private ranges, parsed once (prefixlen here: the
+ * length in the 16-byte space, without the trie key's +32). */
 static const struct rcc_prefix_key *internal_ranges(void)
 {
 	static struct rcc_prefix_key parsed[NSPECIAL];
