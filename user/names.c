@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -446,13 +447,24 @@ int rcc_names_save(const struct rcc_names *t, const char *path)
 
 int rcc_names_load(struct rcc_names *t, const char *path)
 {
-	struct json_object *o = json_object_from_file(path), *saved, *arr;
+	struct json_object *o, *saved, *arr;
 	__u64 now = rcc_now_ms();
+	struct stat st;
 	__s64 age;
 	size_t i;
 
+	if (stat(path, &st))
+		return -errno;
+	/* addresses it names get allowed: only a file nobody else could write */
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022) ||
+	    !S_ISREG(st.st_mode)) {
+		pr_warn("Not loading '%s': it is not ours alone (owner %u, mode %04o)\n", path,
+			(unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	o = json_object_from_file(path);
 	if (!o)
-		return -ENOENT;
+		return -EINVAL;
 	if (!json_object_object_get_ex(o, "saved_wall_ms", &saved) ||
 	    !json_object_object_get_ex(o, "names", &arr)) {
 		json_object_put(o);

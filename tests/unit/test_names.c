@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "names.h"
@@ -265,6 +266,13 @@ static void test_save_load(void **state)
 	assert_true(r->addrs[0].expires_ms <= now + 60 * S + 50);
 	assert_true(r->addrs[0].expires_ms + 2 * S >= now + 60 * S);
 	assert_int_equal(r->last_query_ms, 0);	/* asked again at start */
+	rcc_names_free(&other);
+	/* a file others could write names nothing we load */
+	assert_int_equal(chmod(path, 0666), 0);
+	rcc_names_init(&other, &cfg, NULL);
+	assert_int_equal(rcc_names_set(&other, &cfg), 0);
+	assert_int_equal(rcc_names_load(&other, path), -EPERM);
+	assert_int_equal(rcc_names_find(&other, "api.example")->n, 0);
 	rcc_names_free(&other);
 	unlink(path);
 	assert_int_equal(rcc_names_load(&other, path), -ENOENT);
