@@ -78,12 +78,20 @@ struct cli_compile {
 	struct rcc_names names;
 	bool from_daemon;		/* the names came from rcc-bpf daemon */
 };
+/* The options over c's own table of cfg's names, none asked yet (the
+ * daemon's start); 0 or -ENOMEM. */
+int cli_compile_init(const struct rcc_config *cfg, enum rcc_dns_mode mode,
+		     struct cli_compile *c);
 /* With ask_daemon, the names come from the daemon's table when it
  * answers, so that a one-shot command loads what the daemon keeps;
  * otherwise (and for names it lacks) DNS is asked once, here. */
 void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
 			 bool ask_daemon, struct cli_compile *c);
 void cli_compile_release(struct cli_compile *c);
+struct json_object;
+/* The daemon's name table (rcc_names_to_json), or NULL when no daemon
+ * answers on control_socket (said when it is there but does not answer). */
+struct json_object *cli_daemon_names(const struct rcc_config *cfg);
 /* Opens the kernel state and loads cfg into it (o: NULL for a one-shot
  * command's own); RCC_EXIT_* */
 int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k,

@@ -81,8 +81,7 @@ int cli_target_cgroup(const struct rcc_args *a, char *path, size_t len)
 	return RCC_EXIT_FAIL;
 }
 
-/* The daemon's table into c->names; false when no daemon answers. */
-static bool names_from_daemon(const struct rcc_config *cfg, struct cli_compile *c)
+struct json_object *cli_daemon_names(const struct rcc_config *cfg)
 {
 	struct json_object *arr;
 	char *resp = NULL;
@@ -91,29 +90,20 @@ static bool names_from_daemon(const struct rcc_config *cfg, struct cli_compile *
 	err = rcc_control_ask(cfg->control_socket, "names", &resp, 2000);
 	if (err) {
 		if (err != -ENOENT && err != -ECONNREFUSED)
-			pr_warn("rcc-bpf daemon did not answer on %s (%s); resolving here\n",
-				cfg->control_socket, strerror(-err));
-		return false;
+			pr_warn("rcc-bpf daemon did not answer on %s: %s\n", cfg->control_socket,
+				strerror(-err));
+		return NULL;
 	}
 	arr = json_tokener_parse(resp);
 	free(resp);
-	if (!arr) {
-		pr_warn("rcc-bpf daemon answered nonsense on %s; resolving here\n",
-			cfg->control_socket);
-		return false;
-	}
-	rcc_names_from_json(&c->names, arr, rcc_now_ms());
-	json_object_put(arr);
-	return true;
+	if (!arr)
+		pr_warn("rcc-bpf daemon answered nonsense on %s\n", cfg->control_socket);
+	return arr;
 }
 
-void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
-			 bool ask_daemon, struct cli_compile *c)
+int cli_compile_init(const struct rcc_config *cfg, enum rcc_dns_mode mode,
+		     struct cli_compile *c)
 {
-	struct rcc_names missing;
-	struct rcc_dns *dns;
-	char why[256];
-	size_t i;
 	int err;
 
 	memset(c, 0, sizeof(*c));
@@ -127,30 +117,30 @@ void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
 	c->o.resolve = rcc_names_lookup;
 	c->o.resolve_ctx = &c->names;
 	rcc_names_init(&c->names, cfg, &c->host);
-	if (rcc_names_set(&c->names, cfg) || !c->names.n)
+	return rcc_names_set(&c->names, cfg);
+}
+
+void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
+			 bool ask_daemon, struct cli_compile *c)
+{
+	struct json_object *arr;
+	struct rcc_dns *dns;
+	char why[256];
+
+	if (cli_compile_init(cfg, mode, c) || !c->names.n)
 		return;
-	if (ask_daemon)
-		c->from_daemon = names_from_daemon(cfg, c);
-	/* what the daemon did not report (or everything): ask DNS once */
-	missing = c->names;
-	missing.v = calloc(c->names.n, sizeof(*missing.v));
-	missing.n = 0;
-	for (i = 0; missing.v && i < c->names.n; i++)
-		if (!c->names.v[i].last_query_ms)
-			missing.v[missing.n++] = c->names.v[i];
-	if (missing.n) {
-		err = rcc_dns_open(cfg, &missing, &dns, why, sizeof(why));
-		if (err) {
-			pr_warn("Failed to resolve hostnames: %s\n", why);
-		} else {
-			rcc_dns_resolve_all(dns, 5000, false);
-			rcc_dns_close(dns);
-		}
-		/* the records were copied by value: hand the results back */
-		for (i = 0; i < missing.n; i++)
-			*rcc_names_find(&c->names, missing.v[i].name) = missing.v[i];
+	if (ask_daemon && (arr = cli_daemon_names(cfg))) {
+		rcc_names_from_json(&c->names, arr, rcc_now_ms());
+		json_object_put(arr);
+		c->from_daemon = true;
 	}
-	free(missing.v);
+	/* what the daemon did not report (or everything): ask DNS once */
+	if (rcc_dns_open(cfg, &c->names, &dns, why, sizeof(why))) {
+		pr_warn("Failed to resolve hostnames: %s\n", why);
+		return;
+	}
+	rcc_dns_resolve_all(dns, 5000, true);
+	rcc_dns_close(dns);
 }
 
 void cli_compile_release(struct cli_compile *c)

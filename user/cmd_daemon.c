@@ -49,10 +49,8 @@ struct daemon {
 	struct rcc_audit *au;
 	struct rcc_watch *watch;	/* NULL: not watching containers */
 	/* hostname entries, kept fresh (NULL dns: log -f, no names) */
-	struct rcc_addr_list host;
-	struct rcc_names names;
+	struct cli_compile cc;
 	struct rcc_dns *dns;
-	struct rcc_compile_opts co;
 	struct stat cfg_st;		/* the file as loaded, to see it change */
 	int ctl_fd, ep;
 	/*
@@ -168,10 +166,10 @@ static void names_save(struct daemon *d)
 	char path[PATH_MAX + 16];
 	int err;
 
-	d->names.touched = false;
+	d->cc.names.touched = false;
 	d->last_save_ms = now_ms();
 	names_path(d, path, sizeof(path));
-	err = rcc_names_save(&d->names, path);
+	err = rcc_names_save(&d->cc.names, path);
 	if (err)
 		pr_warn("Failed to save the name table to '%s': %s; a restart during a DNS outage loses the last good addresses\n",
 			path, strerror(-err));
@@ -202,7 +200,7 @@ static int dns_start(struct daemon *d, const struct rcc_config *cfg)
 	char why[256];
 	int err;
 
-	err = rcc_dns_open(cfg, &d->names, &d->dns, why, sizeof(why));
+	err = rcc_dns_open(cfg, &d->cc.names, &d->dns, why, sizeof(why));
 	if (err) {
 		pr_warn("Failed to start the DNS resolver: %s\n", why);
 		return err;
@@ -243,10 +241,10 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 	/* new names are asked first: the policy goes in whole */
 	resolver_changed = strcmp(fresh.resolver, d->cfg.resolver) != 0;
 	pthread_mutex_lock(&d->mu);
-	d->names.min_ttl = fresh.dns_min_ttl;
-	d->names.max_ttl = fresh.dns_max_ttl;
-	d->names.grace = fresh.dns_stale_grace;
-	err = rcc_names_set_both(&d->names, &d->cfg, &fresh);
+	d->cc.names.min_ttl = fresh.dns_min_ttl;
+	d->cc.names.max_ttl = fresh.dns_max_ttl;
+	d->cc.names.grace = fresh.dns_stale_grace;
+	err = rcc_names_set_both(&d->cc.names, &d->cfg, &fresh);
 	if (!err && resolver_changed) {
 		dns_stop(d);
 		err = dns_start(d, &fresh);
@@ -258,16 +256,16 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 	pthread_mutex_unlock(&d->mu);
 	err = err ?: rcc_kernel_lock(&d->k);
 	if (!err) {
-		err = rcc_kernel_apply(&d->k, &fresh, &d->co);
+		err = rcc_kernel_apply(&d->k, &fresh, &d->cc.o);
 		rcc_kernel_unlock(&d->k);
 	}
 	if (err) {
 		/* the old names, TTL bounds and resolver again */
 		pthread_mutex_lock(&d->mu);
-		rcc_names_set(&d->names, &d->cfg);
-		d->names.min_ttl = d->cfg.dns_min_ttl;
-		d->names.max_ttl = d->cfg.dns_max_ttl;
-		d->names.grace = d->cfg.dns_stale_grace;
+		rcc_names_set(&d->cc.names, &d->cfg);
+		d->cc.names.min_ttl = d->cfg.dns_min_ttl;
+		d->cc.names.max_ttl = d->cfg.dns_max_ttl;
+		d->cc.names.grace = d->cfg.dns_stale_grace;
 		if (resolver_changed) {
 			dns_stop(d);
 			dns_start(d, &d->cfg);
@@ -283,9 +281,9 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 	pthread_mutex_lock(&d->mu);
 	rcc_config_free(&d->cfg);
 	d->cfg = fresh;
-	rcc_names_set(&d->names, &d->cfg);
+	rcc_names_set(&d->cc.names, &d->cfg);
 	pthread_mutex_unlock(&d->mu);
-	d->names.changed = false;
+	d->cc.names.changed = false;
 	names_save(d);
 	remember_config(d);
 	if (d->au)
@@ -321,11 +319,11 @@ static void dns_apply(struct daemon *d)
 	if (rcc_kernel_trylock(&d->k))
 		return; /* another command is changing state: next tick */
 	/* a deny name's new address must stop flows the egress cache let go */
-	err = has_deny_names(&d->cfg) ? rcc_kernel_apply(&d->k, &d->cfg, &d->co) :
-					rcc_kernel_apply_dns(&d->k, &d->cfg, &d->co);
+	err = has_deny_names(&d->cfg) ? rcc_kernel_apply(&d->k, &d->cfg, &d->cc.o) :
+					rcc_kernel_apply_dns(&d->k, &d->cfg, &d->cc.o);
 	rcc_kernel_unlock(&d->k);
 	if (!err) {
-		d->names.changed = false;
+		d->cc.names.changed = false;
 		names_save(d);
 		return;
 	}
@@ -344,7 +342,7 @@ static char *control_answer(const char *req, void *ctx)
 
 	if (!strcmp(req, "names")) {
 		pthread_mutex_lock(&d->mu);
-		o = rcc_names_to_json(&d->names, now_ms());
+		o = rcc_names_to_json(&d->cc.names, now_ms());
 		pthread_mutex_unlock(&d->mu);
 	} else if (!strcmp(req, "reload")) {
 		struct timespec until;
@@ -471,11 +469,11 @@ static void tick(struct daemon *d, int *rc)
 		pthread_mutex_lock(&d->mu);
 		rcc_dns_tick(d->dns, now);
 		pthread_mutex_unlock(&d->mu);
-		if (d->names.changed)
+		if (d->cc.names.changed)
 			dns_apply(d);
 		/* refreshed expiries too, so a restart keeps an honest grace */
-		if (d->names.touched && !d->names.changed &&
-		    now - d->last_save_ms >= NAMES_SAVE_MS + d->names.n)
+		if (d->cc.names.touched && !d->cc.names.changed &&
+		    now - d->last_save_ms >= NAMES_SAVE_MS + d->cc.names.n)
 			names_save(d);
 	}
 	if (d->watchdog_ms && now - d->last_watchdog_ms >= d->watchdog_ms / 2) {
@@ -615,26 +613,16 @@ static int names_start(struct daemon *d)
 	char path[PATH_MAX + 16];
 	int err;
 
-	err = rcc_host_addrs(&d->host);
-	if (err)
-		pr_warn("Failed to read this host's addresses: %s; block_host covers none\n",
-			strerror(-err));
-	rcc_names_init(&d->names, &d->cfg, &d->host);
-	d->co.host = &d->host;
-	d->co.file = d->cfg.path[0] ? d->cfg.path : "<built-in>";
-	d->co.dns_mode = RCC_DNS_QUIET;
-	d->co.resolve = rcc_names_lookup;
-	d->co.resolve_ctx = &d->names;
-	err = rcc_names_set(&d->names, &d->cfg);
+	err = cli_compile_init(&d->cfg, RCC_DNS_QUIET, &d->cc);
 	err = err ?: dns_start(d, &d->cfg);
 	if (err)
 		return err;
 	/* the last run's addresses: kept, with their expiry, if DNS fails now */
 	names_path(d, path, sizeof(path));
-	rcc_names_load(&d->names, path);
-	d->names.verbose = true; /* failures and the rebinding guard */
+	rcc_names_load(&d->cc.names, path);
+	d->cc.names.verbose = true; /* failures and the rebinding guard */
 	rcc_dns_resolve_all(d->dns, 3000, false);
-	d->names.log_changes = true;
+	d->cc.names.log_changes = true;
 	return 0;
 }
 
@@ -663,10 +651,10 @@ int cmd_daemon(struct rcc_args *a)
 		rc = RCC_EXIT_FAIL;
 		goto out_names;
 	}
-	rc = cli_open_and_apply(&d.cfg, &d.k, &d.co);
+	rc = cli_open_and_apply(&d.cfg, &d.k, &d.cc.o);
 	if (rc)
 		goto out_names;
-	d.names.changed = false;
+	d.cc.names.changed = false;
 	names_save(&d);
 	/* the state lock is for each change; the consumer has its own */
 	rcc_kernel_unlock(&d.k);
@@ -699,7 +687,7 @@ int cmd_daemon(struct rcc_args *a)
 	if (wd && *wd)
 		d.watchdog_ms = strtoull(wd, NULL, 10) / 1000;
 	pr_info("rcc-bpf: daemon running; audit log %s; %zu hostname%s kept fresh; control socket %s\n",
-		d.cfg.audit_log, d.names.n, d.names.n == 1 ? "" : "s", d.cfg.control_socket);
+		d.cfg.audit_log, d.cc.names.n, d.cc.names.n == 1 ? "" : "s", d.cfg.control_socket);
 	notify("READY=1");
 	rc = event_loop(&d);
 out:
@@ -709,8 +697,7 @@ out:
 out_names:
 	control_stop(&d);
 	dns_stop(&d);
-	rcc_names_free(&d.names);
-	rcc_addr_list_free(&d.host);
+	cli_compile_release(&d.cc);
 	rcc_control_close(d.ctl_fd, d.cfg.control_socket);
 	rcc_config_free(&d.cfg);
 	return rc;

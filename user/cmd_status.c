@@ -8,7 +8,6 @@
 
 #include "cli.h"
 #include "container.h"
-#include "control.h"
 #include "log.h"
 
 /* The container behind each enforced cgroup, where there is one. */
@@ -124,24 +123,6 @@ static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
-}
-
-/* The daemon's hostname table, or NULL when no daemon answers. */
-static json_object *daemon_names(const struct rcc_config *cfg)
-{
-	char *resp = NULL;
-	json_object *arr;
-	int err = rcc_control_ask(cfg->control_socket, "names", &resp, 2000);
-
-	if (err) {
-		if (err != -ENOENT && err != -ECONNREFUSED)
-			pr_warn("rcc-bpf daemon did not answer on %s: %s\n", cfg->control_socket,
-				strerror(-err));
-		return NULL;
-	}
-	arr = json_tokener_parse(resp);
-	free(resp);
-	return arr;
 }
 
 static size_t config_names(const struct rcc_config *cfg)
@@ -298,7 +279,7 @@ int cmd_status(struct rcc_args *a)
 		return RCC_EXIT_FAIL;
 	}
 	containers_of(cg, ncg, ct);
-	names = daemon_names(&cfg);
+	names = cli_daemon_names(&cfg);
 	if (a->json) {
 		print_json(cg, ncg, ct, pol, npol, &totals, guarded, names);
 	} else {

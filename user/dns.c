@@ -23,6 +23,7 @@ struct rcc_dns {
 	struct rcc_names *t;
 	size_t inflight;
 	size_t cursor;			/* where the due-scan resumes */
+	__u64 due_ms;			/* no name is due before this */
 };
 
 struct query {
@@ -156,6 +157,8 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 				  status == ARES_SUCCESS ? -ENOENT : -EAGAIN,
 				  status == ARES_SUCCESS ? "no A or AAAA records" : ares_strerror(status),
 				  now);
+	if (r && r->next_ms < d->due_ms)
+		d->due_ms = r->next_ms; /* a back-off may come before the rest */
 	if (res)
 		ares_freeaddrinfo(res);
 	free(q);
@@ -179,21 +182,36 @@ static bool ask(struct rcc_dns *d, struct rcc_name *r, __u64 now)
 	return true;
 }
 
-/* Starts queries for due names (all with force), a bounded number. */
-static void start_due(struct rcc_dns *d, __u64 now, bool force)
+/*
+ * Starts queries for due names, a bounded number.  A pass that finds room
+ * for all that are due remembers when the next one is, so the loop's
+ * wake-ups do not walk thousands of names that are not due.
+ */
+static void start_due(struct rcc_dns *d, __u64 now)
 {
 	struct rcc_names *t = d->t;
+	__u64 next = UINT64_MAX;
 	size_t scanned;
 
+	if (now < d->due_ms)
+		return;
 	for (scanned = 0; scanned < t->n && d->inflight < INFLIGHT_MAX; scanned++) {
 		struct rcc_name *r;
 
 		if (d->cursor >= t->n)
 			d->cursor = 0;
 		r = &t->v[d->cursor++];
-		if (!r->inflight && (force || r->next_ms <= now) && !ask(d, r, now))
+		if (r->inflight)
+			continue;
+		if (r->next_ms > now) {
+			if (r->next_ms < next)
+				next = r->next_ms;
+		} else if (!ask(d, r, now)) {
 			break;
+		}
 	}
+	/* a full pass: nothing more is due before `next` (answers lower it) */
+	d->due_ms = scanned == t->n ? next : 0;
 }
 
 void rcc_dns_process(struct rcc_dns *d)
@@ -208,14 +226,14 @@ void rcc_dns_process(struct rcc_dns *d)
 				evs[i].events & EPOLLOUT ? evs[i].data.fd : ARES_SOCKET_BAD);
 	/* answers made room: the queue moves on without waiting for a tick */
 	if (n > 0)
-		start_due(d, rcc_now_ms(), false);
+		start_due(d, rcc_now_ms());
 }
 
 void rcc_dns_tick(struct rcc_dns *d, __u64 now)
 {
 	ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timeouts */
 	rcc_names_expire(d->t, now);
-	start_due(d, now, false);
+	start_due(d, now);
 }
 
 void rcc_dns_resolve_all(struct rcc_dns *d, int timeout_ms, bool only_new)
@@ -226,7 +244,8 @@ void rcc_dns_resolve_all(struct rcc_dns *d, int timeout_ms, bool only_new)
 	for (i = 0; i < d->t->n; i++)
 		if (!only_new || !d->t->v[i].last_query_ms)
 			d->t->v[i].next_ms = 0;
-	start_due(d, now, false);
+	d->due_ms = 0; /* the table may have changed under us (a reload) */
+	start_due(d, now);
 	while (d->inflight && now - start < (__u64)timeout_ms) {
 		struct epoll_event ev;
 
@@ -234,7 +253,7 @@ void rcc_dns_resolve_all(struct rcc_dns *d, int timeout_ms, bool only_new)
 		rcc_dns_process(d);
 		ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 		now = rcc_now_ms();
-		start_due(d, now, false);
+		start_due(d, now);
 	}
 	if (!d->inflight)
 		return;

@@ -455,19 +455,7 @@ void rcc_kernel_unlock(struct rcc_kernel *k)
 	k->lock_fd = -1;
 }
 
-static int rcc_kernel_lock_how(struct rcc_kernel *k, int how);
-
-int rcc_kernel_lock(struct rcc_kernel *k)
-{
-	return rcc_kernel_lock_how(k, LOCK_EX);
-}
-
-int rcc_kernel_trylock(struct rcc_kernel *k)
-{
-	return rcc_kernel_lock_how(k, LOCK_EX | LOCK_NB);
-}
-
-static int rcc_kernel_lock_how(struct rcc_kernel *k, int how)
+static int lock_how(struct rcc_kernel *k, int how)
 {
 	if (k->lock_fd >= 0)
 		return 0;
@@ -479,6 +467,16 @@ static int rcc_kernel_lock_how(struct rcc_kernel *k, int how)
 		return err;
 	}
 	return 0;
+}
+
+int rcc_kernel_lock(struct rcc_kernel *k)
+{
+	return lock_how(k, LOCK_EX);
+}
+
+int rcc_kernel_trylock(struct rcc_kernel *k)
+{
+	return lock_how(k, LOCK_EX | LOCK_NB);
 }
 
 bool rcc_kernel_is_attached(struct rcc_kernel *k, const char *path, __u32 *policy_id)
@@ -603,21 +601,6 @@ static int map_capacity(int fd, __u32 *max)
 		return -errno;
 	*max = info.max_entries;
 	return 0;
-}
-
-static int apply(struct rcc_kernel *k, const struct rcc_config *cfg,
-		 const struct rcc_compile_opts *opts, bool keep_flows);
-
-int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
-		     const struct rcc_compile_opts *opts)
-{
-	return apply(k, cfg, opts, false);
-}
-
-int rcc_kernel_apply_dns(struct rcc_kernel *k, const struct rcc_config *cfg,
-			 const struct rcc_compile_opts *opts)
-{
-	return apply(k, cfg, opts, true);
 }
 
 static const char *const cap_keys[] = {
@@ -825,6 +808,18 @@ out:
 	free(comp);
 	free(ids);
 	return err;
+}
+
+int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
+		     const struct rcc_compile_opts *opts)
+{
+	return apply(k, cfg, opts, false);
+}
+
+int rcc_kernel_apply_dns(struct rcc_kernel *k, const struct rcc_config *cfg,
+			 const struct rcc_compile_opts *opts)
+{
+	return apply(k, cfg, opts, true);
 }
 
 /* ---- cgroups and links ---- */

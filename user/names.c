@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,30 @@ void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
 	r->next_ms = next;
 }
 
+/* A failing name's addresses that are past their expiry and the grace go. */
+static void name_expire(struct rcc_names *t, struct rcc_name *r, __u64 now)
+{
+	size_t j, k;
+
+	if (!r->failing_since_ms)
+		return; /* only an answer removes a good name's addresses */
+	for (j = 0, k = 0; j < r->n; j++) {
+		if (r->addrs[j].expires_ms + t->grace * 1000ull > now) {
+			r->addrs[k++] = r->addrs[j];
+			continue;
+		}
+		t->changed = true;
+		if (t->verbose) {
+			char shown[64];
+
+			rcc_prefix_format(r->addrs[j].addr, 128, shown, sizeof(shown));
+			pr_warn("rcc-bpf: dns: %s: removed %s, stale past dns_stale_grace (%s)\n",
+				r->name, shown, r->last_error);
+		}
+	}
+	r->n = k;
+}
+
 void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status,
 		       const char *why, __u64 now)
 {
@@ -270,34 +295,15 @@ void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status,
 	r->last_status = status == -ENOENT ? -ENOENT : -EAGAIN;
 	snprintf(r->last_error, sizeof(r->last_error), "%s", why);
 	r->next_ms = now + delay;
-	rcc_names_expire(t, now);
+	name_expire(t, r, now);
 }
 
 void rcc_names_expire(struct rcc_names *t, __u64 now)
 {
-	size_t i, j, k;
+	size_t i;
 
-	for (i = 0; i < t->n; i++) {
-		struct rcc_name *r = &t->v[i];
-
-		if (!r->failing_since_ms)
-			continue; /* only an answer removes a good name's addresses */
-		for (j = 0, k = 0; j < r->n; j++) {
-			if (r->addrs[j].expires_ms + t->grace * 1000ull > now) {
-				r->addrs[k++] = r->addrs[j];
-				continue;
-			}
-			t->changed = true;
-			if (t->verbose) {
-				char shown[64];
-
-				rcc_prefix_format(r->addrs[j].addr, 128, shown, sizeof(shown));
-				pr_warn("rcc-bpf: dns: %s: removed %s, stale past dns_stale_grace (%s)\n",
-					r->name, shown, r->last_error);
-			}
-		}
-		r->n = k;
-	}
+	for (i = 0; i < t->n; i++)
+		name_expire(t, &t->v[i], now);
 }
 
 int rcc_names_lookup(const char *name, __u8 (*addrs)[16], size_t max, void *ctx)
@@ -408,6 +414,7 @@ size_t rcc_names_from_json(struct rcc_names *t, struct json_object *arr, __u64 n
 		r->addrs = na;
 		r->n = n;
 		r->last_query_ms = now;
+		r->next_ms = UINT64_MAX; /* the daemon asks for it, not us */
 		if (json_object_object_get_ex(o, "error", &v) && json_object_get_string(v)) {
 			struct json_object *nx;
 

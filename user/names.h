@@ -90,7 +90,8 @@ int rcc_names_lookup(const char *name, __u8 (*addrs)[16], size_t max,
 /* The table for `status` and for one-shot commands: a JSON array. */
 struct json_object *rcc_names_to_json(const struct rcc_names *t, __u64 now);
 /* Takes the addresses of names the daemon reported (a to_json array);
- * names it does not know are left as they are.  How many were taken. */
+ * names it does not know are left as they are (and alone are due to be
+ * asked).  How many were taken. */
 size_t rcc_names_from_json(struct rcc_names *t, struct json_object *arr,
 			   __u64 now);
 

@@ -45,6 +45,15 @@ cmp_netns() {
 	ip -n "$ns" route add 10.80.0.0/14 via "203.0.113.$((a + 2))"
 }
 
+# nft_elements add|delete: the addresses on stdin as "VERB element" lines
+# of the pairs set (port 9), 10,000 a line
+nft_elements() {
+	awk -v verb="$1" '
+		NR % 10000 == 1 { if (NR > 1) print " }"; printf "%s element ip rccb pairs {", verb; sep = " " }
+		{ printf "%s%s . 9", sep, $1; sep = ", " }
+		END { if (NR) print " }" }'
+}
+
 # cmp_nft N FILE: the nftables ruleset of size N
 cmp_nft() {
 	{
@@ -61,10 +70,7 @@ cmp_nft() {
 		echo "    ip daddr @private drop"
 		echo "  }"
 		echo "}"
-		head -n "$1" "$WORK/members" | awk '
-			NR % 10000 == 1 { if (NR > 1) print " }"; printf "add element ip rccb pairs {" ; sep = " " }
-			{ printf "%s%s . 9", sep, $1; sep = ", " }
-			END { print " }" }'
+		head -n "$1" "$WORK/members" | nft_elements add
 	} >"$2"
 }
 
@@ -204,12 +210,8 @@ cmp_control() {
 		"$RCC" -c "$WORK/cmp-change.conf" reload
 	# nftables: delete 10%, add 10% (one nft -f, one transaction)
 	{
-		head -n "$cut" "$WORK/members" | awk '
-			NR % 10000 == 1 { if (NR > 1) print " }"; printf "delete element ip rccb pairs {"; sep = " " }
-			{ printf "%s%s . 9", sep, $1; sep = ", " } END { print " }" }'
-		awk '
-			NR % 10000 == 1 { if (NR > 1) print " }"; printf "add element ip rccb pairs {"; sep = " " }
-			{ printf "%s%s . 9", sep, $1; sep = ", " } END { print " }" }' "$WORK/members-new"
+		head -n "$cut" "$WORK/members" | nft_elements delete
+		nft_elements add <"$WORK/members-new"
 	} >"$WORK/nft-change.nft"
 	cmp_update "nft -f, $cut of $n elements changed" "$ID-nft-$n" "$CGROOT/cmp-none" \
 		ip netns exec "$ID-nft-$n" nft -f "$WORK/nft-change.nft"
