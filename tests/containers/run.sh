@@ -1099,6 +1099,14 @@ on_exit() {
 	sweep_run "$RCCT_RUN" >/dev/null 2>&1
 }
 
+# Suites of one topic each live in cases/*.sh: they define test_*
+# functions and append their names to TESTS.
+for f in "$HERE"/cases/*.sh; do
+	# shellcheck source=/dev/null
+	[ -e "$f" ] && . "$f"
+done
+unset f
+
 # run_one IDX NAME: the test in a subshell of its own, with a watchdog;
 # PASS/FAIL, its timings, and its log on failure
 run_one() {

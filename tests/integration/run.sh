@@ -1798,6 +1798,14 @@ usage() {
 	sed -n '3,18s/^# \{0,1\}//p' "$RCCT_SELF"
 }
 
+# Suites of one topic each live in cases/*.sh: they define test_*
+# functions and append their names to TESTS.
+for f in "$HERE"/cases/*.sh; do
+	# shellcheck source=/dev/null
+	[ -e "$f" ] && . "$f"
+done
+unset f
+
 is_test() {
 	local t
 	for t in "${TESTS[@]}"; do [ "$t" = "$1" ] && return 0; done
