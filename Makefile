@@ -47,18 +47,27 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps deps-check check unit integration demo bench install clean
+.PHONY: all deps deps-check deps-ensure check unit integration demo bench install clean
 
-all: deps-check $(OUTPUT)/rcc-bpf
+all: $(OUTPUT)/rcc-bpf
 
 deps:
 	$(Q)$(SUDO) tools/deps.sh install
 
-# Cheap check on every build: installs only when something is missing.
+# A plain build never installs: it names what is missing and stops.  It is
+# an order-only prerequisite of every compile step, so that even make -j
+# checks before the first compiler runs.
 deps-check:
+	$(Q)tools/deps.sh check
+
+# make check, demo and bench set a fresh machine up themselves: install
+# what is missing first, then build in a second make (whose deps-check
+# then passes).
+deps-ensure:
 	$(Q)tools/deps.sh check >/dev/null 2>&1 || $(SUDO) tools/deps.sh install
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+# Every compile step waits for these directories, so for deps-check too.
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests: | deps-check
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c include/rcc_shared.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
@@ -82,13 +91,15 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $< $(LIB_OBJS) $(USER_LIBS) -lcmocka -o $@
 
-unit: deps-check $(UNIT_BINS)
+unit: $(UNIT_BINS)
 
 # Unit tests, then the real-kernel integration tests (root).
-check: all unit $(OUTPUT)/bench/dnsbench
+check: deps-ensure
+	$(Q)$(MAKE) --no-print-directory all unit $(OUTPUT)/bench/dnsbench
 	$(Q)$(SUDO) tests/run-all.sh $(UNIT_BINS)
 
-demo: all
+demo: deps-ensure
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(SUDO) tools/demo.sh
 
 $(OUTPUT)/bench/dnsbench: tools/bench/dnsbench.c $(LIB_OBJS)
@@ -96,7 +107,8 @@ $(OUTPUT)/bench/dnsbench: tools/bench/dnsbench.c $(LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $< $(LIB_OBJS) $(USER_LIBS) -o $@
 
-bench: all $(OUTPUT)/bench/dnsbench
+bench: deps-ensure
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench/dnsbench
 	$(Q)$(SUDO) tools/bench/run.sh
 
 SBINDIR = $(PREFIX)/sbin

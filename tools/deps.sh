@@ -1,12 +1,16 @@
 #!/bin/sh
-# Debian/Ubuntu packages rcc-bpf needs to build, test and demo.
-#   tools/deps.sh check     exit 1 if any is missing
+# Debian/Ubuntu packages rcc-bpf needs to build, test, demo and bench.
+#   tools/deps.sh check     name the missing ones and exit 1 if any is missing
 #   tools/deps.sh install   apt-get install the missing ones (root)
+# Besides the build: nftables and iptables are what make bench (and the
+# sanity part of make check) measures rcc-bpf against; linux-perf is the
+# profiler of BENCH_PROFILE=1.
 set -eu
 
 PKGS="clang llvm libbpf-dev libelf-dev zlib1g-dev libinih-dev libjson-c-dev libc-ares-dev dnsmasq-base
 pkg-config make gcc libcmocka-dev iproute2 python3 jq util-linux
-procps bpftool netbase podman crun busybox-static systemd"
+procps bpftool netbase podman crun busybox-static systemd
+nftables iptables linux-perf"
 
 missing=""
 for p in $PKGS; do
@@ -16,7 +20,10 @@ done
 
 case "${1:-check}" in
 check)
-	[ -z "$missing" ] || { echo "missing packages:$missing"; exit 1; } ;;
+	[ -z "$missing" ] || {
+		echo "rcc-bpf: missing packages:$missing (install them with: make deps)" >&2
+		exit 1
+	} ;;
 install)
 	[ -z "$missing" ] && exit 0
 	echo "installing:$missing"
