@@ -41,9 +41,18 @@ struct {
 	__type(value, struct rcc_cgroup_val);
 } rcc_cgroups SEC(".maps");
 
+/* Policy id -> the version in force: what the entries below are keyed by. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, RCC_MAX_POLICIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} rcc_versions SEC(".maps");
+
+/* Version -> the policy's flags; a version never changes while in force. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RCC_MAX_VERSIONS);
 	__type(key, __u32);
 	__type(value, struct rcc_policy);
 } rcc_policies SEC(".maps");
@@ -145,7 +154,8 @@ struct rcc_req {
 	__u8 ipproto;	/* IPPROTO_* */
 	__u16 sport;
 	__u8 saddr[16];
-	__u32 policy_id;
+	__u32 policy_id;	/* counts and reports */
+	__u32 version;		/* keys the lookups */
 	__u32 slot;
 	__u32 pol_flags;
 	__u32 reason;	/* out: enum rcc_reason */
@@ -191,15 +201,25 @@ static __always_inline __u8 proto_class(__u32 ipproto)
 	}
 }
 
+/*
+ * The policy's version is read once: every lookup of this decision uses
+ * it, so a reload (which switches rcc_versions) is seen whole or not.
+ */
 static __always_inline int
 found_policy(struct rcc_req *req, const struct rcc_cgroup_val *cv)
 {
-	__u32 id = cv->policy_id;
-	struct rcc_policy *p = bpf_map_lookup_elem(&rcc_policies, &id);
+	__u32 id = cv->policy_id, *ver = bpf_map_lookup_elem(&rcc_versions, &id);
+	struct rcc_policy *p;
+	__u32 v;
 
+	if (!ver)
+		return 0;
+	v = *ver;
+	p = bpf_map_lookup_elem(&rcc_policies, &v);
 	if (!p || !(p->flags & RCC_POL_ACTIVE))
 		return 0;
 	req->policy_id = id;
+	req->version = v;
 	req->slot = cv->slot;
 	req->pol_flags = p->flags;
 	return 1;
@@ -250,7 +270,7 @@ __noinline int rcc_judge_req(struct rcc_req *req)
 
 	if (!req)
 		return RCC_ACT_DENY;
-	pk.policy_id = req->policy_id;
+	pk.version = req->version;
 	pk.port = req->port;
 	pk.proto = req->proto;
 	__builtin_memcpy(pk.addr, req->addr, 16);
@@ -260,11 +280,11 @@ __noinline int rcc_judge_req(struct rcc_req *req)
 		req->rule_id = pt->rule_id;
 		return RCC_ACT_ALLOW;
 	}
-	ak.policy_id = req->policy_id;
+	ak.version = req->version;
 	__builtin_memcpy(ak.addr, req->addr, 16);
 	av = bpf_map_lookup_elem(&rcc_addrs, &ak);
 	xk.prefixlen = 32 + 128;
-	xk.policy_id = bpf_htonl(req->policy_id);
+	xk.version = bpf_htonl(req->version);
 	__builtin_memcpy(xk.addr, req->addr, 16);
 	pv = bpf_map_lookup_elem(&rcc_prefixes, &xk);
 	action = rcc_judge(req->pol_flags, pt, av, pv, req->port, req->proto,
@@ -441,7 +461,7 @@ int rcc_sock_create(struct bpf_sock *sk)
 {
 	struct rcc_req req = {};
 	struct rcc_policy *p;
-	__u32 proto = sk->protocol, id;
+	__u32 proto = sk->protocol, v;
 
 	if (sk->family != AF_INET && sk->family != AF_INET6)
 		return 1;
@@ -451,8 +471,8 @@ int rcc_sock_create(struct bpf_sock *sk)
 	if (!policy_of(&req, 0))
 		return refuse_orphan(&req);
 	req.reason = RCC_R_SOCKET;
-	id = req.policy_id;
-	p = bpf_map_lookup_elem(&rcc_policies, &id);
+	v = req.version;
+	p = bpf_map_lookup_elem(&rcc_policies, &v);
 	if (!p)
 		return 0;
 	if (sk->type == SOCK_RAW) {

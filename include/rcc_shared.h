@@ -30,6 +30,13 @@
  *   203.0.113.5:443/tcp -> ALLOW (5); with allow_public = no: DENY
  *   mode = audit: the verdict is computed and counted, never enforced.
  *
+ * Policy ids and versions: a cgroup names a policy by its id, which stays
+ * for the policy's life (counters and events use it).  The entries and
+ * flags belong to a version of the policy (rcc_versions: id -> version).
+ * A reload writes a changed policy's new version beside the old one, then
+ * switches the id to it in one write, then deletes the old version: every
+ * decision sees one whole version, old or new, never a mix of the two.
+ *
  * Where entries live (the compiler in user/policy.c decides):
  *   rcc_ports    exact address + one port + one protocol  (hash)
  *   rcc_addrs    exact address, every port                (hash)
@@ -45,9 +52,10 @@
 #include <linux/types.h>
 #endif
 
-#define RCC_ABI_VERSION 1
+#define RCC_ABI_VERSION 2
 
 #define RCC_MAX_POLICIES 256	/* policy ids 1..255; 0 = none */
+#define RCC_MAX_VERSIONS 512	/* versions 1..511: two per policy at a reload */
 #define RCC_MAX_RULES 16	/* port rules one prefix node can carry */
 #define RCC_MAX_CGROUP_DEPTH 32 /* ancestors walked to find a policy */
 #define RCC_RING_WAKEUP_BYTES (64 * 1024) /* wake the reader past this */
@@ -155,7 +163,7 @@ struct rcc_counters {
 
 /* rcc_ports key: exact address, one port, one protocol class. */
 struct rcc_port_key {
-	__u32 policy_id;
+	__u32 version;			/* the policy's version */
 	__u16 port;			/* host byte order */
 	__u8 proto;			/* one RCC_PROTO_* bit */
 	__u8 pad;
@@ -169,7 +177,7 @@ struct rcc_port_val {
 
 /* rcc_addrs key/value: exact address, every port. */
 struct rcc_addr_key {
-	__u32 policy_id;
+	__u32 version;
 	__u8 addr[16];
 };
 
@@ -181,10 +189,10 @@ struct rcc_addr_val {
 	__u32 deny_rule;
 };
 
-/* rcc_prefixes key: LPM over policy id (32 bits, always matched) + addr. */
+/* rcc_prefixes key: LPM over version (32 bits, always matched) + addr. */
 struct rcc_prefix_key {
 	__u32 prefixlen;		/* 32 + address prefix length */
-	__u32 policy_id;		/* big endian */
+	__u32 version;			/* big endian */
 	__u8 addr[16];
 };
 

@@ -3,16 +3,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <arpa/inet.h>
+#include <linux/membarrier.h>
 
 #include "cgroup.h"
 #include "loader.h"
@@ -21,10 +25,11 @@
 #include "rcc_enforce.skel.h"
 
 #define BPF_FS_MAGIC 0xcafe4a11
-#define RCC_PIN_VERSION "v1"
+#define RCC_PIN_VERSION "v2"
 
 static const char *const map_names[RCC_MAP__MAX] = {
 	[RCC_MAP_CGROUPS] = "rcc_cgroups",
+	[RCC_MAP_VERSIONS] = "rcc_versions",
 	[RCC_MAP_POLICIES] = "rcc_policies",
 	[RCC_MAP_PORTS] = "rcc_ports",
 	[RCC_MAP_ADDRS] = "rcc_addrs",
@@ -609,76 +614,166 @@ static const char *const cap_keys[] = {
 	[RCC_MAP_PREFIXES] = "max_prefix_entries",
 };
 
-static int apply(struct rcc_kernel *k, const struct rcc_config *cfg,
-		 const struct rcc_compile_opts *opts, bool keep_flows)
+/* The maps whose entries belong to a policy version, and their sizes. */
+static const int synced[3] = { RCC_MAP_PORTS, RCC_MAP_ADDRS, RCC_MAP_PREFIXES };
+static const size_t synced_ksz[3] = {
+	sizeof(struct rcc_port_key), sizeof(struct rcc_addr_key), sizeof(struct rcc_prefix_key),
+};
+static const size_t synced_vsz[3] = {
+	sizeof(struct rcc_port_val), sizeof(struct rcc_addr_val), sizeof(struct rcc_prefix_val),
+};
+
+/* The version a key of synced map m belongs to. */
+static __u32 key_version(int m, const __u8 *key)
 {
-	static const int synced[] = { RCC_MAP_PORTS, RCC_MAP_ADDRS, RCC_MAP_PREFIXES };
-	struct rcc_compiled *comp = NULL;
-	struct rcc_kvset names, want[3], cgs;
-	struct rcc_mapdiff diff[3];
-	__u32 *ids = NULL;
-	bool used[RCC_MAX_POLICIES] = {};
-	size_t i, j, ndiff = 0;
-	int err, m;
+	__u32 v;
 
-	rcc_kvset_init(&cgs, sizeof(__u64), sizeof(struct rcc_cgroup_val));
-	rcc_kvset_init(&want[0], sizeof(struct rcc_port_key), sizeof(struct rcc_port_val));
-	rcc_kvset_init(&want[1], sizeof(struct rcc_addr_key), sizeof(struct rcc_addr_val));
-	rcc_kvset_init(&want[2], sizeof(struct rcc_prefix_key), sizeof(struct rcc_prefix_val));
-	err = polnames_dump(k, &names);
-	if (err)
-		goto out;
-	comp = calloc(cfg->npolicies + 1, sizeof(*comp));
-	ids = calloc(cfg->npolicies + 1, sizeof(*ids));
-	if (!comp || !ids) {
-		err = -ENOMEM;
-		goto out;
+	if (m == RCC_MAP_PREFIXES) {
+		memcpy(&v, key + offsetof(struct rcc_prefix_key, version), sizeof(v));
+		return ntohl(v);
 	}
+	/* rcc_port_key and rcc_addr_key both start with it */
+	memcpy(&v, key, sizeof(v));
+	return v;
+}
 
-	/* ids: kept for known names, the lowest free one for new names */
-	for (i = 0; i < names.n; i++) {
+/* The version in force for policy id; 0 when none. */
+static __u32 version_of(const struct rcc_kernel *k, __u32 id)
+{
+	__u32 v = 0;
+
+	if (id >= RCC_MAX_POLICIES ||
+	    bpf_map_lookup_elem(k->map_fd[RCC_MAP_VERSIONS], &id, &v) ||
+	    v >= RCC_MAX_VERSIONS)
+		return 0;
+	return v;
+}
+
+/*
+ * Waits until no BPF program still runs a decision it began before now.
+ * The cgroup programs run under rcu_read_lock, and membarrier's GLOBAL
+ * command is a synchronize_rcu(); where it is refused (nohz_full), a
+ * sleep far longer than any one decision stands in for it.
+ */
+static void wait_for_decisions(void)
+{
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		usleep(50 * 1000);
+}
+
+/* What one apply does: each policy of the configuration, and the maps. */
+struct plan {
+	size_t n;			/* the configuration's policies */
+	__u32 *ids;			/* stable ids (rcc_polnames) */
+	__u32 *was;			/* version in force before; 0: none */
+	__u32 *ver;			/* version in force after */
+	bool *named;			/* the id was named before */
+	struct rcc_compiled *comp;	/* compiled under ver */
+	struct rcc_kvset names;		/* rcc_polnames as it was */
+	struct rcc_kvset have[3];	/* the synced maps as they were */
+	struct rcc_kvset want[3];
+	struct rcc_mapdiff diff[3];
+	bool diffed;
+};
+
+static void plan_free_diffs(struct plan *p)
+{
+	int j;
+
+	for (j = 0; j < 3 && p->diffed; j++)
+		rcc_mapdiff_free(&p->diff[j]);
+	for (j = 0; j < 3; j++)
+		rcc_kvset_free(&p->want[j]);
+	p->diffed = false;
+}
+
+static void plan_free(struct plan *p)
+{
+	size_t i;
+	int j;
+
+	plan_free_diffs(p);
+	for (i = 0; p->comp && i < p->n; i++)
+		rcc_compiled_free(&p->comp[i]);
+	for (j = 0; j < 3; j++)
+		rcc_kvset_free(&p->have[j]);
+	rcc_kvset_free(&p->names);
+	free(p->comp);
+	free(p->ids);
+	free(p->was);
+	free(p->ver);
+	free(p->named);
+}
+
+static const char *name_at(const struct rcc_kvset *names, size_t i, char *buf,
+			   size_t len)
+{
+	snprintf(buf, len, "%.*s", RCC_POLICY_NAME_MAX, names->keys + i * names->ksz);
+	return buf;
+}
+
+/* The lowest index from 1 not yet used, now marked used; 0: none left. */
+static __u32 take_free(bool *used, __u32 n)
+{
+	__u32 i;
+
+	for (i = 1; i < n; i++)
+		if (!used[i]) {
+			used[i] = true;
+			return i;
+		}
+	return 0;
+}
+
+/* ids: kept for known names, the lowest free one for new names. */
+static int plan_ids(struct rcc_kernel *k, const struct rcc_config *cfg,
+		    struct plan *p)
+{
+	bool used[RCC_MAX_POLICIES] = {};
+	size_t i;
+	__u32 id;
+
+	for (i = 0; i < p->names.n; i++) {
 		__u32 v;
 
-		memcpy(&v, names.vals + i * names.vsz, sizeof(v));
+		memcpy(&v, p->names.vals + i * p->names.vsz, sizeof(v));
 		if (v < RCC_MAX_POLICIES)
 			used[v] = true;
 	}
-	for (i = 0; i < cfg->npolicies; i++) {
-		if (!rcc_kernel_policy_id(k, cfg->policies[i].name, &ids[i]))
+	for (i = 0; i < p->n; i++) {
+		p->named[i] = !rcc_kernel_policy_id(k, cfg->policies[i].name, &p->ids[i]);
+		if (p->named[i]) {
+			p->was[i] = version_of(k, p->ids[i]);
 			continue;
-		for (j = 1; j < RCC_MAX_POLICIES && used[j]; j++)
-			;
-		if (j == RCC_MAX_POLICIES) {
+		}
+		id = take_free(used, RCC_MAX_POLICIES);
+		if (!id) {
 			pr_warn("Failed to load policy '%s': all %d policy ids are in use\n",
 				cfg->policies[i].name, RCC_MAX_POLICIES - 1);
-			err = -ENOSPC;
-			goto out;
+			return -ENOSPC;
 		}
-		used[j] = true;
-		ids[i] = j;
+		p->ids[i] = id;
 	}
+	return 0;
+}
 
-	/* compile everything before anything in the kernel changes */
-	for (i = 0; i < cfg->npolicies; i++) {
-		int e = rcc_policy_compile(&cfg->policies[i], ids[i], opts, &comp[i]);
+/* A policy that enforces a cgroup cannot vanish from under it. */
+static int check_removals(struct rcc_kernel *k, const struct rcc_config *cfg,
+			  const struct plan *p)
+{
+	struct rcc_kvset cgs;
+	size_t i, j;
+	int err;
 
-		if (e)
-			err = err ?: e;
-	}
-	if (err)
-		goto out;
-
-	/* a policy that enforces a cgroup cannot vanish from under it */
+	rcc_kvset_init(&cgs, sizeof(__u64), sizeof(struct rcc_cgroup_val));
 	err = rcc_map_dump(k->map_fd[RCC_MAP_CGROUPS], &cgs);
-	for (i = 0; !err && i < names.n; i++) {
+	for (i = 0; !err && i < p->names.n; i++) {
 		char name[RCC_POLICY_NAME_MAX + 1];
 		__u32 id;
 
-		snprintf(name, sizeof(name), "%.*s", RCC_POLICY_NAME_MAX,
-			 names.keys + i * names.ksz);
-		memcpy(&id, names.vals + i * names.vsz, sizeof(id));
-		if (rcc_config_policy(cfg, name))
+		if (rcc_config_policy(cfg, name_at(&p->names, i, name, sizeof(name))))
 			continue;
+		memcpy(&id, p->names.vals + i * p->names.vsz, sizeof(id));
 		for (j = 0; j < cgs.n; j++) {
 			struct rcc_cgroup_val cv;
 			__u64 cgid;
@@ -693,120 +788,298 @@ static int apply(struct rcc_kernel *k, const struct rcc_config *cfg,
 			pr_warn("policy '%s' is missing from %s but enforces cgroup %s; keep it in the configuration, or detach that cgroup first\n",
 				name, cfg->path[0] ? cfg->path : "the configuration", path);
 			err = -EBUSY;
-			goto out;
+			break;
 		}
 	}
-	if (err)
-		goto out;
+	rcc_kvset_free(&cgs);
+	return err;
+}
 
-	for (i = 0; i < cfg->npolicies; i++) {
-		err = rcc_kvset_append(&want[0], comp[i].port_keys, comp[i].port_vals, comp[i].nports);
-		err = err ?: rcc_kvset_append(&want[1], comp[i].addr_keys, comp[i].addr_vals, comp[i].naddrs);
-		err = err ?: rcc_kvset_append(&want[2], comp[i].prefix_keys, comp[i].prefix_vals, comp[i].nprefixes);
-		if (err)
-			goto out;
+/* want: every policy's entries; diff: what the maps need for it. */
+static int plan_diff(struct plan *p, struct rcc_kernel *k)
+{
+	size_t i;
+	int j, err = 0;
+
+	for (j = 0; j < 3; j++)
+		rcc_kvset_init(&p->want[j], synced_ksz[j], synced_vsz[j]);
+	for (i = 0; !err && i < p->n; i++) {
+		const struct rcc_compiled *c = &p->comp[i];
+
+		err = rcc_kvset_append(&p->want[0], c->port_keys, c->port_vals, c->nports);
+		err = err ?: rcc_kvset_append(&p->want[1], c->addr_keys, c->addr_vals, c->naddrs);
+		err = err ?: rcc_kvset_append(&p->want[2], c->prefix_keys, c->prefix_vals, c->nprefixes);
 	}
-	for (ndiff = 0; ndiff < 3; ndiff++) {
-		__u32 max = 0;
-		size_t adds;
+	for (j = 0; !err && j < 3; j++) {
+		err = rcc_map_diff_with(k->map_fd[synced[j]], &p->have[j], &p->want[j], &p->diff[j]);
+		if (err)
+			while (j--)
+				rcc_mapdiff_free(&p->diff[j]);
+	}
+	p->diffed = !err;
+	return err;
+}
 
-		m = synced[ndiff];
-		err = rcc_map_diff(k->map_fd[m], &want[ndiff], &diff[ndiff]);
-		err = err ?: map_capacity(k->map_fd[m], &max);
+static void mark_versions(const struct rcc_kvset *s, int m, bool *mark)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		__u32 v = key_version(m, s->keys + i * s->ksz);
+
+		if (v < RCC_MAX_VERSIONS)
+			mark[v] = true;
+	}
+}
+
+/*
+ * Every policy that changes (flags or entries) or is new gets a fresh
+ * version: one that nothing is in force under and no entry carries, so
+ * its entries can all go in before anything uses them.  Unchanged
+ * policies keep theirs and cost nothing.  Returns how many changed.
+ */
+static int plan_versions(struct plan *p, struct rcc_kernel *k,
+			 const struct rcc_config *cfg)
+{
+	bool touched[RCC_MAX_VERSIONS] = {}, busy[RCC_MAX_VERSIONS] = {};
+	size_t i, changed = 0;
+	__u32 v;
+	int j;
+
+	for (j = 0; j < 3; j++) {
+		mark_versions(&p->diff[j].puts, synced[j], touched);
+		mark_versions(&p->diff[j].dels, synced[j], touched);
+		mark_versions(&p->have[j], synced[j], busy);
+	}
+	busy[0] = true;
+	for (i = 0; i < p->names.n; i++) {
+		__u32 id;
+
+		memcpy(&id, p->names.vals + i * p->names.vsz, sizeof(id));
+		busy[version_of(k, id)] = true;
+	}
+	for (i = 0; i < p->n; i++) {
+		struct rcc_policy now;
+		__u32 w = p->was[i];
+
+		p->ver[i] = w;
+		if (w && !touched[w] &&
+		    !bpf_map_lookup_elem(k->map_fd[RCC_MAP_POLICIES], &w, &now) &&
+		    !memcmp(&now, &p->comp[i].pol, sizeof(now)))
+			continue;
+		v = take_free(busy, RCC_MAX_VERSIONS);
+		if (!v) {
+			pr_warn("Failed to load policy '%s': all %d policy versions are in use (a reload needs a free one for each changed policy); try again after this reload's leftovers are gone, or change fewer policies at once\n",
+				cfg->policies[i].name, RCC_MAX_VERSIONS - 1);
+			return -ENOSPC;
+		}
+		p->ver[i] = v;
+		rcc_compiled_set_version(&p->comp[i], v);
+		changed++;
+	}
+	return changed;
+}
+
+static int check_capacity(struct rcc_kernel *k, const struct plan *p)
+{
+	int j;
+
+	for (j = 0; j < 3; j++) {
+		const struct rcc_mapdiff *d = &p->diff[j];
+		size_t wanted = d->have + d->puts.n - d->old.n;
+		__u32 max = 0;
+		int m = synced[j], err = map_capacity(k->map_fd[m], &max);
+
 		if (err) {
 			pr_warn("Failed to read map %s: %s\n", map_names[m], strerror(-err));
-			ndiff += !err;
-			goto undo;
+			return err;
 		}
-		adds = diff[ndiff].puts.n - diff[ndiff].old.n;
-		if (diff[ndiff].have + adds > max) {
-			pr_warn("map %s is too small: %zu entries wanted during the update, room for %u; raise [global] %s (takes effect when the maps are created anew: detach everything and remove '%s')\n",
-				map_names[m], diff[ndiff].have + adds, max, cap_keys[m], k->dir);
-			err = -ENOSPC;
-			ndiff++;
-			goto undo;
+		if (wanted > max) {
+			pr_warn("map %s is too small: %zu entries wanted during the update (a changed policy is held twice until the switch), room for %u; raise [global] %s (takes effect when the maps are created anew: detach everything and remove '%s')\n",
+				map_names[m], wanted, max, cap_keys[m], k->dir);
+			return -ENOSPC;
 		}
 	}
+	return 0;
+}
 
-	/* 1. names of new policies; 2. new and changed entries */
-	for (i = 0; i < cfg->npolicies; i++) {
+/* Points policy id at version v (0: none), the one write a switch is. */
+static int set_version(struct rcc_kernel *k, __u32 id, __u32 v)
+{
+	return bpf_map_update_elem(k->map_fd[RCC_MAP_VERSIONS], &id, &v, BPF_ANY) ? -errno : 0;
+}
+
+static void deactivate(struct rcc_kernel *k, __u32 v)
+{
+	struct rcc_policy off = {};
+
+	if (v)
+		bpf_map_update_elem(k->map_fd[RCC_MAP_POLICIES], &v, &off, BPF_ANY);
+}
+
+/*
+ * Makes the kernel hold the plan.  Every decision reads a policy's
+ * version once, so it sees the old version whole or the new one whole:
+ *   1. names of new policies, flags and entries of the new versions
+ *      (nothing uses them yet);
+ *   2. the switch: one write per changed or removed policy;
+ *   3. once no decision that began before the switch still runs, the
+ *      old versions' entries go, and their flags.
+ */
+static int plan_commit(struct rcc_kernel *k, const struct rcc_config *cfg,
+		       struct plan *p, bool keep_flows)
+{
+	__u32 gone[RCC_MAX_POLICIES];	/* versions of removed policies */
+	size_t i, nswitched = 0, ngone = 0;
+	int j, err = 0;
+
+	for (i = 0; !err && i < p->n; i++) {
 		char key[RCC_POLICY_NAME_MAX] = {};
 
 		snprintf(key, sizeof(key), "%s", cfg->policies[i].name);
-		if (bpf_map_update_elem(k->map_fd[RCC_MAP_POLNAMES], key, &ids[i], BPF_ANY)) {
+		if (!p->named[i] &&
+		    bpf_map_update_elem(k->map_fd[RCC_MAP_POLNAMES], key, &p->ids[i], BPF_ANY))
 			err = -errno;
-			goto undo;
-		}
+		else if (p->ver[i] != p->was[i] &&
+			 bpf_map_update_elem(k->map_fd[RCC_MAP_POLICIES], &p->ver[i],
+					     &p->comp[i].pol, BPF_ANY))
+			err = -errno;
+		if (err)
+			pr_warn("Failed to load policy '%s': %s\n", cfg->policies[i].name,
+				strerror(-err));
 	}
-	for (j = 0; j < 3; j++) {
-		err = rcc_map_apply_puts(&diff[j]);
+	for (j = 0; !err && j < 3; j++) {
+		err = rcc_map_apply_puts(&p->diff[j]);
 		if (err) {
 			pr_warn("Failed to update map %s: %s\n", map_names[synced[j]], strerror(-err));
 			while (j--)
-				rcc_map_undo_puts(&diff[j]);
-			goto undo;
+				rcc_map_undo_puts(&p->diff[j]);
 		}
-	}
-	/* 3. the switch: policy flags; 4. entries no longer wanted */
-	for (i = 0; i < cfg->npolicies; i++) {
-		__u32 id = ids[i];
-
-		if (bpf_map_update_elem(k->map_fd[RCC_MAP_POLICIES], &id, &comp[i].pol, BPF_ANY)) {
-			err = -errno;
-			pr_warn("Failed to update policy '%s': %s\n", cfg->policies[i].name, strerror(errno));
-			goto undo;
-		}
-	}
-	for (j = 0; j < 3; j++)
-		err = rcc_map_apply_dels(&diff[j]) ?: err;
-	/* 5. policies that left the configuration */
-	for (i = 0; i < names.n; i++) {
-		char name[RCC_POLICY_NAME_MAX + 1];
-		struct rcc_policy off = {};
-		__u32 id;
-
-		snprintf(name, sizeof(name), "%.*s", RCC_POLICY_NAME_MAX, names.keys + i * names.ksz);
-		if (rcc_config_policy(cfg, name))
-			continue;
-		memcpy(&id, names.vals + i * names.vsz, sizeof(id));
-		bpf_map_update_elem(k->map_fd[RCC_MAP_POLICIES], &id, &off, BPF_ANY);
-		zero_percpu(k->map_fd[RCC_MAP_POLSTATS], id, sizeof(struct rcc_counters));
-		bpf_map_delete_elem(k->map_fd[RCC_MAP_POLNAMES], names.keys + i * names.ksz);
-		pr_debug("policy '%s' unloaded\n", name);
 	}
 	if (err)
-		pr_warn("Failed to remove some stale entries: %s, ignoring\n", strerror(-err));
-	err = 0;
+		goto undo;
+
+	for (nswitched = 0; nswitched < p->n; nswitched++) {
+		i = nswitched;
+		if (p->ver[i] == p->was[i])
+			continue;
+		err = set_version(k, p->ids[i], p->ver[i]);
+		if (err) {
+			pr_warn("Failed to switch policy '%s' to its new version: %s\n",
+				cfg->policies[i].name, strerror(-err));
+			goto unswitch;
+		}
+	}
+	for (i = 0; i < p->names.n; i++) {
+		char name[RCC_POLICY_NAME_MAX + 1];
+		__u32 id;
+
+		if (rcc_config_policy(cfg, name_at(&p->names, i, name, sizeof(name))))
+			continue;
+		memcpy(&id, p->names.vals + i * p->names.vsz, sizeof(id));
+		gone[ngone++] = version_of(k, id);
+		set_version(k, id, 0); /* enforces no cgroup: checked before */
+	}
 	if (!keep_flows)
 		bump_gen(k);
-	goto free_diffs;
-undo:
-	/* names added for new policies go again; the rest was undone */
-	for (i = 0; i < cfg->npolicies; i++) {
-		char key[RCC_POLICY_NAME_MAX] = {};
-		__u32 v;
+	wait_for_decisions();
 
-		snprintf(key, sizeof(key), "%s", cfg->policies[i].name);
-		if (bpf_map_lookup_elem(k->map_fd[RCC_MAP_POLNAMES], key, &v))
+	for (j = 0; j < 3; j++)
+		err = rcc_map_apply_dels(&p->diff[j]) ?: err;
+	if (err)
+		pr_warn("Failed to remove some stale entries: %s, ignoring (the next change removes them)\n",
+			strerror(-err));
+	for (i = 0; i < p->n; i++)
+		if (p->ver[i] != p->was[i])
+			deactivate(k, p->was[i]);
+	while (ngone--)
+		deactivate(k, gone[ngone]);
+	for (i = 0; i < p->names.n; i++) {
+		char name[RCC_POLICY_NAME_MAX + 1];
+		__u32 id;
+
+		if (rcc_config_policy(cfg, name_at(&p->names, i, name, sizeof(name))))
 			continue;
-		for (j = 0; j < names.n; j++)
-			if (!strncmp((char *)names.keys + j * names.ksz, key, RCC_POLICY_NAME_MAX))
-				break;
-		if (j == names.n)
+		memcpy(&id, p->names.vals + i * p->names.vsz, sizeof(id));
+		zero_percpu(k->map_fd[RCC_MAP_POLSTATS], id, sizeof(struct rcc_counters));
+		bpf_map_delete_elem(k->map_fd[RCC_MAP_POLNAMES], p->names.keys + i * p->names.ksz);
+		pr_debug("policy '%s' unloaded\n", name);
+	}
+	return 0;
+
+unswitch:
+	while (nswitched--)
+		if (p->ver[nswitched] != p->was[nswitched])
+			set_version(k, p->ids[nswitched], p->was[nswitched]);
+	wait_for_decisions();
+	for (j = 0; j < 3; j++)
+		rcc_map_undo_puts(&p->diff[j]);
+undo:
+	/* new versions and the names of new policies go again */
+	for (i = 0; i < p->n; i++) {
+		char key[RCC_POLICY_NAME_MAX] = {};
+
+		if (p->ver[i] != p->was[i])
+			deactivate(k, p->ver[i]);
+		snprintf(key, sizeof(key), "%s", cfg->policies[i].name);
+		if (!p->named[i])
 			bpf_map_delete_elem(k->map_fd[RCC_MAP_POLNAMES], key);
 	}
-free_diffs:
-	for (j = 0; j < ndiff; j++)
-		rcc_mapdiff_free(&diff[j]);
-out:
-	for (i = 0; comp && i < cfg->npolicies; i++)
-		rcc_compiled_free(&comp[i]);
+	return err;
+}
+
+/*
+ * Plan, then commit: everything is compiled and checked before anything
+ * in the kernel changes.
+ */
+static int apply(struct rcc_kernel *k, const struct rcc_config *cfg,
+		 const struct rcc_compile_opts *opts, bool keep_flows)
+{
+	struct plan p = { .n = cfg->npolicies };
+	size_t i;
+	int j, err;
+
 	for (j = 0; j < 3; j++)
-		rcc_kvset_free(&want[j]);
-	rcc_kvset_free(&names);
-	rcc_kvset_free(&cgs);
-	free(comp);
-	free(ids);
+		rcc_kvset_init(&p.have[j], synced_ksz[j], synced_vsz[j]);
+	err = polnames_dump(k, &p.names);
+	if (err)
+		goto out;
+	p.comp = calloc(p.n + 1, sizeof(*p.comp));
+	p.ids = calloc(p.n + 1, sizeof(*p.ids));
+	p.was = calloc(p.n + 1, sizeof(*p.was));
+	p.ver = calloc(p.n + 1, sizeof(*p.ver));
+	p.named = calloc(p.n + 1, sizeof(*p.named));
+	if (!p.comp || !p.ids || !p.was || !p.ver || !p.named) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = plan_ids(k, cfg, &p);
+	if (err)
+		goto out;
+	for (i = 0; i < p.n; i++) {
+		int e = rcc_policy_compile(&cfg->policies[i], p.was[i], opts, &p.comp[i]);
+
+		err = err ?: e;
+	}
+	err = err ?: check_removals(k, cfg, &p);
+	for (j = 0; !err && j < 3; j++) {
+		err = rcc_map_dump(k->map_fd[synced[j]], &p.have[j]);
+		if (err)
+			pr_warn("Failed to read map %s: %s\n", map_names[synced[j]], strerror(-err));
+	}
+	err = err ?: plan_diff(&p, k);
+	if (err)
+		goto out;
+	err = plan_versions(&p, k, cfg);
+	if (err > 0) {
+		/* relabelled: diff again, against the same dump */
+		plan_free_diffs(&p);
+		err = plan_diff(&p, k);
+	}
+	err = err ?: check_capacity(k, &p);
+	err = err ?: plan_commit(k, cfg, &p, keep_flows);
+out:
+	plan_free(&p);
 	return err;
 }
 
@@ -1112,8 +1385,11 @@ int rcc_kernel_policy_stats(struct rcc_kernel *k, __u32 id, struct rcc_counters 
 int rcc_kernel_policy_flags(struct rcc_kernel *k, __u32 id, __u32 *flags)
 {
 	struct rcc_policy p;
+	__u32 v = version_of(k, id);
 
-	if (bpf_map_lookup_elem(k->map_fd[RCC_MAP_POLICIES], &id, &p))
+	if (!v)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(k->map_fd[RCC_MAP_POLICIES], &v, &p))
 		return -errno;
 	*flags = p.flags;
 	return 0;

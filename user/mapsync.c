@@ -196,22 +196,33 @@ int rcc_kv_dedupe(void *keys_, void *vals_, size_t *n, size_t ksz, size_t vsz,
 int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d)
 {
 	struct rcc_kvset have;
+	int err;
+
+	rcc_kvset_init(&have, want->ksz, want->vsz);
+	err = rcc_map_dump(fd, &have);
+	if (!err)
+		err = rcc_map_diff_with(fd, &have, want, d);
+	else
+		memset(d, 0, sizeof(*d));
+	rcc_kvset_free(&have);
+	return err;
+}
+
+int rcc_map_diff_with(int fd, const struct rcc_kvset *have,
+		      const struct rcc_kvset *want, struct rcc_mapdiff *d)
+{
 	size_t ksz = want->ksz, vsz = want->vsz, i;
 	struct key_index ix = {};
 	__u8 *seen = NULL;
-	int err;
+	int err = 0;
 
 	memset(d, 0, sizeof(*d));
 	d->fd = fd;
 	rcc_kvset_init(&d->puts, ksz, vsz);
 	rcc_kvset_init(&d->old, ksz, vsz);
 	rcc_kvset_init(&d->dels, ksz, vsz);
-	rcc_kvset_init(&have, ksz, vsz);
-	err = rcc_map_dump(fd, &have);
-	if (err)
-		goto out;
-	d->have = have.n;
-	if (!have.n) {
+	d->have = have->n;
+	if (!have->n) {
 		/* the first load: everything is new */
 		err = rcc_kvset_append(&d->puts, want->keys, want->vals, want->n);
 		goto out;
@@ -226,8 +237,8 @@ int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d)
 
 		*index_slot(&ix, want->keys, ksz, k) = i + 1; /* duplicates: last wins */
 	}
-	for (i = 0; !err && i < have.n; i++) {
-		const __u8 *k = have.keys + i * ksz, *v = have.vals + i * vsz;
+	for (i = 0; !err && i < have->n; i++) {
+		const __u8 *k = have->keys + i * ksz, *v = have->vals + i * vsz;
 		__u32 w = *index_slot(&ix, want->keys, ksz, k);
 
 		if (!w) {
@@ -247,7 +258,6 @@ int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d)
 out:
 	free(ix.slots);
 	free(seen);
-	rcc_kvset_free(&have);
 	if (err)
 		rcc_mapdiff_free(d);
 	return err;

@@ -50,6 +50,9 @@ struct rcc_mapdiff {
 };
 
 int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d);
+/* The same against a dump already taken (have) of the map at fd. */
+int rcc_map_diff_with(int fd, const struct rcc_kvset *have,
+		      const struct rcc_kvset *want, struct rcc_mapdiff *d);
 /* Adds and updates; on failure restores what it did, returns -errno. */
 int rcc_map_apply_puts(struct rcc_mapdiff *d);
 /* Undoes apply_puts (for a later step that failed). */

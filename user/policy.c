@@ -212,7 +212,7 @@ static int port_add(struct builder *b, const __u8 addr[16], __u16 port,
 		 sizeof(*o->port_vals)))
 		return -ENOMEM;
 	memset(&o->port_keys[o->nports], 0, sizeof(*o->port_keys));
-	o->port_keys[o->nports].policy_id = o->policy_id;
+	o->port_keys[o->nports].version = o->version;
 	o->port_keys[o->nports].port = port;
 	o->port_keys[o->nports].proto = proto;
 	memcpy(o->port_keys[o->nports].addr, addr, 16);
@@ -235,7 +235,7 @@ static int addr_add(struct builder *b, const __u8 addr[16], __u8 protos,
 		 sizeof(*o->addr_vals)))
 		return -ENOMEM;
 	memset(&o->addr_keys[o->naddrs], 0, sizeof(*o->addr_keys));
-	o->addr_keys[o->naddrs].policy_id = o->policy_id;
+	o->addr_keys[o->naddrs].version = o->version;
 	memcpy(o->addr_keys[o->naddrs].addr, addr, 16);
 	v = &o->addr_vals[o->naddrs];
 	memset(v, 0, sizeof(*v));
@@ -475,7 +475,7 @@ static int nodes_finish(struct builder *b)
 				      RCC_MAX_RULES, pfx);
 		}
 		o->prefix_keys[i].prefixlen = 32 + n->plen;
-		o->prefix_keys[i].policy_id = htonl(o->policy_id);
+		o->prefix_keys[i].version = htonl(o->version);
 		memcpy(o->prefix_keys[i].addr, n->addr, 16);
 		o->prefix_vals[i].flags = n->flags;
 		o->prefix_vals[i].nrules = n->nrules;
@@ -510,7 +510,7 @@ static void merge_addr(void *dst, const void *src)
 	d->deny_protos |= s->deny_protos;
 }
 
-int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 policy_id,
+int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 version,
 		       const struct rcc_compile_opts *opts,
 		       struct rcc_compiled *out)
 {
@@ -520,7 +520,7 @@ int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 policy_id,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	out->policy_id = policy_id;
+	out->version = version;
 	out->pol.flags = RCC_POL_ACTIVE;
 	if (p->audit)
 		out->pol.flags |= RCC_POL_AUDIT;
@@ -555,6 +555,19 @@ int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 policy_id,
 	return err;
 }
 
+void rcc_compiled_set_version(struct rcc_compiled *c, __u32 version)
+{
+	size_t i;
+
+	c->version = version;
+	for (i = 0; i < c->nports; i++)
+		c->port_keys[i].version = version;
+	for (i = 0; i < c->naddrs; i++)
+		c->addr_keys[i].version = version;
+	for (i = 0; i < c->nprefixes; i++)
+		c->prefix_keys[i].version = htonl(version);
+}
+
 void rcc_compiled_free(struct rcc_compiled *c)
 {
 	free(c->port_keys);
@@ -570,8 +583,8 @@ void rcc_compiled_free(struct rcc_compiled *c)
 void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr16[16],
 			__u16 port, __u8 proto, struct rcc_explain *x)
 {
-	struct rcc_port_key pk = { .policy_id = c->policy_id, .port = port, .proto = proto };
-	struct rcc_addr_key ak = { .policy_id = c->policy_id };
+	struct rcc_port_key pk = { .version = c->version, .port = port, .proto = proto };
+	struct rcc_addr_key ak = { .version = c->version };
 	const struct rcc_port_val *pt = NULL;
 	const struct rcc_addr_val *av = NULL;
 	const struct rcc_prefix_val *pv = NULL;

@@ -14,9 +14,10 @@
 
 #define RCC_ORIGIN_MAX 64
 
-/* Keys and values in parallel arrays, the shape batch map updates take. */
+/* Keys and values in parallel arrays, the shape batch map updates take.
+ * Every key carries the version it was compiled for. */
 struct rcc_compiled {
-	__u32 policy_id;
+	__u32 version;
 	struct rcc_policy pol;
 	struct rcc_port_key *port_keys;
 	struct rcc_port_val *port_vals;
@@ -67,9 +68,11 @@ struct rcc_compile_opts {
 bool rcc_addr_is_internal(const __u8 a[16], const struct rcc_addr_list *host);
 
 /* 0, or -EINVAL with every problem printed as FILE:LINE: problem. */
-int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 policy_id,
+int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 version,
 		       const struct rcc_compile_opts *opts,
 		       struct rcc_compiled *out);
+/* Relabels every key for another version (a reload's fresh one). */
+void rcc_compiled_set_version(struct rcc_compiled *c, __u32 version);
 void rcc_compiled_free(struct rcc_compiled *c);
 
 struct rcc_explain {

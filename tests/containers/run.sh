@@ -170,7 +170,7 @@ foreign_note() {
 import json, sys
 t = sys.stdin.read().strip()
 print(sum(1 for p in (json.loads(t) if t else []) if p.get("name", "").startswith("rcc_")))')
-	ours=$(find "$T_PIN/v1/links/$(stat -c %i "$cg")" -mindepth 1 2>/dev/null | wc -l)
+	ours=$(find "$T_PIN/v2/links/$(stat -c %i "$cg")" -mindepth 1 2>/dev/null | wc -l)
 	[ "${n:-0}" -le "$ours" ] && return 0
 	echo "  note: $n rcc_ programs are attached to $cg, $ours through this test's pins: another rcc-bpf enforces this container too (running daemons: $(pgrep -ax rcc-bpf | tr '\n' ';'))"
 }
@@ -615,7 +615,7 @@ test_oci_hook_prunes() {
 	done
 	expect_eq "hook containers that ran" "$ok" 16
 	st_load
-	echo "  after 16 hook containers came and went: $(st_count True) entries, $(st_count 'not c.get("path")') of removed cgroups, $(find "$T_PIN/v1/links" -mindepth 1 -maxdepth 1 -type d | wc -l) link dirs; libpod_parent has $(dying) dying cgroups"
+	echo "  after 16 hook containers came and went: $(st_count True) entries, $(st_count 'not c.get("path")') of removed cgroups, $(find "$T_PIN/v2/links" -mindepth 1 -maxdepth 1 -type d | wc -l) link dirs; libpod_parent has $(dying) dying cgroups"
 	# the next container start runs the hook again
 	CT_GLOBAL=(--hooks-dir "$hooks")
 	ct_run last -- sleep 600
@@ -629,7 +629,7 @@ test_oci_hook_prunes() {
 	st_load
 	stale=$(st_count 'not c.get("path")')
 	entries=$(st_count True)
-	pins=$(find "$T_PIN/v1/links" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
+	pins=$(find "$T_PIN/v2/links" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
 	echo "  after the next hook run: $entries entries, $stale of removed cgroups, $pins link dirs"
 	expect_eq "status entries of removed containers after the next hook run" "$stale" 0
 	expect_eq "pinned link dirs after the next hook run (the running container's)" "$pins" "$((i == 0))"
@@ -649,7 +649,7 @@ test_daemon_new_container() {
 	# no podman inspect between the start and the look at the pins
 	cg=$CG2/libpod_parent/libpod-$id
 	cgid=$(stat -c %i "$cg")
-	wait_for 10 test -e "$T_PIN/v1/links/$cgid/connect4"
+	wait_for 10 test -e "$T_PIN/v2/links/$cgid/connect4"
 	timing "daemon: links pinned $(($(now_ms) - t1)) ms after podman run -d returned (which took $((t1 - t0)) ms)"
 	wait_enforced_by_daemon "$id" || return 1
 	line=$(daemon_log_line "$id")
@@ -684,10 +684,10 @@ test_daemon_new_container() {
 
 	# podman rm: pins and entry go
 	ct_rm "$name"
-	if wait_for 10 test ! -e "$T_PIN/v1/links/$cgid"; then
-		pass_check "pins $T_PIN/v1/links/$cgid gone after podman rm"
+	if wait_for 10 test ! -e "$T_PIN/v2/links/$cgid"; then
+		pass_check "pins $T_PIN/v2/links/$cgid gone after podman rm"
 	else
-		fail_check "pins $T_PIN/v1/links/$cgid still there 10 s after podman rm"
+		fail_check "pins $T_PIN/v2/links/$cgid still there 10 s after podman rm"
 	fi
 	st_load
 	expect_eq "status: no entry for the removed container" "$(st_field container "$id" policy)" missing
@@ -812,7 +812,7 @@ test_cap_escape() {
 # Whether the bpf() guard runs here: its link is pinned and the kernel's
 # active LSMs include bpf (this machine's kernel refuses BPF LSM programs).
 guard_runs() {
-	[ -e "$T_PIN/v1/links/bpf-guard" ] &&
+	[ -e "$T_PIN/v2/links/bpf-guard" ] &&
 		grep -qw bpf /sys/kernel/security/lsm 2>/dev/null
 }
 
@@ -908,7 +908,7 @@ test_churn() {
 
 	# the daemon prunes on the cgroups' removal, at its next tick
 	sleep 1
-	wait_for 10 sh -c "[ -z \"\$(find '$T_PIN/v1/links' -mindepth 1 -maxdepth 1 -type d)\" ]"
+	wait_for 10 sh -c "[ -z \"\$(find '$T_PIN/v2/links' -mindepth 1 -maxdepth 1 -type d)\" ]"
 	st_load
 	stale=$(st_count 'not c.get("path")')
 	entries=$(st_count True)
@@ -919,7 +919,7 @@ test_churn() {
 		[ "$(st_field container "$id" policy)" = missing ] || ours=$((ours + 1))
 		[ -e "$CG2/libpod_parent/libpod-$id" ] && left=$((left + 1))
 	done
-	pins=$(find "$T_PIN/v1/links" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
+	pins=$(find "$T_PIN/v2/links" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
 	expect_eq "status entries of the churned containers" "$ours" 0
 	expect_eq "status entries of removed cgroups" "$stale" 0
 	expect_eq "status entries left at all" "$entries" 0

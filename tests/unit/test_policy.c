@@ -596,11 +596,11 @@ static void test_map_contents(void **state)
 
 	(void)state;
 	assert_int_equal(compile_full(&f, text, NULL, "t.conf", 42), 0);
-	assert_int_equal(f.c.policy_id, 42);
+	assert_int_equal(f.c.version, 42);
 
 	assert_int_equal(f.c.nports, 1);
 	addr16("198.51.100.7", a);
-	assert_int_equal(f.c.port_keys[0].policy_id, 42);
+	assert_int_equal(f.c.port_keys[0].version, 42);
 	assert_int_equal(f.c.port_keys[0].port, 443);
 	assert_int_equal(f.c.port_keys[0].proto, RCC_PROTO_TCP);
 	assert_int_equal(f.c.port_keys[0].pad, 0);
@@ -610,7 +610,7 @@ static void test_map_contents(void **state)
 
 	assert_int_equal(f.c.naddrs, 1);
 	addr16("2001:db8::7", a);
-	assert_int_equal(f.c.addr_keys[0].policy_id, 42);
+	assert_int_equal(f.c.addr_keys[0].version, 42);
 	assert_memory_equal(f.c.addr_keys[0].addr, a, 16);
 	assert_int_equal(f.c.addr_vals[0].deny_protos, RCC_PROTO_ANY);
 	assert_int_equal(f.c.addr_vals[0].deny_rule, 2);
@@ -618,7 +618,7 @@ static void test_map_contents(void **state)
 	assert_int_equal(f.c.addr_vals[0].allow_rule, 0);
 
 	for (i = 0; i < f.c.nprefixes; i++)
-		assert_int_equal(f.c.prefix_keys[i].policy_id, htonl(42));
+		assert_int_equal(f.c.prefix_keys[i].version, htonl(42));
 	pv = find_prefix(&f.c, "198.51.100.0", 96 + 24, NULL);
 	assert_non_null(pv);
 	assert_int_equal(pv->flags, 0);
@@ -647,6 +647,37 @@ static void test_map_contents(void **state)
 	assert_int_equal(pv->flags, RCC_SET_LOOPBACK | RCC_SET_PRIVATE);
 	assert_string_equal(f.c.prefix_origin[idx][0], "::1/128");
 	assert_string_equal(f.c.prefix_origin[idx][1], "::/96");
+	fix_free(&f);
+}
+
+/* A reload's fresh version relabels every key, and nothing else. */
+static void test_set_version(void **state)
+{
+	static const char *const text =
+		"[policy p]\n"
+		"allow = 198.51.100.7:443/tcp\n"
+		"deny = [2001:db8::7]\n"
+		"allow = 198.51.100.0/24:8000-8100/udp\n";
+	struct fix f;
+	struct rcc_explain before, after;
+	__u8 a[16];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(compile_full(&f, text, NULL, "t.conf", 7), 0);
+	addr16("198.51.100.9", a);
+	rcc_compiled_judge(&f.c, a, 8050, RCC_PROTO_UDP, &before);
+	rcc_compiled_set_version(&f.c, 300);
+	assert_int_equal(f.c.version, 300);
+	for (i = 0; i < f.c.nports; i++)
+		assert_int_equal(f.c.port_keys[i].version, 300);
+	for (i = 0; i < f.c.naddrs; i++)
+		assert_int_equal(f.c.addr_keys[i].version, 300);
+	for (i = 0; i < f.c.nprefixes; i++)
+		assert_int_equal(f.c.prefix_keys[i].version, htonl(300));
+	rcc_compiled_judge(&f.c, a, 8050, RCC_PROTO_UDP, &after);
+	assert_int_equal(after.action, ALLOW);
+	assert_memory_equal(&before, &after, sizeof(before));
 	fix_free(&f);
 }
 
@@ -1216,6 +1247,7 @@ int main(void)
 		cmocka_unit_test(test_private_set),
 		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_map_contents),
+		cmocka_unit_test(test_set_version),
 		cmocka_unit_test(test_policy_flags),
 		cmocka_unit_test(test_keys_unique),
 		cmocka_unit_test(test_port_ranges),
