@@ -1,5 +1,6 @@
 #!/bin/bash
-# Every test rcc-bpf has: the unit tests given as arguments, then the
+# Every test rcc-bpf has: the unit tests given as arguments, the unit
+# file, that tools/deps.sh installs what the scripts call, then the
 # real-kernel integration tests, then the benchmark's own sanity check.
 # The last line is the total: "N passed, N failed".
 set -u
@@ -66,6 +67,7 @@ check_unit() {
 }
 
 check_unit
+run_suite deps tests/deps_check.sh
 run_suite integration tests/integration/run.sh
 run_suite containers tests/containers/run.sh
 run_suite sanity tools/bench/run.sh --sanity

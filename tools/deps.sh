@@ -8,7 +8,7 @@
 set -eu
 
 PKGS="clang llvm libbpf-dev libelf-dev zlib1g-dev libinih-dev libjson-c-dev libc-ares-dev dnsmasq-base
-pkg-config make gcc libcmocka-dev iproute2 python3 jq util-linux
+pkgconf make gcc libcmocka-dev iproute2 python3 jq util-linux
 procps bpftool netbase podman crun busybox-static systemd
 nftables iptables linux-perf"
 
