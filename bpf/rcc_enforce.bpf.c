@@ -401,6 +401,42 @@ static __always_inline int refuse_orphan(struct rcc_req *req)
 	return enforce(req, RCC_ACT_DENY);
 }
 
+static __always_inline int addr_is_zero(const __u8 a[16], int v6)
+{
+	__u64 hi, lo;
+	__u32 last;
+
+	__builtin_memcpy(&hi, a, 8);
+	__builtin_memcpy(&lo, a + 8, 8);
+	__builtin_memcpy(&last, a + 12, 4);
+	return v6 ? !hi && !lo : !last; /* IPv4 is ::ffff:a.b.c.d */
+}
+
+/*
+ * A sendmsg on a connected UDP socket that carries a control message
+ * (IP_TOS, IP_PKTINFO, UDP_SEGMENT, IPV6_TCLASS: what QUIC stacks send)
+ * runs this hook with no address: the datagram goes to the socket's
+ * peer, so that is what is judged.  An unconnected socket's peer is zero
+ * too, and then zero is judged, as before.
+ */
+static __always_inline void peer_of(struct bpf_sock_addr *ctx, int v6,
+				    struct rcc_req *req)
+{
+	struct bpf_sock *sk = ctx->sk;
+
+	if (!sk)
+		return;
+	if (v6) {
+		__u32 w[4] = { sk->dst_ip6[0], sk->dst_ip6[1],
+			       sk->dst_ip6[2], sk->dst_ip6[3] };
+
+		addr_from_v6(req->addr, w);
+	} else {
+		addr_from_v4(req->addr, sk->dst_ip4);
+	}
+	req->port = bpf_ntohs(sk->dst_port);
+}
+
 static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx,
 					     int v6, __u8 hook)
 {
@@ -419,6 +455,9 @@ static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx,
 		addr_from_v4(req.addr, ctx->user_ip4);
 	}
 	req.port = bpf_ntohs(ctx->user_port & 0xffff);
+	if ((hook == RCC_HOOK_SENDMSG4 || hook == RCC_HOOK_SENDMSG6) &&
+	    !req.port && addr_is_zero(req.addr, v6))
+		peer_of(ctx, v6, &req);
 	req.proto = proto_class(ctx->protocol);
 	if (req.proto & (RCC_PROTO_ICMP | RCC_PROTO_OTHER))
 		req.port = 0;

@@ -12,6 +12,11 @@ world-side sink and capture use to tell packets apart.
   udp-sendto ADDR PORT PAYLOAD
   udp-sendmsg ADDR PORT PAYLOAD
   udp-sendmmsg ADDR PORT PAYLOAD         sendmmsg(2) via ctypes, 2 messages
+  udp-cmsg KIND ADDR PORT PAYLOAD [GO]   connect(), then sendmsg() with no
+                                         address and one control message:
+                                         KIND pktinfo, tos, gso or tclass;
+                                         with GO, create GO.ready once
+                                         connected and wait for GO first
   raw-icmp ADDR [PAYLOAD]                SOCK_RAW ICMP/ICMPv6 echo request
   ping ADDR [PAYLOAD]                    SOCK_DGRAM ping socket echo request
   raw-hdrincl ADDR PORT PAYLOAD          IPPROTO_RAW (IP_HDRINCL) UDP packet
@@ -144,6 +149,34 @@ def do_udp_sendmsg(args, v4mapped):
     fam, sa = target(args[0], port_of(args[1]), v4mapped)
     with sock(fam, socket.SOCK_DGRAM) as s:
         s.sendmsg([payload_of(args, 2)], [], 0, sa)
+    return "ok"
+
+
+# (level, type, data) of each control message udp-cmsg sends
+CMSGS = {
+    "pktinfo": (socket.IPPROTO_IP, 8, bytes(12)),        # IP_PKTINFO
+    "tos": (socket.IPPROTO_IP, 1, struct.pack("=i", 2)),  # IP_TOS, ECT(0)
+    "gso": (socket.IPPROTO_UDP, 103, struct.pack("=H", 1200)),  # UDP_SEGMENT
+    "tclass": (socket.IPPROTO_IPV6, 67, struct.pack("=i", 2)),  # IPV6_TCLASS
+}
+
+
+def do_udp_cmsg(args, v4mapped):
+    need(args, 4, "udp-cmsg KIND ADDR PORT PAYLOAD [GO]")
+    if args[0] not in CMSGS:
+        raise Usage("udp-cmsg: KIND is one of " + ", ".join(CMSGS))
+    fam, sa = target(args[1], port_of(args[2]), v4mapped)
+    go = args[4] if len(args) > 4 else None
+    with sock(fam, socket.SOCK_DGRAM) as s:
+        s.connect(sa)
+        if go:
+            open(go + ".ready", "w").close()
+            deadline = time.monotonic() + 5 * TIMEOUT
+            while not os.path.exists(go):
+                if time.monotonic() > deadline:
+                    return "err ETIMEDOUT (no GO file)"
+                time.sleep(0.01)
+        s.sendmsg([payload_of(args, 3)], [CMSGS[args[0]]])
     return "ok"
 
 
@@ -292,6 +325,7 @@ COMMANDS = {
     "udp-connect-send": do_udp_connect_send,
     "udp-sendto": do_udp_sendto,
     "udp-sendmsg": do_udp_sendmsg,
+    "udp-cmsg": do_udp_cmsg,
     "udp-sendmmsg": do_udp_sendmmsg,
     "raw-icmp": do_raw_icmp,
     "ping": do_ping,
