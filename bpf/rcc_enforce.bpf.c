@@ -527,18 +527,31 @@ int rcc_sock_create(struct bpf_sock *sk)
 	return enforce(&req, RCC_ACT_DENY);
 }
 
-/* A port of the L4 header at off (which: 0 source, 2 destination), for
- * TCP and UDP; 0 otherwise. */
-static __always_inline __u16 l4_port(struct __sk_buff *skb, __u32 off,
-				     __u8 proto, __u32 which)
+/*
+ * The ports of the TCP or UDP header at off (0 for other protocols);
+ * -1 when the packet does not hold them: a truncated packet, or a first
+ * fragment that stops before its L4 header.
+ */
+static __always_inline int l4_ports(struct __sk_buff *skb, __u32 off, __u8 proto,
+				    __u16 *sport, __u16 *dport)
 {
-	__be16 port;
+	__be16 ports[2];
 
+	*sport = *dport = 0;
 	if (!(proto & (RCC_PROTO_TCP | RCC_PROTO_UDP)))
 		return 0;
-	if (bpf_skb_load_bytes(skb, off + which, &port, sizeof(port)))
-		return 0;
-	return bpf_ntohs(port);
+	if (bpf_skb_load_bytes(skb, off, ports, sizeof(ports)))
+		return -1;
+	*sport = bpf_ntohs(ports[0]);
+	*dport = bpf_ntohs(ports[1]);
+	return 0;
+}
+
+/* A header the walk cannot follow or trust: refused, whatever it carries. */
+static __always_inline __u32 malformed(struct rcc_req *req)
+{
+	req->reason = RCC_R_MALFORMED;
+	return RCC_ACT_DENY;
 }
 
 /* Judges one more hop of a source route: DENY wins. */
@@ -551,7 +564,10 @@ static __always_inline __u32 judge_hop(struct rcc_req *req, __u8 *hop)
 	return judge(&h, &reason);
 }
 
-/* IPv4: the header's destination, and every hop of an LSRR/SSRR option. */
+/*
+ * IPv4: the header's destination, and every hop of an LSRR/SSRR option.
+ * Options that do not parse are refused (malformed), never skipped.
+ */
 static __always_inline __u32 judge_ipv4(struct __sk_buff *skb,
 					struct rcc_req *req)
 {
@@ -559,20 +575,19 @@ static __always_inline __u32 judge_ipv4(struct __sk_buff *skb,
 	__u32 reason, action, hl, off, i;
 
 	if (bpf_skb_load_bytes(skb, 0, &iph, sizeof(iph)))
-		return RCC_ACT_DENY;
+		return malformed(req);
 	hl = iph.ihl * 4;
-	if (hl < sizeof(iph))
-		return RCC_ACT_DENY;
 	addr_from_v4(req->addr, iph.daddr);
 	addr_from_v4(req->saddr, iph.saddr);
 	req->family = 4;
 	req->ipproto = iph.protocol;
 	req->proto = proto_class(iph.protocol);
 	req->port = 0;
-	if (!(iph.frag_off & bpf_htons(IP_OFFSET))) {
-		req->port = l4_port(skb, hl, req->proto, 2);
-		req->sport = l4_port(skb, hl, req->proto, 0);
-	}
+	if (hl < sizeof(iph))
+		return malformed(req);
+	if (!(iph.frag_off & bpf_htons(IP_OFFSET)) &&
+	    l4_ports(skb, hl, req->proto, &req->sport, &req->port))
+		return malformed(req);
 	action = judge(req, &reason);
 	if (action != RCC_ACT_ALLOW || hl == sizeof(iph))
 		return action;
@@ -585,15 +600,15 @@ static __always_inline __u32 judge_ipv4(struct __sk_buff *skb,
 		if (off >= hl)
 			break;
 		if (bpf_skb_load_bytes(skb, off, ol, 1))
-			return RCC_ACT_DENY;
+			return malformed(req);
 		if (ol[0] == IPOPT_END)
 			break;
 		if (ol[0] == IPOPT_NOOP) {
 			off++;
 			continue;
 		}
-		if (bpf_skb_load_bytes(skb, off, ol, 2) || ol[1] < 2)
-			return RCC_ACT_DENY;
+		if (bpf_skb_load_bytes(skb, off, ol, 2) || ol[1] < 2 || off + ol[1] > hl)
+			return malformed(req);
 		if (ol[0] == IPOPT_LSRR || ol[0] == IPOPT_SSRR) {
 			__u32 a;
 
@@ -605,7 +620,7 @@ static __always_inline __u32 judge_ipv4(struct __sk_buff *skb,
 				if (a + 4 > ol[1])
 					break;
 				if (bpf_skb_load_bytes(skb, off + a, &v4, 4))
-					return RCC_ACT_DENY;
+					return malformed(req);
 				addr_from_v4(hop, v4);
 				if (judge_hop(req, hop) != RCC_ACT_ALLOW) {
 					req->reason = RCC_R_SOURCE_ROUTE;
@@ -618,63 +633,104 @@ static __always_inline __u32 judge_ipv4(struct __sk_buff *skb,
 	return action;
 }
 
+/*
+ * Extension headers that may stand before the L4 header.  ESP is not one:
+ * what follows it is encrypted, for the destination alone to read.
+ */
+static __always_inline int ipv6_ext_hdr(__u8 h)
+{
+	return h == IPPROTO_HOPOPTS || h == IPPROTO_ROUTING || h == IPPROTO_FRAGMENT ||
+	       h == IPPROTO_DSTOPTS || h == IPPROTO_AH || h == 135 /* mobility */ ||
+	       h == 139 /* HIP */ || h == 140 /* Shim6 */ || h == 253 || h == 254;
+}
+
+/* Where an IPv6 packet's extension headers end (rcc_walk_ipv6). */
+struct rcc_walk6 {
+	__u32 off;		/* the L4 header, or a later fragment's data */
+	__u32 rh_off;		/* the routing header; 0: none */
+	__u8 nexthdr;		/* the L4 protocol */
+	__u8 later_frag;	/* a fragment past the first: no L4 header */
+};
+
+/*
+ * The extension headers, to the L4 header.  What the walk cannot get
+ * through is malformed (-1) rather than judged as protocol "other": a
+ * chain longer than RCC_MAX_EXT_HDRS, a second routing header, an
+ * extension header it cannot measure, a header cut short.  A global
+ * function, so that the verifier checks the loop once, on its own.
+ */
+__noinline int rcc_walk_ipv6(struct __sk_buff *skb, struct rcc_walk6 *w)
+{
+	__u32 i, off = sizeof(struct ipv6hdr), rh_off = 0;
+	__u8 nexthdr, rh_seen = 0;
+
+	if (!w || bpf_skb_load_bytes(skb, offsetof(struct ipv6hdr, nexthdr), &nexthdr, 1))
+		return -1;
+	w->later_frag = 0;
+	for (i = 0; i < RCC_MAX_EXT_HDRS; i++) {
+		struct ipv6_opt_hdr eh;
+		struct frag_hdr fh;
+
+		if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_DSTOPTS ||
+		    nexthdr == IPPROTO_ROUTING || nexthdr == IPPROTO_AH) {
+			if (bpf_skb_load_bytes(skb, off, &eh, sizeof(eh)))
+				return -1;
+			if (nexthdr == IPPROTO_ROUTING) {
+				/* tested apart from rh_off: a test of rh_off itself
+				 * would make the verifier track every offset exactly
+				 * and walk each chain of headers on its own */
+				if (rh_seen)
+					return -1;
+				rh_seen = 1;
+				rh_off = off;
+			}
+			/* AH counts 4-byte units, less two; the rest 8-byte units, less one */
+			off += nexthdr == IPPROTO_AH ? (eh.hdrlen + 2) * 4 : (eh.hdrlen + 1) * 8;
+			nexthdr = eh.nexthdr;
+			continue;
+		}
+		if (nexthdr != IPPROTO_FRAGMENT)
+			break;
+		if (bpf_skb_load_bytes(skb, off, &fh, sizeof(fh)))
+			return -1;
+		nexthdr = fh.nexthdr;
+		off += sizeof(fh);
+		if (fh.frag_off & bpf_htons(0xfff8)) {
+			w->later_frag = 1;
+			break;
+		}
+	}
+	if (!w->later_frag && ipv6_ext_hdr(nexthdr))
+		return -1;
+	w->off = off;
+	w->rh_off = rh_off;
+	w->nexthdr = nexthdr;
+	return 0;
+}
+
 /* IPv6: the header's destination, and every address of a routing header. */
 static __always_inline __u32 judge_ipv6(struct __sk_buff *skb,
 					struct rcc_req *req)
 {
 	struct ipv6hdr ip6;
-	__u32 reason, action, off, i;
-	__u8 nexthdr, rh_seen = 0;
-	__u32 rh_off = 0;
+	struct rcc_walk6 w = {};
+	__u32 reason, action;
 	__u8 rh[8];
 
 	if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
-		return RCC_ACT_DENY;
+		return malformed(req);
 	addr_from_v6(req->addr, ip6.daddr.in6_u.u6_addr32);
 	addr_from_v6(req->saddr, ip6.saddr.in6_u.u6_addr32);
 	req->family = 6;
-	nexthdr = ip6.nexthdr;
-	off = sizeof(ip6);
 	req->port = 0;
-	for (i = 0; i < 8; i++) {
-		struct ipv6_opt_hdr eh;
-
-		if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_DSTOPTS ||
-		    nexthdr == IPPROTO_ROUTING) {
-			if (bpf_skb_load_bytes(skb, off, &eh, sizeof(eh)))
-				return RCC_ACT_DENY;
-			if (nexthdr == IPPROTO_ROUTING) {
-				rh_seen = 1;
-				rh_off = off;
-			}
-			nexthdr = eh.nexthdr;
-			off += (eh.hdrlen + 1) * 8;
-			continue;
-		}
-		if (nexthdr == IPPROTO_FRAGMENT) {
-			struct frag_hdr fh;
-
-			if (bpf_skb_load_bytes(skb, off, &fh, sizeof(fh)))
-				return RCC_ACT_DENY;
-			nexthdr = fh.nexthdr;
-			off += sizeof(fh);
-			if (fh.frag_off & bpf_htons(0xfff8)) {
-				/* later fragment: no L4 header here */
-				req->ipproto = nexthdr;
-				req->proto = proto_class(nexthdr);
-				goto judge;
-			}
-			continue;
-		}
-		break;
-	}
-	req->ipproto = nexthdr;
-	req->proto = proto_class(nexthdr);
-	req->port = l4_port(skb, off, req->proto, 2);
-	req->sport = l4_port(skb, off, req->proto, 0);
-judge:
+	if (rcc_walk_ipv6(skb, &w))
+		return malformed(req);
+	req->ipproto = w.nexthdr;
+	req->proto = proto_class(w.nexthdr);
+	if (!w.later_frag && l4_ports(skb, w.off, req->proto, &req->sport, &req->port))
+		return malformed(req);
 	action = judge(req, &reason);
-	if (action != RCC_ACT_ALLOW || !rh_seen)
+	if (action != RCC_ACT_ALLOW || !w.rh_off)
 		return action;
 
 	/*
@@ -682,27 +738,27 @@ judge:
 	 * will visit.  Type 0 and SRH (4) list 16-byte addresses after an
 	 * 8-byte header; type 2 (mobile) holds one.
 	 */
-	if (bpf_skb_load_bytes(skb, rh_off, rh, sizeof(rh)))
-		return RCC_ACT_DENY;
+	if (bpf_skb_load_bytes(skb, w.rh_off, rh, sizeof(rh)))
+		return malformed(req);
 	{
 		__u32 n = rh[1] / 2, k;
 		__u8 hop[16];
 
 		for (k = 0; k < 16; k++) {
-			__u32 w[4];
+			__u32 a[4];
 
 			if (k >= n)
 				break;
-			if (bpf_skb_load_bytes(skb, rh_off + 8 + k * 16, w, 16))
-				return RCC_ACT_DENY;
-			addr_from_v6(hop, w);
+			if (bpf_skb_load_bytes(skb, w.rh_off + 8 + k * 16, a, 16))
+				return malformed(req);
+			addr_from_v6(hop, a);
 			if (judge_hop(req, hop) != RCC_ACT_ALLOW) {
 				req->reason = RCC_R_SOURCE_ROUTE;
 				return RCC_ACT_DENY;
 			}
 		}
 		if (n > 16)
-			return RCC_ACT_DENY;
+			return malformed(req);
 	}
 	return action;
 }
@@ -742,8 +798,8 @@ static __always_inline int plain_dest(struct __sk_buff *skb, struct rcc_req *req
 			return 0;
 		addr_from_v4(req->addr, iph.daddr);
 		req->ipproto = iph.protocol;
-		req->port = l4_port(skb, sizeof(iph), proto_class(iph.protocol), 2);
-		return 1;
+		return !l4_ports(skb, sizeof(iph), proto_class(iph.protocol),
+				 &req->sport, &req->port);
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;
@@ -754,8 +810,8 @@ static __always_inline int plain_dest(struct __sk_buff *skb, struct rcc_req *req
 			return 0;
 		addr_from_v6(req->addr, ip6.daddr.in6_u.u6_addr32);
 		req->ipproto = ip6.nexthdr;
-		req->port = l4_port(skb, sizeof(ip6), proto_class(ip6.nexthdr), 2);
-		return 1;
+		return !l4_ports(skb, sizeof(ip6), proto_class(ip6.nexthdr),
+				 &req->sport, &req->port);
 	}
 	return 0;
 }

@@ -58,6 +58,7 @@
 #define RCC_MAX_VERSIONS 512	/* versions 1..511: two per policy at a reload */
 #define RCC_MAX_RULES 16	/* port rules one prefix node can carry */
 #define RCC_MAX_CGROUP_DEPTH 32 /* ancestors walked to find a policy */
+#define RCC_MAX_EXT_HDRS 16	/* IPv6 extension headers walked; more: malformed */
 #define RCC_RING_WAKEUP_BYTES (64 * 1024) /* wake the reader past this */
 
 /* Protocol classes, as bits, for rules. */
@@ -100,6 +101,7 @@ enum rcc_reason {
 	RCC_R_NO_POLICY,   /* socket used outside the cgroup that made it */
 	RCC_R_SOURCE_ROUTE,/* a hop in a source route is denied */
 	RCC_R_BPF,	   /* a sandbox called bpf() */
+	RCC_R_MALFORMED,   /* IP options or extension headers that do not parse */
 	RCC_R__MAX,
 };
 

@@ -78,6 +78,7 @@ static const char *const reason_names[RCC_R__MAX] = {
 	[RCC_R_NO_POLICY] = "no_policy",
 	[RCC_R_SOURCE_ROUTE] = "source_route",
 	[RCC_R_BPF] = "bpf_syscall",
+	[RCC_R_MALFORMED] = "malformed",
 };
 
 static const char *const hook_names[RCC_HOOK__MAX] = {

@@ -21,6 +21,8 @@ world-side sink and capture use to tell packets apart.
   ping ADDR [PAYLOAD]                    SOCK_DGRAM ping socket echo request
   raw-hdrincl ADDR PORT PAYLOAD          IPPROTO_RAW (IP_HDRINCL) UDP packet
   lsrr HOP FINAL PORT PAYLOAD            UDP to FINAL with IP_OPTIONS LSRR via HOP
+  raw-shape SHAPE ADDR PAYLOAD [HOP]     a hand-made IP packet (IP_HDRINCL) to
+                                         ADDR; SHAPE is one of RAW_SHAPES below
   socket-only FAMILY TYPE PROTO          socket() and nothing else
   loop SECONDS SUBCOMMAND ARGS...        repeat SUBCOMMAND until SECONDS pass
 
@@ -284,6 +286,102 @@ def do_raw_hdrincl(args, v4mapped):
     return "ok"
 
 
+def ext6(nxt, body=b""):
+    """An IPv6 extension header in 8-byte units: next, length, body."""
+    body = body + bytes((6 - len(body)) % 8)
+    return bytes([nxt, (len(body) + 2) // 8 - 1]) + body
+
+
+def srh(nxt, hop):
+    """A segment routing header (type 4) whose one segment is HOP."""
+    seg = socket.inet_pton(socket.AF_INET6, hop)
+    return bytes([nxt, 2, 4, 0, 0, 0, 0, 0]) + seg
+
+
+def udp(port, data):
+    return struct.pack("!HHHH", 40000, port, 8 + len(data), 0) + data
+
+
+def dstopts(n, nxt, body):
+    """n destination-options headers before body, whose type is nxt."""
+    for _ in range(n):
+        body, nxt = ext6(nxt) + body, 60
+    return nxt, body
+
+
+def shape6(shape, data, hop):
+    """(first next-header value, the bytes after the IPv6 header)."""
+    u = udp(5000, data)
+    if shape in ("dstopts9-rh", "dstopts2-rh"):
+        return dstopts(9 if shape == "dstopts9-rh" else 2, 43, srh(17, hop) + u)
+    if shape == "dstopts17":
+        return dstopts(17, 17, u)
+    if shape == "ah-rh":
+        # AH: next, length in 4-byte units minus 2, reserved, SPI, sequence, ICV
+        ah = bytes([43, 4, 0, 0]) + struct.pack("!II", 0x100, 1) + bytes(12)
+        return 51, ah + srh(17, hop) + u
+    if shape == "unknown-ext":
+        return 253, bytes([17, 0, 0, 0, 0, 0, 0, 0]) + u
+    if shape == "frag-short":
+        # first fragment (offset 0, more to come) that stops inside UDP
+        return 44, bytes([17, 0, 0, 1]) + struct.pack("!I", 7) + u[:2]
+    if shape == "frag-whole":
+        # an atomic fragment: offset 0, no more, the whole datagram
+        return 44, bytes([17, 0, 0, 0]) + struct.pack("!I", 7) + u
+    raise Usage("no IPv6 shape %r" % shape)
+
+
+def shape4(shape, data):
+    """(IPv4 options, flags/fragment field, the bytes after the header)."""
+    u = udp(5000, data)
+    if shape == "opt-overlong":
+        # a timestamp option that claims 48 bytes of a 4-byte options area
+        return bytes([0x44, 48, 5, 0]), 0, u
+    if shape == "opt-noop":
+        return bytes([1, 1, 1, 0]), 0, u
+    if shape == "frag-short":
+        return b"", 0x2000, u[:2]   # MF set, offset 0, UDP header cut short
+    if shape == "frag-whole":
+        return b"", 0, u
+    raise Usage("no IPv4 shape %r" % shape)
+
+
+def source6(dst):
+    """The source address the kernel would pick for dst (:: if none):
+    IPv6 raw packets with the header included are sent as written."""
+    try:
+        with sock(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.connect((dst, 9))
+            return socket.inet_pton(socket.AF_INET6, s.getsockname()[0])
+    except OSError:
+        return bytes(16)
+
+
+RAW_SHAPES = ("IPv6: dstopts9-rh, dstopts2-rh, dstopts17, ah-rh, unknown-ext, "
+              "frag-short, frag-whole; IPv4: opt-overlong, opt-noop, "
+              "frag-short, frag-whole; HOP: the routing header's segment")
+
+
+def do_raw_shape(args, v4mapped):
+    need(args, 3, "raw-shape SHAPE ADDR PAYLOAD [HOP]  (" + RAW_SHAPES + ")")
+    shape, dst, data = args[0], args[1], payload_of(args, 2)
+    hop = args[3] if len(args) > 3 else dst
+    if ":" in dst:
+        nxt, rest = shape6(shape, data, hop)
+        ip = struct.pack("!IHBB16s16s", 6 << 28, len(rest), nxt, 64,
+                         source6(dst), socket.inet_pton(socket.AF_INET6, dst))
+        with sock(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW) as s:
+            s.sendto(ip + rest, (dst, 0))
+        return "ok"
+    opts, frag, rest = shape4(shape, data)
+    ihl = 5 + len(opts) // 4
+    ip = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, 0, 0, frag, 64, 17, 0,
+                     bytes(4), socket.inet_aton(dst)) + opts
+    with sock(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as s:
+        s.sendto(ip + rest, (dst, 0))
+    return "ok"
+
+
 def do_lsrr(args, v4mapped):
     need(args, 4, "lsrr HOP FINAL PORT PAYLOAD")
     hop, final = args[0], args[1]
@@ -326,6 +424,7 @@ COMMANDS = {
     "udp-sendto": do_udp_sendto,
     "udp-sendmsg": do_udp_sendmsg,
     "udp-cmsg": do_udp_cmsg,
+    "raw-shape": do_raw_shape,
     "udp-sendmmsg": do_udp_sendmmsg,
     "raw-icmp": do_raw_icmp,
     "ping": do_ping,

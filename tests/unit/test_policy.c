@@ -46,6 +46,7 @@ static const char *reason_name(__u32 r)
 	static const char *const names[] = {
 		"0", "ALLOW_RULE", "DENY_RULE", "LOOPBACK", "PRIVATE", "HOST",
 		"PUBLIC", "NOT_ALLOWED", "SOCKET", "NO_POLICY", "SOURCE_ROUTE",
+		"BPF", "MALFORMED",
 	};
 
 	return r < N(names) ? names[r] : "?";
