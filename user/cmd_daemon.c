@@ -771,6 +771,7 @@ int cmd_daemon(struct rcc_args *a)
 		rc = RCC_EXIT_FAIL;
 		goto out_names;
 	}
+	d.host_dirty = true; /* once more at the first tick, should that read have failed */
 	rc = cli_open_and_apply(&d.cfg, &d.k, &d.cc.o);
 	if (rc)
 		goto out_names;
