@@ -31,6 +31,20 @@ void rcc_addr_normalise(__u8 addr[16])
 		memcpy(addr, v4mapped_prefix, 12);
 }
 
+bool rcc_addr_from_sockaddr(__u8 addr[16], const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		rcc_addr_from_v4(addr, &((const struct sockaddr_in *)sa)->sin_addr);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		memcpy(addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		rcc_addr_normalise(addr);
+		return true;
+	}
+	return false;
+}
+
 int rcc_addr_parse(const char *s, __u8 addr[16], bool *is_v4)
 {
 	struct in_addr a4;

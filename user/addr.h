@@ -46,6 +46,9 @@ int rcc_addr_parse(const char *s, __u8 addr[16], bool *is_v4);
 /* A literal (v4, v6, mapped and NAT64 forms) into the 16-byte form. */
 void rcc_addr_from_v4(__u8 addr[16], const void *be4);
 void rcc_addr_normalise(__u8 addr[16]);
+struct sockaddr;
+/* An AF_INET or AF_INET6 sockaddr into the 16-byte form; false for others. */
+bool rcc_addr_from_sockaddr(__u8 addr[16], const struct sockaddr *sa);
 bool rcc_addr_is_v4(const __u8 addr[16]);
 /* addr/plen as people write it: 10.0.0.0/8, 2001:db8::/32, 10.1.2.3. */
 void rcc_prefix_format(const __u8 addr[16], unsigned plen, char *buf,

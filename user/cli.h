@@ -71,7 +71,8 @@ const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg,
 					    const char *option,
 					    const struct rcc_container *c);
 /* Compile options for this host: its addresses (block_host, rebinding
- * guard) and the addresses of cfg's hostnames. */
+ * guard; rcc_host_addrs, as the daemon reads them) and the addresses of
+ * cfg's hostnames. */
 struct cli_compile {
 	struct rcc_compile_opts o;
 	struct rcc_addr_list host;
@@ -89,8 +90,10 @@ void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
 			 bool ask_daemon, struct cli_compile *c);
 void cli_compile_release(struct cli_compile *c);
 struct json_object;
-/* The daemon's name table (rcc_names_to_json), or NULL when no daemon
+/* The daemon's JSON answer to req (see control.h), or NULL when no daemon
  * answers on control_socket (said when it is there but does not answer). */
+struct json_object *cli_daemon_ask(const struct rcc_config *cfg, const char *req);
+/* The daemon's name table (rcc_names_to_json), or NULL as above. */
 struct json_object *cli_daemon_names(const struct rcc_config *cfg);
 /* Opens the kernel state and loads cfg into it (o: NULL for a one-shot
  * command's own); RCC_EXIT_* */

@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "container.h"
 #include "log.h"
-#include "netinfo.h"
+#include "hostaddr.h"
 #include "control.h"
 #include "dns.h"
 #include <json-c/json.h>
@@ -81,24 +81,29 @@ int cli_target_cgroup(const struct rcc_args *a, char *path, size_t len)
 	return RCC_EXIT_FAIL;
 }
 
-struct json_object *cli_daemon_names(const struct rcc_config *cfg)
+struct json_object *cli_daemon_ask(const struct rcc_config *cfg, const char *req)
 {
-	struct json_object *arr;
+	struct json_object *answer;
 	char *resp = NULL;
 	int err;
 
-	err = rcc_control_ask(cfg->control_socket, "names", &resp, 2000);
+	err = rcc_control_ask(cfg->control_socket, req, &resp, 2000);
 	if (err) {
 		if (err != -ENOENT && err != -ECONNREFUSED)
 			pr_warn("rcc-bpf daemon did not answer on %s: %s\n", cfg->control_socket,
 				strerror(-err));
 		return NULL;
 	}
-	arr = json_tokener_parse(resp);
+	answer = json_tokener_parse(resp);
 	free(resp);
-	if (!arr)
+	if (!answer)
 		pr_warn("rcc-bpf daemon answered nonsense on %s\n", cfg->control_socket);
-	return arr;
+	return answer;
+}
+
+struct json_object *cli_daemon_names(const struct rcc_config *cfg)
+{
+	return cli_daemon_ask(cfg, "names");
 }
 
 int cli_compile_init(const struct rcc_config *cfg, enum rcc_dns_mode mode,

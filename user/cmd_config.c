@@ -8,7 +8,6 @@
 
 #include "cli.h"
 #include "log.h"
-#include "netinfo.h"
 #include "control.h"
 #include "dns.h"
 #include <json-c/json.h>

@@ -33,13 +33,14 @@
 #include "dns.h"
 #include "enforcer.h"
 #include "log.h"
-#include "netinfo.h"
+#include "hostaddr.h"
 #include "watch.h"
 
 #define TICK_MS 200
 #define RECONCILE_MS 30000
 enum { RELOAD_NONE, RELOAD_ASKED, RELOAD_DONE };
 #define NAMES_SAVE_MS 5000	/* plus 1 ms a name: big tables less often */
+#define HOST_LOG_MAX 8		/* address changes logged one by one */
 
 /* Everything a consumer loop may carry beside the ring. */
 struct daemon {
@@ -52,6 +53,16 @@ struct daemon {
 	struct cli_compile cc;
 	struct rcc_dns *dns;
 	struct stat cfg_st;		/* the file as loaded, to see it change */
+	/*
+	 * The host's addresses (d->cc.host, for block_host and the rebinding
+	 * guard) follow rtnetlink: a notification marks them dirty, the next
+	 * tick reads them whole (a burst costs one read) and, when they
+	 * moved, loads the policies again.
+	 */
+	int host_fd;			/* -1: not following them */
+	bool host_dirty;		/* read them again */
+	bool host_changed;		/* d->cc.host is newer than the maps */
+	__u64 host_warned_ms;
 	int ctl_fd, ep;
 	/*
 	 * The control socket has a thread of its own: it answers even while
@@ -222,6 +233,90 @@ static void dns_stop(struct daemon *d)
 	d->dns = NULL;
 }
 
+/* Logs what differs between two sorted sets, a few lines at most. */
+static void host_log_changes(const struct rcc_addr_list *old,
+			     const struct rcc_addr_list *now)
+{
+	size_t i = 0, j = 0, moved = 0;
+
+	while (i < old->n || j < now->n) {
+		int c = i == old->n ? 1 : j == now->n ? -1 :
+			memcmp(old->addrs[i], now->addrs[j], 16);
+		char shown[64];
+
+		if (!c) {
+			i++;
+			j++;
+			continue;
+		}
+		if (moved++ < HOST_LOG_MAX) {
+			rcc_prefix_format(c < 0 ? old->addrs[i] : now->addrs[j], 128, shown,
+					  sizeof(shown));
+			pr_info("rcc-bpf: host address %s %s; block_host follows\n", shown,
+				c < 0 ? "removed" : "added");
+		}
+		if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	if (moved > HOST_LOG_MAX)
+		pr_info("rcc-bpf: and %zu more host addresses added or removed\n",
+			moved - HOST_LOG_MAX);
+}
+
+/* The host's addresses, read again with the one-shot commands' function;
+ * false when they could not be read (the last ones read stay). */
+static bool host_read(struct daemon *d)
+{
+	struct rcc_addr_list now, old;
+	int err = rcc_host_addrs(&now);
+
+	if (err) {
+		if (now_ms() - d->host_warned_ms >= 60000) {
+			pr_warn("Failed to read this host's addresses: %s; block_host keeps the last ones read, retrying\n",
+				strerror(-err));
+			d->host_warned_ms = now_ms();
+		}
+		return false;
+	}
+	if (rcc_addr_list_equal(&now, &d->cc.host)) {
+		rcc_addr_list_free(&now);
+		return true;
+	}
+	host_log_changes(&d->cc.host, &now);
+	pthread_mutex_lock(&d->mu);
+	old = d->cc.host;
+	d->cc.host = now;
+	pthread_mutex_unlock(&d->mu);
+	rcc_addr_list_free(&old);
+	d->host_changed = true;
+	return true;
+}
+
+/* Before the host's addresses are first read: nothing falls in between. */
+static void host_watch_start(struct daemon *d)
+{
+	d->host_fd = rcc_host_watch_open();
+	if (d->host_fd < 0)
+		pr_warn("Failed to follow this host's addresses over rtnetlink: %s; block_host covers those read at start and at each reload\n",
+			strerror(-d->host_fd));
+}
+
+/* In the loop: rtnetlink spoke; the next tick reads the addresses. */
+static void host_watch_event(struct daemon *d)
+{
+	int r = rcc_host_watch_read(d->host_fd);
+
+	if (r < 0 && now_ms() - d->host_warned_ms >= 60000) {
+		pr_warn("Failed to read rtnetlink: %s; reading the host's addresses again\n",
+			strerror(-r));
+		d->host_warned_ms = now_ms();
+	}
+	if (r)
+		d->host_dirty = true;
+}
+
 /* SIGHUP: the new configuration whole, or the old one kept.  why: NULL,
  * or room for what went wrong. */
 static bool reload(struct daemon *d, char *why, size_t whylen)
@@ -254,6 +349,9 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 	if (!err && d->dns)
 		rcc_dns_resolve_all(d->dns, 3000, true);
 	pthread_mutex_unlock(&d->mu);
+	/* the addresses now, as a one-shot command would load them */
+	if (host_read(d))
+		d->host_dirty = false;
 	err = err ?: rcc_kernel_lock(&d->k);
 	if (!err) {
 		err = rcc_kernel_apply(&d->k, &fresh, &d->cc.o);
@@ -284,6 +382,7 @@ static bool reload(struct daemon *d, char *why, size_t whylen)
 	rcc_names_set(&d->cc.names, &d->cfg);
 	pthread_mutex_unlock(&d->mu);
 	d->cc.names.changed = false;
+	d->host_changed = false;
 	names_save(d);
 	remember_config(d);
 	if (d->au)
@@ -305,26 +404,33 @@ static bool has_deny_names(const struct rcc_config *cfg)
 	return false;
 }
 
-/* Addresses came or went: the policies again, gap-free. */
-static void dns_apply(struct daemon *d)
+/* A name's or the host's addresses came or went: the policies again,
+ * gap-free (new entries go in before old ones go). */
+static void refresh(struct daemon *d)
 {
+	bool names_moved = d->cc.names.changed;
 	int err;
 
 	if (config_changed(d)) {
 		/* loading the old file's policies would undo whoever loaded the new */
-		pr_info("rcc-bpf: %s changed; reloading it before refreshing names\n", d->cfg.path);
+		pr_info("rcc-bpf: %s changed; reloading it before refreshing addresses\n", d->cfg.path);
 		reload(d, NULL, 0);
 		return;
 	}
 	if (rcc_kernel_trylock(&d->k))
 		return; /* another command is changing state: next tick */
-	/* a deny name's new address must stop flows the egress cache let go */
-	err = has_deny_names(&d->cfg) ? rcc_kernel_apply(&d->k, &d->cfg, &d->cc.o) :
-					rcc_kernel_apply_dns(&d->k, &d->cfg, &d->cc.o);
+	/* a deny name's or the host's new address must stop flows the
+	 * egress cache let go */
+	err = d->host_changed || has_deny_names(&d->cfg) ?
+		      rcc_kernel_apply(&d->k, &d->cfg, &d->cc.o) :
+		      rcc_kernel_apply_dns(&d->k, &d->cfg, &d->cc.o);
 	rcc_kernel_unlock(&d->k);
 	if (!err) {
-		d->cc.names.changed = false;
-		names_save(d);
+		d->host_changed = false;
+		if (names_moved) {
+			d->cc.names.changed = false;
+			names_save(d);
+		}
 		return;
 	}
 	if (now_ms() - d->dns_warned_ms >= 60000) {
@@ -343,6 +449,10 @@ static char *control_answer(const char *req, void *ctx)
 	if (!strcmp(req, "names")) {
 		pthread_mutex_lock(&d->mu);
 		o = rcc_names_to_json(&d->cc.names, now_ms());
+		pthread_mutex_unlock(&d->mu);
+	} else if (!strcmp(req, "host")) {
+		pthread_mutex_lock(&d->mu);
+		o = rcc_host_addrs_to_json(&d->cc.host);
 		pthread_mutex_unlock(&d->mu);
 	} else if (!strcmp(req, "reload")) {
 		struct timespec until;
@@ -465,17 +575,20 @@ static void tick(struct daemon *d, int *rc)
 		prune(d);
 	if (d->watch && now - d->last_reconcile_ms >= RECONCILE_MS)
 		reconcile(d);
+	/* a burst of address changes between two ticks is one read */
+	if (d->host_dirty)
+		d->host_dirty = !host_read(d);
 	if (d->dns) {
 		pthread_mutex_lock(&d->mu);
 		rcc_dns_tick(d->dns, now);
 		pthread_mutex_unlock(&d->mu);
-		if (d->cc.names.changed)
-			dns_apply(d);
-		/* refreshed expiries too, so a restart keeps an honest grace */
-		if (d->cc.names.touched && !d->cc.names.changed &&
-		    now - d->last_save_ms >= NAMES_SAVE_MS + d->cc.names.n)
-			names_save(d);
 	}
+	if (d->cc.names.changed || d->host_changed)
+		refresh(d);
+	/* refreshed expiries too, so a restart keeps an honest grace */
+	if (d->dns && d->cc.names.touched && !d->cc.names.changed &&
+	    now - d->last_save_ms >= NAMES_SAVE_MS + d->cc.names.n)
+		names_save(d);
 	if (d->watchdog_ms && now - d->last_watchdog_ms >= d->watchdog_ms / 2) {
 		notify("WATCHDOG=1");
 		d->last_watchdog_ms = now;
@@ -518,6 +631,10 @@ static int event_loop(struct daemon *d)
 	if (d->ctl_running) {
 		ev.data.fd = d->ctl_wake_fd;
 		epoll_ctl(ep, EPOLL_CTL_ADD, d->ctl_wake_fd, &ev);
+	}
+	if (d->host_fd >= 0) {
+		ev.data.fd = d->host_fd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, d->host_fd, &ev);
 	}
 	ev.data.fd = sfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
@@ -563,6 +680,8 @@ static int event_loop(struct daemon *d)
 				pthread_mutex_unlock(&d->mu);
 			} else if (d->ctl_running && fd == d->ctl_wake_fd) {
 				control_reload(d, false);
+			} else if (fd == d->host_fd) {
+				host_watch_event(d);
 			} else if (d->watch && fd == rcc_watch_fd(d->watch)) {
 				if (rcc_watch_read(d->watch, on_cgroup_created, on_cgroup_removed, d) ==
 				    -EOVERFLOW)
@@ -602,7 +721,7 @@ out:
 int cli_consume(struct rcc_audit *au)
 {
 	struct daemon d = { .au = au, .ctl_fd = -1, .ep = -1, .ctl_stop_fd = -1,
-			    .ctl_wake_fd = -1 };
+			    .ctl_wake_fd = -1, .host_fd = -1 };
 
 	return event_loop(&d);
 }
@@ -629,7 +748,7 @@ static int names_start(struct daemon *d)
 int cmd_daemon(struct rcc_args *a)
 {
 	struct daemon d = { .args = a, .ctl_fd = -1, .ep = -1, .ctl_stop_fd = -1,
-			    .ctl_wake_fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER,
+			    .ctl_wake_fd = -1, .host_fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER,
 			    .cv = PTHREAD_COND_INITIALIZER };
 	const char *wd = getenv("WATCHDOG_USEC");
 	char mnt[PATH_MAX];
@@ -647,10 +766,12 @@ int cmd_daemon(struct rcc_args *a)
 		rcc_config_free(&d.cfg);
 		return RCC_EXIT_FAIL;
 	}
+	host_watch_start(&d);
 	if (names_start(&d)) {
 		rc = RCC_EXIT_FAIL;
 		goto out_names;
 	}
+	d.host_dirty = true; /* once more at the first tick, should that read have failed */
 	rc = cli_open_and_apply(&d.cfg, &d.k, &d.cc.o);
 	if (rc)
 		goto out_names;
@@ -698,6 +819,8 @@ out_names:
 	control_stop(&d);
 	dns_stop(&d);
 	cli_compile_release(&d.cc);
+	if (d.host_fd >= 0)
+		close(d.host_fd);
 	rcc_control_close(d.ctl_fd, d.cfg.control_socket);
 	rcc_config_free(&d.cfg);
 	return rc;

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "container.h"
+#include "hostaddr.h"
 #include "log.h"
 
 /* The container behind each enforced cgroup, where there is one. */
@@ -83,7 +84,8 @@ static void audit_text(const struct rcc_audit_totals *t)
 
 static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 		       const struct ct_row *ct, const struct pol_row *pol, size_t npol,
-		       const struct rcc_audit_totals *t, bool guarded, json_object *names)
+		       const struct rcc_audit_totals *t, bool guarded, json_object *names,
+		       json_object *host)
 {
 	json_object *root = json_object_new_object();
 	json_object *cgs = json_object_new_array(), *pols = json_object_new_array();
@@ -120,6 +122,7 @@ static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 	json_object_object_add(root, "bpf_guard", json_object_new_boolean(guarded));
 	/* null: no daemon keeps the names fresh */
 	json_object_object_add(root, "names", names ? json_object_get(names) : NULL);
+	json_object_object_add(root, "host_addresses", host ? json_object_get(host) : NULL);
 	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
@@ -189,6 +192,46 @@ static void names_text(const struct rcc_config *cfg, json_object *arr)
 	}
 }
 
+/* block_host's addresses: as the daemon follows them, else read here and
+ * now.  {"followed_by_daemon": bool, "addresses": [...]}, or NULL. */
+static json_object *host_addresses(const struct rcc_config *cfg)
+{
+	struct rcc_addr_list l;
+	json_object *o = cli_daemon_ask(cfg, "host");
+
+	if (o && json_object_object_get_ex(o, "addresses", NULL)) {
+		json_object_object_add(o, "followed_by_daemon", json_object_new_boolean(true));
+		return o;
+	}
+	json_object_put(o); /* a daemon that does not follow them */
+	if (rcc_host_addrs(&l))
+		return NULL;
+	o = rcc_host_addrs_to_json(&l);
+	rcc_addr_list_free(&l);
+	json_object_object_add(o, "followed_by_daemon", json_object_new_boolean(false));
+	return o;
+}
+
+static void host_text(const struct rcc_config *cfg, json_object *host)
+{
+	json_object *arr, *followed;
+	size_t i, n;
+	bool used = false;
+
+	for (i = 0; i < cfg->npolicies; i++)
+		used |= cfg->policies[i].block_host;
+	if (!used || !host || !json_object_object_get_ex(host, "addresses", &arr))
+		return;
+	json_object_object_get_ex(host, "followed_by_daemon", &followed);
+	n = json_object_array_length(arr);
+	printf("\nHOST ADDRESSES (denied by block_host; %s): %zu\n",
+	       json_object_get_boolean(followed) ? "followed by rcc-bpf daemon" :
+						   "read now; no rcc-bpf daemon follows them",
+	       n);
+	for (i = 0; i < n; i++)
+		printf("    %s\n", json_object_get_string(json_object_array_get_idx(arr, i)));
+}
+
 static void print_text(const struct rcc_cgroup_info *cg, size_t ncg,
 		       const struct ct_row *ct, const struct pol_row *pol, size_t npol)
 {
@@ -230,7 +273,7 @@ int cmd_status(struct rcc_args *a)
 	struct rcc_config cfg;
 	struct rcc_kernel k;
 	size_t ncg = 0, npol = 0, i;
-	json_object *names;
+	json_object *names, *host;
 	bool guarded;
 	__u32 id;
 	int rc, err;
@@ -280,12 +323,14 @@ int cmd_status(struct rcc_args *a)
 	}
 	containers_of(cg, ncg, ct);
 	names = cli_daemon_names(&cfg);
+	host = host_addresses(&cfg);
 	if (a->json) {
-		print_json(cg, ncg, ct, pol, npol, &totals, guarded, names);
+		print_json(cg, ncg, ct, pol, npol, &totals, guarded, names, host);
 	} else {
 		print_text(cg, ncg, ct, pol, npol);
 		audit_text(&totals);
 		names_text(&cfg, names);
+		host_text(&cfg, host);
 		printf("BPF GUARD: %s\n", guarded ? "active (sandboxes cannot reach our objects through bpf())"
 					       : "not running here: sandboxes must not hold CAP_SYS_ADMIN or CAP_BPF outside a user namespace");
 		for (i = 0; i < ncg; i++)
@@ -293,6 +338,7 @@ int cmd_status(struct rcc_args *a)
 				cli_warn_caps(cg[i].path, guarded);
 	}
 	json_object_put(names);
+	json_object_put(host);
 	free(ct);
 	free(cg);
 	rcc_config_free(&cfg);

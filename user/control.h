@@ -3,6 +3,9 @@
  * The daemon's control socket ([global] control_socket, root only): a
  * client writes one request line and reads one JSON answer.  Requests:
  *   names    the hostname table (see names.h), for status and one-shots
+ *   host     the host's addresses as the daemon follows them (hostaddr.h)
+ *   reload   load the configuration again; {"ok": bool, "error": "..."}
+ *   ping     {}
  */
 #ifndef RCC_CONTROL_H
 #define RCC_CONTROL_H

@@ -187,10 +187,28 @@ topo_up() {
 	world_start
 }
 
+# ns_extra NAME: one more netns of this test, rcct-RUN-IDX-NAME (lo up,
+# no DAD), printed; topo_down removes it with SB and W
+ns_extra() {
+	local ns=rcct-$RCCT_RUN-$T_IDX-$1
+	ip netns add "$ns" &&
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 &&
+		ip -n "$ns" link set lo up || return 1
+	echo "$ns"
+}
+
+# test_netns: every netns of this test (SB, W and ns_extra's)
+test_netns() {
+	ip netns list | awk -v p="rcct-$RCCT_RUN-$T_IDX-" 'index($1, p) == 1 { print $1 }'
+}
+
 topo_down() {
+	local ns
 	world_stop
-	ip netns del "$NS_SB" 2>/dev/null
-	ip netns del "$NS_W" 2>/dev/null
+	for ns in $(test_netns); do
+		ip netns del "$ns" 2>/dev/null
+	done
 	return 0
 }
 
@@ -909,7 +927,7 @@ t_teardown() {
 # t_leftovers: anything of this test still there
 t_leftovers() {
 	local pid
-	ip netns list | grep -qE "^($NS_SB|$NS_W)( |\$)" && echo "netns $NS_SB/$NS_W"
+	[ -z "$(test_netns)" ] || echo "netns $(test_netns | tr '\n' ' ')"
 	[ -e "$T_CG" ] && echo "cgroup $T_CG"
 	[ -e "$T_RUN_CG" ] && echo "cgroup $T_RUN_CG"
 	[ -e "$T_PIN" ] && echo "pin dir $T_PIN"

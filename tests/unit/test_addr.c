@@ -517,6 +517,28 @@ static void test_addr_normalise_and_is_v4(void **state)
 	assert_false(rcc_addr_is_v4(a));
 }
 
+/* The host's addresses arrive as sockaddrs (getifaddrs): one 16-byte form. */
+static void test_addr_from_sockaddr(void **state)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	struct sockaddr other = { .sa_family = AF_UNIX };
+	__u8 a[16], want[16];
+
+	(void)state;
+	inet_pton(AF_INET, "198.51.100.7", &s4.sin_addr);
+	assert_true(rcc_addr_from_sockaddr(a, (struct sockaddr *)&s4));
+	addr16("198.51.100.7", want);
+	assert_memory_equal(a, want, 16);
+
+	inet_pton(AF_INET6, "2001:db8::7", &s6.sin6_addr);
+	assert_true(rcc_addr_from_sockaddr(a, (struct sockaddr *)&s6));
+	addr16("2001:db8::7", want);
+	assert_memory_equal(a, want, 16);
+
+	assert_false(rcc_addr_from_sockaddr(a, &other));
+}
+
 /* ---- rcc_prefix_format --------------------------------------------- */
 
 struct fmt_row {
@@ -671,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_entry_hostname_too_long),
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_addr_normalise_and_is_v4),
+		cmocka_unit_test(test_addr_from_sockaddr),
 		cmocka_unit_test(test_prefix_format),
 		cmocka_unit_test(test_prefix_covers),
 		cmocka_unit_test(test_hostname_valid),
