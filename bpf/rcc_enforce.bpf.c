@@ -171,15 +171,11 @@ static __always_inline void addr_from_v4(__u8 *dst, __u32 be_addr)
 	__builtin_memcpy(dst + 12, &be_addr, 4);
 }
 
-/* IPv6 as 16 bytes; IPv4-mapped stays mapped, NAT64 becomes mapped. */
+/* IPv6 as 16 bytes (IPv4-mapped is already the IPv4 form). */
 static __always_inline void addr_from_v6(__u8 *dst, const __u32 *be_words)
 {
 	__u32 w0 = be_words[0], w1 = be_words[1], w2 = be_words[2];
 
-	if (w0 == bpf_htonl(0x0064ff9b) && w1 == 0 && w2 == 0) {
-		addr_from_v4(dst, be_words[3]);
-		return;
-	}
 	__builtin_memcpy(dst, &w0, 4);
 	__builtin_memcpy(dst + 4, &w1, 4);
 	__builtin_memcpy(dst + 8, &w2, 4);
@@ -294,10 +290,18 @@ __noinline int rcc_judge_req(struct rcc_req *req)
 	return action;
 }
 
+/* The verdict rules, NAT64's second step included (see rcc_shared.h). */
 static __always_inline __u32 judge(struct rcc_req *req, __u32 *reason)
 {
 	__u32 action = rcc_judge_req(req);
+	__u8 v4[16], nat64[16];
 
+	if (rcc_nat64_second_step(req->addr, req->reason, v4)) {
+		__builtin_memcpy(nat64, req->addr, 16);
+		__builtin_memcpy(req->addr, v4, 16);
+		action = rcc_judge_req(req);
+		__builtin_memcpy(req->addr, nat64, 16); /* reported as sent */
+	}
 	*reason = req->reason;
 	return action;
 }

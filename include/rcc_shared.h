@@ -6,10 +6,13 @@
  * VERDICT RULES (both sides implement exactly this; rcc_judge() below is
  * the single implementation, used by the programs and by `rcc-bpf check`)
  *
- * Every destination is normalised to 16 bytes first: IPv4 a.b.c.d becomes
- * ::ffff:a.b.c.d, and so do the IPv4-mapped (::ffff:a.b.c.d) and NAT64
- * (64:ff9b::a.b.c.d) forms of it, so an embedded IPv4 address meets the
- * IPv4 policy whatever form it came in.  Then, for a policy P, an L4
+ * Every destination is 16 bytes: IPv4 a.b.c.d is ::ffff:a.b.c.d, which is
+ * also what its IPv4-mapped form is.  An IPv6 entry covers the IPv4 space
+ * (::ffff:0:0/96) and the NAT64 space (64:ff9b::/96) only when it is
+ * written inside them: `allow = [::/0]:443` allows no IPv4 address.  A
+ * NAT64 destination 64:ff9b::a.b.c.d is judged in two steps: an entry
+ * written inside 64:ff9b::/96 decides (rules 1 and 2) if one matches;
+ * otherwise a.b.c.d is judged as IPv4.  Then, for a policy P, an L4
  * protocol and a port (0 for ICMP and protocols without ports):
  *
  *   1. an `allow` entry matching address, protocol and port  -> ALLOW
@@ -27,6 +30,7 @@
  *   198.51.100.7:80/udp -> ALLOW (1: allow beats deny)
  *   198.51.100.8:80/tcp -> DENY  (2)
  *   [::ffff:10.1.2.3]:5432/tcp -> ALLOW (same as 10.1.2.3)
+ *   [64:ff9b::10.1.2.3]:5432/tcp -> ALLOW (no NAT64 entry: as 10.1.2.3)
  *   203.0.113.5:443/tcp -> ALLOW (5); with allow_public = no: DENY
  *   mode = audit: the verdict is computed and counted, never enforced.
  *
@@ -292,6 +296,31 @@ allow_rule:
 deny_rule:
 	*reason = RCC_R_DENY_RULE;
 	return RCC_ACT_DENY;
+}
+
+/*
+ * A NAT64 destination (64:ff9b::/96) whose first step did not decide:
+ * writes the IPv4 address it carries, in the 16-byte form, into v4.
+ */
+static __always_inline int
+rcc_nat64_second_step(const __u8 a[16], __u32 reason, __u8 v4[16])
+{
+	int i;
+
+	if (reason == RCC_R_ALLOW_RULE || reason == RCC_R_DENY_RULE)
+		return 0;
+	if (a[0] || a[1] != 0x64 || a[2] != 0xff || a[3] != 0x9b)
+		return 0;
+	for (i = 4; i < 12; i++)
+		if (a[i])
+			return 0;
+	for (i = 0; i < 10; i++)
+		v4[i] = 0;
+	v4[10] = 0xff;
+	v4[11] = 0xff;
+	for (i = 12; i < 16; i++)
+		v4[i] = a[i];
+	return 1;
 }
 
 #endif /* RCC_SHARED_H */

@@ -24,8 +24,8 @@ bool rcc_addr_is_v4(const __u8 addr[16])
 	return memcmp(addr, v4mapped_prefix, 12) == 0;
 }
 
-/* NAT64 (64:ff9b::/96) carries an IPv4 address: judge it as one. */
-void rcc_addr_normalise(__u8 addr[16])
+/* NAT64 (64:ff9b::/96) carries an IPv4 address: where it leads to. */
+void rcc_addr_embedded_v4(__u8 addr[16])
 {
 	if (memcmp(addr, nat64_prefix, 12) == 0)
 		memcpy(addr, v4mapped_prefix, 12);
@@ -39,7 +39,6 @@ bool rcc_addr_from_sockaddr(__u8 addr[16], const struct sockaddr *sa)
 	}
 	if (sa->sa_family == AF_INET6) {
 		memcpy(addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-		rcc_addr_normalise(addr);
 		return true;
 	}
 	return false;
@@ -55,7 +54,6 @@ int rcc_addr_parse(const char *s, __u8 addr[16], bool *is_v4)
 		return 0;
 	}
 	if (inet_pton(AF_INET6, s, addr) == 1) {
-		rcc_addr_normalise(addr);
 		*is_v4 = false;
 		return 0;
 	}
@@ -250,7 +248,7 @@ static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt,
 		return -EINVAL;
 	}
 	if (inet_pton(AF_INET6, s, e->addr) == 1) {
-		v4 = false; /* normalised below, once the prefix is known */
+		v4 = false; /* as written: see the IPv6 rules in rcc_shared.h */
 	} else if (rcc_addr_parse(s, e->addr, &v4)) {
 		if (strchr(s, ':') || !rcc_hostname_valid(s)) {
 			snprintf(err, errlen, "bad address '%s'", s);
@@ -272,9 +270,6 @@ static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt,
 	}
 	if (v4)
 		plen += 96;
-	/* NAT64: a prefix inside 64:ff9b::/96 is a prefix of IPv4 space */
-	if (plen >= 96)
-		rcc_addr_normalise(e->addr);
 	memcpy(masked, e->addr, 16);
 	for (i = plen; i < 128; i++)
 		masked[i / 8] &= ~(0x80 >> (i % 8));

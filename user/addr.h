@@ -43,9 +43,10 @@ void rcc_entry_release(struct rcc_entry *e);
 
 /* IPv4 or IPv6 literal into the 16-byte form; 0 or -EINVAL. */
 int rcc_addr_parse(const char *s, __u8 addr[16], bool *is_v4);
-/* A literal (v4, v6, mapped and NAT64 forms) into the 16-byte form. */
+/* An IPv4 address (network order) into the 16-byte form. */
 void rcc_addr_from_v4(__u8 addr[16], const void *be4);
-void rcc_addr_normalise(__u8 addr[16]);
+/* A NAT64 address (64:ff9b::a.b.c.d) becomes a.b.c.d; others stay. */
+void rcc_addr_embedded_v4(__u8 addr[16]);
 struct sockaddr;
 /* An AF_INET or AF_INET6 sockaddr into the 16-byte form; false for others. */
 bool rcc_addr_from_sockaddr(__u8 addr[16], const struct sockaddr *sa);

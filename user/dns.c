@@ -146,7 +146,6 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 			memcpy(a[k].addr, &((struct sockaddr_in6 *)n->ai_addr)->sin6_addr, 16);
 		else
 			continue;
-		rcc_addr_normalise(a[k].addr);
 		a[k++].ttl = n->ai_ttl > 0 ? n->ai_ttl : 0;
 	}
 	if (r && status == ARES_SUCCESS && k)

@@ -60,6 +60,7 @@ struct node {
 	struct rcc_rule rules[RCC_MAX_RULES];
 	int line;			/* first entry that made it, for errors */
 	bool overflow;
+	bool barrier;			/* inherits nothing from shorter prefixes */
 };
 
 struct builder {
@@ -157,6 +158,33 @@ static int special_add(struct builder *b, const struct special *s, size_t n)
 		nd->flags = s[i].set;
 		snprintf(nd->origin[set_bit_index(s[i].set)], RCC_ORIGIN_MAX, "%s",
 			 s[i].prefix);
+	}
+	return 0;
+}
+
+/*
+ * The IPv4 (::ffff:0:0/96) and NAT64 (64:ff9b::/96) spaces: an IPv6
+ * entry covers them only when written inside, so what shorter prefixes
+ * carry (::/0 and the like) stops at their edge.
+ */
+static const char *const barriers[] = { "::ffff:0:0/96", "64:ff9b::/96" };
+
+static int barriers_add(struct builder *b)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(barriers) / sizeof(barriers[0]); i++) {
+		struct rcc_entry e;
+		char err[128];
+		struct node *nd;
+
+		if (rcc_entry_parse(barriers[i], RCC_ACT_DENY, &e, err, sizeof(err)))
+			return -EINVAL; /* the table above is wrong */
+		nd = node_add(b, e.addr, e.plen);
+		rcc_entry_release(&e);
+		if (!nd)
+			return -ENOMEM;
+		nd->barrier = true;
 	}
 	return 0;
 }
@@ -339,7 +367,7 @@ bool rcc_addr_is_internal(const __u8 a16[16], const struct rcc_addr_list *host)
 	size_t i;
 
 	memcpy(a, a16, 16);
-	rcc_addr_normalise(a);
+	rcc_addr_embedded_v4(a); /* through NAT64, it leads there */
 	for (i = 0; i < NSPECIAL; i++)
 		if (rcc_prefix_covers(r[i].addr, r[i].prefixlen, a))
 			return true;
@@ -424,6 +452,7 @@ static int nodes_finish(struct builder *b)
 			for (r = 0; r < s->nrules; r++)
 				node_add_rule(d, &s->rules[r]);
 			d->overflow |= s->overflow;
+			d->barrier |= s->barrier;
 			if (!d->line)
 				d->line = s->line;
 			continue;
@@ -449,7 +478,7 @@ static int nodes_finish(struct builder *b)
 		while (depth && !rcc_prefix_covers(b->nodes[stack[depth - 1]].addr,
 						   b->nodes[stack[depth - 1]].plen, n->addr))
 			depth--;
-		if (depth) {
+		if (depth && !n->barrier) {
 			struct node *up = &b->nodes[stack[depth - 1]];
 			__u32 r;
 
@@ -532,7 +561,8 @@ int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 version,
 		out->pol.flags |= RCC_POL_ALLOW_RAW;
 	memcpy(out->pol.protocols, p->protocols, sizeof(p->protocols));
 
-	err = special_add(&b, loopback_set, sizeof(loopback_set) / sizeof(loopback_set[0]));
+	err = barriers_add(&b);
+	err = err ?: special_add(&b, loopback_set, sizeof(loopback_set) / sizeof(loopback_set[0]));
 	if (!err && p->block_private)
 		err = special_add(&b, private_set, sizeof(private_set) / sizeof(private_set[0]));
 	if (!err && p->block_host)
@@ -580,8 +610,8 @@ void rcc_compiled_free(struct rcc_compiled *c)
 	memset(c, 0, sizeof(*c));
 }
 
-void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr16[16],
-			__u16 port, __u8 proto, struct rcc_explain *x)
+static void judge_once(const struct rcc_compiled *c, const __u8 addr[16],
+		       __u16 port, __u8 proto, struct rcc_explain *x)
 {
 	struct rcc_port_key pk = { .version = c->version, .port = port, .proto = proto };
 	struct rcc_addr_key ak = { .version = c->version };
@@ -590,11 +620,8 @@ void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr16[16],
 	const struct rcc_prefix_val *pv = NULL;
 	size_t i, best = 0;
 	__u32 best_len = 0;
-	__u8 addr[16];
 
 	memset(x, 0, sizeof(*x));
-	memcpy(addr, addr16, 16);
-	rcc_addr_normalise(addr);
 	memcpy(pk.addr, addr, 16);
 	memcpy(ak.addr, addr, 16);
 	/* one question: a scan is fine */
@@ -625,6 +652,19 @@ void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr16[16],
 		memcpy(x->origin, c->prefix_origin[best][1], RCC_ORIGIN_MAX);
 	else if (pv && x->reason == RCC_R_HOST)
 		memcpy(x->origin, c->prefix_origin[best][2], RCC_ORIGIN_MAX);
+}
+
+/* The kernel's verdict, NAT64's second step included (rcc_shared.h). */
+void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr[16],
+			__u16 port, __u8 proto, struct rcc_explain *x)
+{
+	__u8 v4[16];
+
+	judge_once(c, addr, port, proto, x);
+	if (rcc_nat64_second_step(addr, x->reason, v4)) {
+		judge_once(c, v4, port, proto, x);
+		x->via_nat64 = true;
+	}
 }
 
 static bool entry_matches(const struct rcc_entry *e, const __u8 addr[16],
@@ -664,6 +704,42 @@ static const struct rcc_entry *deciding_entry(const struct rcc_policy_cfg *p,
 	return e;
 }
 
+/*
+ * What a reader could expect and the rules do not do: a NAT64 address
+ * judged as the IPv4 address it carries, and an IPv6 prefix written
+ * around the IPv4 or NAT64 space, which does not cover it.
+ */
+static void explain_spaces(const struct rcc_policy_cfg *p,
+			   const struct rcc_explain *x, char *buf, size_t len)
+{
+	size_t used = strlen(buf), i;
+	__u8 v4[16];
+
+	if (x->via_nat64) {
+		char a[64];
+
+		rcc_prefix_format(x->addr, 128, a, sizeof(a));
+		snprintf(buf + used, len - used,
+			 "; NAT64: no entry inside 64:ff9b::/96 matched, so judged as %s", a);
+		return;
+	}
+	if (x->reason == RCC_R_ALLOW_RULE || x->reason == RCC_R_DENY_RULE)
+		return;
+	for (i = 0; i < p->nentries; i++) {
+		const struct rcc_entry *e = &p->entries[i];
+
+		if (e->host[0] || e->plen >= 96 || !rcc_prefix_covers(e->addr, e->plen, x->addr))
+			continue;
+		if (!rcc_addr_is_v4(x->addr) && !rcc_nat64_second_step(x->addr, 0, v4))
+			continue;
+		snprintf(buf + used, len - used,
+			 "; %s = %s (line %d) is IPv6 and covers the %s space only when written inside it",
+			 e->action == RCC_ACT_ALLOW ? "allow" : "deny", e->text, e->line,
+			 rcc_addr_is_v4(x->addr) ? "IPv4 (::ffff:0:0/96)" : "NAT64 (64:ff9b::/96)");
+		return;
+	}
+}
+
 void rcc_explain_format(const struct rcc_policy_cfg *p,
 			const struct rcc_explain *x, char *buf, size_t len)
 {
@@ -698,4 +774,5 @@ void rcc_explain_format(const struct rcc_policy_cfg *p,
 			 verdict, audit);
 		break;
 	}
+	explain_spaces(p, x, buf, len);
 }

@@ -7,6 +7,7 @@
 #ifndef RCC_POLICY_H
 #define RCC_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -80,9 +81,10 @@ struct rcc_explain {
 	__u32 reason;		/* enum rcc_reason */
 	__u32 rule_id;		/* entry index + 1 when reason is a rule */
 	char origin[RCC_ORIGIN_MAX];	/* the range behind a special set */
-	__u8 addr[16];		/* the question */
+	__u8 addr[16];		/* the question (a NAT64 one: its IPv4 address) */
 	__u16 port;
 	__u8 proto;
+	bool via_nat64;		/* judged as the IPv4 address NAT64 carries */
 };
 
 /* The verdict for addr/port/proto-class, as the kernel would give it. */

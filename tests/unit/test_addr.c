@@ -92,16 +92,16 @@ static const struct good_row good_rows[] = {
 	{ "2001:db8::/32/tcp", "2001:db8::", 32, RCC_PROTO_TCP, 0, {{0}} },
 	{ "fe80::/10", "fe80::", 10, RCC_PROTO_ANY, 0, {{0}} },
 	{ "2001:db8::1/icmpv6", "2001:db8::1", 128, RCC_PROTO_ICMP, 0, {{0}} },
-	/* v4-mapped and NAT64 forms land on the IPv4 address */
+	/* the v4-mapped form is the IPv4 address; NAT64 stays as written */
 	{ "::ffff:10.1.2.3", "10.1.2.3", 128, RCC_PROTO_ANY, 0, {{0}} },
 	{ "[::ffff:10.1.2.3]:80", "10.1.2.3", 128, TCPUDP, 1, {{80, 80}} },
 	{ "::ffff:10.0.0.0/104", "10.0.0.0", 104, RCC_PROTO_ANY, 0, {{0}} },
-	{ "64:ff9b::10.1.2.3", "10.1.2.3", 128, RCC_PROTO_ANY, 0, {{0}} },
-	{ "64:ff9b::a01:203", "10.1.2.3", 128, RCC_PROTO_ANY, 0, {{0}} },
-	{ "[64:ff9b::10.1.2.3]:443/tcp", "10.1.2.3", 128, RCC_PROTO_TCP, 1,
+	{ "64:ff9b::10.1.2.3", "64:ff9b::a01:203", 128, RCC_PROTO_ANY, 0, {{0}} },
+	{ "64:ff9b::a01:203", "64:ff9b::a01:203", 128, RCC_PROTO_ANY, 0, {{0}} },
+	{ "[64:ff9b::10.1.2.3]:443/tcp", "64:ff9b::a01:203", 128, RCC_PROTO_TCP, 1,
 	  {{443, 443}} },
-	{ "64:ff9b::10.0.0.0/104", "10.0.0.0", 104, RCC_PROTO_ANY, 0, {{0}} },
-	{ "64:ff9b::/96", "0.0.0.0", 96, RCC_PROTO_ANY, 0, {{0}} },
+	{ "64:ff9b::10.0.0.0/104", "64:ff9b::a00:0", 104, RCC_PROTO_ANY, 0, {{0}} },
+	{ "64:ff9b::/96", "64:ff9b::", 96, RCC_PROTO_ANY, 0, {{0}} },
 	/* local-use NAT64 is not the well-known prefix: left alone */
 	{ "64:ff9b:1::a01:203", "64:ff9b:1::a01:203", 128, RCC_PROTO_ANY, 0, {{0}} },
 };
@@ -437,7 +437,7 @@ static void test_entry_hostname_too_long(void **state)
 	rcc_entry_release(&e);
 }
 
-/* ---- rcc_addr_parse / normalise / is_v4 ----------------------------- */
+/* ---- rcc_addr_parse / embedded_v4 / is_v4 --------------------------- */
 
 struct addr_row {
 	const char *text;
@@ -451,8 +451,8 @@ static const struct addr_row addr_rows[] = {
 	{ "0.0.0.0", 0, true, "::ffff:0.0.0.0" },
 	{ "255.255.255.255", 0, true, "::ffff:255.255.255.255" },
 	{ "::ffff:10.1.2.3", 0, false, "::ffff:10.1.2.3" },
-	{ "64:ff9b::10.1.2.3", 0, false, "::ffff:10.1.2.3" },
-	{ "64:ff9b::8.8.8.8", 0, false, "::ffff:8.8.8.8" },
+	{ "64:ff9b::10.1.2.3", 0, false, "64:ff9b::a01:203" },
+	{ "64:ff9b::8.8.8.8", 0, false, "64:ff9b::808:808" },
 	{ "64:ff9b:1::10.1.2.3", 0, false, "64:ff9b:1::a01:203" },
 	{ "2001:db8::1", 0, false, "2001:db8::1" },
 	{ "::", 0, false, "::" },
@@ -490,7 +490,7 @@ static void test_addr_parse(void **state)
 	}
 }
 
-static void test_addr_normalise_and_is_v4(void **state)
+static void test_addr_embedded_v4_and_is_v4(void **state)
 {
 	__u8 a[16], b[16];
 	const __u8 be4[4] = { 192, 0, 2, 1 };
@@ -498,20 +498,20 @@ static void test_addr_normalise_and_is_v4(void **state)
 	(void)state;
 	addr16("64:ff9b::192.0.2.1", a);
 	assert_false(rcc_addr_is_v4(a));
-	rcc_addr_normalise(a);
+	rcc_addr_embedded_v4(a);
 	assert_true(rcc_addr_is_v4(a));
 	rcc_addr_from_v4(b, be4);
 	assert_memory_equal(a, b, 16);
 
 	addr16("2001:db8::1", a);
 	memcpy(b, a, 16);
-	rcc_addr_normalise(a);
+	rcc_addr_embedded_v4(a);
 	assert_memory_equal(a, b, 16);	/* untouched */
 	assert_false(rcc_addr_is_v4(a));
 
 	addr16("64:ff9b:1::1", a);
 	memcpy(b, a, 16);
-	rcc_addr_normalise(a);
+	rcc_addr_embedded_v4(a);
 	assert_memory_equal(a, b, 16);
 	addr16("::1.2.3.4", a);		/* IPv4-compatible: not mapped */
 	assert_false(rcc_addr_is_v4(a));
@@ -692,7 +692,7 @@ int main(void)
 		cmocka_unit_test(test_entry_too_long),
 		cmocka_unit_test(test_entry_hostname_too_long),
 		cmocka_unit_test(test_addr_parse),
-		cmocka_unit_test(test_addr_normalise_and_is_v4),
+		cmocka_unit_test(test_addr_embedded_v4_and_is_v4),
 		cmocka_unit_test(test_addr_from_sockaddr),
 		cmocka_unit_test(test_prefix_format),
 		cmocka_unit_test(test_prefix_covers),

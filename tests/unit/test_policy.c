@@ -400,8 +400,9 @@ static void test_block_private_no(void **state)
 	(void)state;
 	compile_ok(&f, "[policy p]\ndeny = 10.9.0.0/16\nblock_private = no\n", &host_list);
 	check_rows("block_private = no", &f.c, rows, N(rows));
-	/* the loopback set, three host addresses and one entry; nothing else */
-	assert_int_equal(f.c.nprefixes, 2 + 3 + 1);
+	/* the IPv4 and NAT64 spaces' own nodes, the loopback set, three host
+	 * addresses and one entry; nothing else */
+	assert_int_equal(f.c.nprefixes, 2 + 2 + 3 + 1);
 	fix_free(&f);
 }
 
@@ -527,7 +528,8 @@ static const struct place_row place_rows[] = {
 	{ "allow = 198.51.100.0/24", 0, 0, 1 },
 	{ "allow = 198.51.100.0/24:443/tcp", 0, 0, 1 },
 	{ "allow = 2001:db8::/32", 0, 0, 1 },
-	{ "allow = 0.0.0.0/0:443", 0, 0, 1 },
+	/* the IPv4 space's own node */
+	{ "allow = 0.0.0.0/0:443", 0, 0, 0 },
 	/* a prefix the special sets already have: merged into that node */
 	{ "deny = 10.0.0.0/8", 0, 0, 0 },
 	{ "allow = 192.168.0.0/16:80", 0, 0, 0 },
@@ -808,11 +810,13 @@ static void test_inherited_rules(void **state)
 		{ "203.0.113.9", 443, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
 		/* an IPv4 entry says nothing of IPv6 */
 		{ "2606:4700::1111", 443, TCP, DENY, RCC_R_NOT_ALLOWED, 0, "" },
-		/* ::/0 covers everything, the IPv4 space too */
+		/* ::/0 covers IPv6, not the IPv4 space it is not written in */
 		{ "2606:4700::1111", 53, UDP, ALLOW, RCC_R_ALLOW_RULE, 3, NULL },
 		{ "fe80::1", 53, UDP, ALLOW, RCC_R_ALLOW_RULE, 3, NULL },
 		{ "::1", 53, UDP, ALLOW, RCC_R_ALLOW_RULE, 3, NULL },
-		{ "10.1.2.3", 53, UDP, ALLOW, RCC_R_ALLOW_RULE, 3, NULL },
+		{ "10.1.2.3", 53, UDP, DENY, RCC_R_PRIVATE, 0, "10.0.0.0/8" },
+		{ "8.8.8.8", 53, UDP, DENY, RCC_R_NOT_ALLOWED, 0, "" },
+		{ "64:ff9b::8.8.8.8", 53, UDP, DENY, RCC_R_NOT_ALLOWED, 0, "" },
 		{ "2001:db8::9", 53, UDP, ALLOW, RCC_R_ALLOW_RULE, 3, NULL },
 		{ "2001:db8::9", 53, TCP, DENY, RCC_R_HOST, 0, "2001:db8::9" },
 	};
@@ -842,6 +846,61 @@ static void test_inherited_rules(void **state)
 	}
 	/* 0/0, 0/8, 10/8, 10.1/16, ..., the hosts: a good many */
 	assert_true(with_443 > 10);
+	fix_free(&f);
+}
+
+/* ---- IPv6 entries and the IPv4 / NAT64 spaces ----------------------- */
+
+/* An IPv6 entry covers IPv4 and NAT64 only when written inside them. */
+static void test_ipv6_spaces(void **state)
+{
+	static const struct vrow wide[] = {
+		/* [::/0]:443 is all of IPv6, no IPv4 */
+		{ "2606:4700::1111", 443, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
+		{ "169.254.169.254", 443, TCP, DENY, RCC_R_PRIVATE, 0, "169.254.0.0/16" },
+		{ "::ffff:169.254.169.254", 443, TCP, DENY, RCC_R_PRIVATE, 0, "169.254.0.0/16" },
+		{ "8.8.8.8", 443, TCP, DENY, RCC_R_NOT_ALLOWED, 0, "" },
+		/* 64::/16 is around 64:ff9b::/96, not in it */
+		{ "64:ff9b::8.8.8.8", 443, TCP, DENY, RCC_R_NOT_ALLOWED, 0, "" },
+		{ "64:1::1", 443, TCP, ALLOW, RCC_R_ALLOW_RULE, 2, NULL },
+		/* written inside the IPv4 space: IPv4 */
+		{ "198.51.100.9", 443, TCP, ALLOW, RCC_R_ALLOW_RULE, 3, NULL },
+	};
+	static const struct vrow nat64[] = {
+		/* an entry inside 64:ff9b::/96 decides for NAT64 addresses */
+		{ "64:ff9b::8.8.8.8", 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
+		{ "64:ff9b::10.0.0.1", 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
+		/* and for no IPv4 address */
+		{ "8.8.8.8", 80, TCP, DENY, RCC_R_NOT_ALLOWED, 0, "" },
+		/* otherwise the IPv4 address inside is judged */
+		{ "64:ff9b::10.0.0.1", 22, TCP, DENY, RCC_R_PRIVATE, 0, "10.0.0.0/8" },
+		{ "64:ff9b::203.0.113.5", 22, TCP, DENY, RCC_R_DENY_RULE, 2, NULL },
+		{ "64:ff9b::198.51.100.5", 22, TCP, ALLOW, RCC_R_ALLOW_RULE, 3, NULL },
+	};
+	struct fix f;
+	struct rcc_explain x;
+	char line[512];
+	__u8 a[16];
+
+	(void)state;
+	compile_ok(&f, "[policy p]\nallow_public = no\n"
+		       "allow = [::/0]:443/tcp\nallow = [64::/16]:443/tcp\n"
+		       "allow = [::ffff:198.51.100.0/120]:443/tcp\n", NULL);
+	check_rows("wide", &f.c, wide, N(wide));
+	addr16("169.254.169.254", a);
+	rcc_compiled_judge(&f.c, a, 443, TCP, &x);
+	rcc_explain_format(f.p, &x, line, sizeof(line));
+	assert_non_null(strstr(line, "allow = [::/0]:443/tcp (line 3) is IPv6 and covers the IPv4"));
+	fix_free(&f);
+
+	compile_ok(&f, "[policy p]\nallow_public = no\nallow = [64:ff9b::/96]:80/tcp\n"
+		       "deny = 203.0.113.0/24\nallow = 198.51.100.0/24:22/tcp\n", NULL);
+	check_rows("nat64", &f.c, nat64, N(nat64));
+	addr16("64:ff9b::10.0.0.1", a);
+	rcc_compiled_judge(&f.c, a, 22, TCP, &x);
+	assert_true(x.via_nat64);
+	rcc_explain_format(f.p, &x, line, sizeof(line));
+	assert_non_null(strstr(line, "NAT64: no entry inside 64:ff9b::/96 matched, so judged as 10.0.0.1"));
 	fix_free(&f);
 }
 
@@ -939,9 +998,11 @@ static void test_duplicates_merged(void **state)
 		  { "198.51.100.7", 53, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL } },
 		{ "allow = 198.51.100.7/tcp\nallow = 198.51.100.7/udp\n", 0, 1,
 		  { "198.51.100.7", 0, ICMP, ALLOW, RCC_R_PUBLIC, 0, "" } },
-		/* one address written three ways */
-		{ "deny = 198.51.100.7\ndeny = ::ffff:198.51.100.7\ndeny = 64:ff9b::198.51.100.7\n",
+		/* one address written two ways; NAT64 is an address of its own */
+		{ "deny = 198.51.100.7\ndeny = ::ffff:198.51.100.7\n",
 		  0, 1, { "198.51.100.7", 1, TCP, DENY, RCC_R_DENY_RULE, 1, NULL } },
+		{ "deny = 198.51.100.7\ndeny = 64:ff9b::198.51.100.7\n",
+		  0, 2, { "64:ff9b::198.51.100.7", 1, TCP, DENY, RCC_R_DENY_RULE, 2, NULL } },
 		{ "allow = 198.51.100.7:443/tcp\nallow = 198.51.100.7:443\n", 2, 0,
 		  { "198.51.100.7", 443, UDP, ALLOW, RCC_R_ALLOW_RULE, 2, NULL } },
 		/* hostname and literal of the same address */
@@ -1069,7 +1130,7 @@ static void test_rebinding_guard(void **state)
 		"t.conf:3: warning: allow = meta.example:80/tcp: 'meta.example' resolves to 169.254.169.254, an internal address: left out",
 		"t.conf:4: warning: allow = self.example:80/tcp: 'self.example' resolves to 203.0.113.9,",
 		"t.conf:5: warning: allow = mapped.example:80/tcp: 'mapped.example' resolves to 10.9.9.9,",
-		"t.conf:6: warning: allow = nat64.example:80/tcp: 'nat64.example' resolves to 10.9.9.9,",
+		"t.conf:6: warning: allow = nat64.example:80/tcp: 'nat64.example' resolves to 64:ff9b::a09:909,",
 		"t.conf:7: warning: allow = lo.example:80/tcp: 'lo.example' resolves to ::1,",
 	};
 	struct fix f;
@@ -1164,7 +1225,8 @@ static void test_explain(void **state)
 		{ "192.168.1.1", 80, TCP, "deny: 192.168.0.0/16 (private)" },
 		{ "10.1.2.3", 22, TCP, "deny: 10.0.0.0/8 (private)" },
 		{ "::ffff:10.0.0.1", 22, TCP, "deny: 10.0.0.0/8 (private)" },
-		{ "64:ff9b::10.0.0.1", 22, TCP, "deny: 10.0.0.0/8 (private)" },
+		{ "64:ff9b::10.0.0.1", 22, TCP,
+		  "deny: 10.0.0.0/8 (private); NAT64: no entry inside 64:ff9b::/96 matched, so judged as 10.0.0.1" },
 		{ "169.254.169.254", 80, TCP, "deny: 169.254.0.0/16 (private)" },
 		{ "100.100.100.200", 80, TCP, "deny: 100.100.100.200/32 (private)" },
 		{ "fe80::1", 80, TCP, "deny: fe80::/10 (private)" },
@@ -1249,6 +1311,7 @@ int main(void)
 		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_map_contents),
 		cmocka_unit_test(test_set_version),
+		cmocka_unit_test(test_ipv6_spaces),
 		cmocka_unit_test(test_policy_flags),
 		cmocka_unit_test(test_keys_unique),
 		cmocka_unit_test(test_port_ranges),
