@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <json-c/json.h>
@@ -271,7 +272,7 @@ static int scan_one(const char *path, __u64 id, void *ctx)
 	struct rcc_container *c;
 
 	(void)id;
-	if (!rcc_container_of_cgroup(path, cid, runtime) || !(c = list_get(l, cid)))
+	if (!rcc_container_at(path, cid, runtime) || !(c = list_get(l, cid)))
 		return 0;
 	/* the outermost cgroup of a container wins (not its own sub-cgroups) */
 	if (c->cgroup[0] && strlen(c->cgroup) < strlen(path))
@@ -378,19 +379,41 @@ out:
 	return rc;
 }
 
-bool rcc_container_in_path(const char *path, char id[65], char runtime[16])
+/* The outermost cgroup on path that a runtime's naming makes a container;
+ * its length, 0 when none. */
+static size_t outermost_container(const char *path, char id[65], char runtime[16])
 {
-	char buf[PATH_MAX], *slash;
+	char buf[PATH_MAX], cid[65], crt[16], *slash;
+	size_t found = 0;
 
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (;;) {
-		if (rcc_container_of_cgroup(buf, id, runtime))
-			return true;
+		if (rcc_container_of_cgroup(buf, cid, crt)) {
+			found = strlen(buf);
+			memcpy(id, cid, sizeof(cid));
+			memcpy(runtime, crt, sizeof(crt));
+		}
 		slash = strrchr(buf, '/');
 		if (!slash || slash == buf)
-			return false;
+			return found;
 		*slash = '\0';
 	}
+}
+
+bool rcc_container_in_path(const char *path, char id[65], char runtime[16])
+{
+	return outermost_container(path, id, runtime) != 0;
+}
+
+bool rcc_container_at(const char *path, char id[65], char runtime[16])
+{
+	struct stat st;
+
+	/* a cgroup someone else made (a delegated subtree, a sandbox's own
+	 * sub-cgroup) must not get a container's policy by its name */
+	if (outermost_container(path, id, runtime) != strlen(path))
+		return false;
+	return !lstat(path, &st) && S_ISDIR(st.st_mode) && st.st_uid == 0;
 }
 
 /* One field of `RUNTIME inspect`, by Go template; "" when it has none. */
