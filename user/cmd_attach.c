@@ -36,7 +36,7 @@ int cmd_attach(struct rcc_args *a)
 		return rc;
 	}
 	/* unasked, a cgroup below an enforced one keeps that one's policy */
-	inherited = !a->policy && !(is_ct && ct.policy[0]) &&
+	inherited = !a->policy && !(is_ct && ct.policy[0] && !strcmp(p->name, ct.policy)) &&
 		    rcc_enforced_above(&k, path, &id, from, sizeof(from));
 	if (inherited) {
 		rcc_kernel_policy_name(&k, id, name, sizeof(name));

@@ -66,6 +66,58 @@ static int bundle_bpf_capable(const char *bundle)
 	return found;
 }
 
+/*
+ * Podman copies an image's annotations into its containers' (containers/
+ * storage keeps the image beside the bundle: GRAPH/overlay-containers/ID/
+ * userdata, GRAPH/overlay-containers/containers.json, GRAPH/overlay-images/
+ * IMAGE/manifest).  Whether value, the container's rcc-bpf.policy
+ * annotation, is its image's own; true also when that cannot be told.
+ */
+static bool annotation_from_image(const char *bundle, const char *id, const char *value)
+{
+	char graph[PATH_MAX], path[PATH_MAX + 64], *end;
+	json_object *all = NULL, *man = NULL, *v, *ann;
+	const char *image = NULL;
+	bool from_image = true;
+	size_t i;
+
+	snprintf(graph, sizeof(graph), "%s", bundle ?: "");
+	end = strstr(graph, "/overlay-containers/");
+	snprintf(path, sizeof(path), "/overlay-containers/%s/userdata", id);
+	if (!end || strcmp(end, path))
+		goto cannot_tell;
+	*end = '\0';
+	snprintf(path, sizeof(path), "%s/overlay-containers/containers.json", graph);
+	all = json_object_from_file(path);
+	for (i = 0; all && json_object_is_type(all, json_type_array) &&
+		    i < json_object_array_length(all) && !image; i++) {
+		json_object *c = json_object_array_get_idx(all, i);
+
+		if (json_object_object_get_ex(c, "id", &v) && !strcmp(json_object_get_string(v), id))
+			image = json_object_object_get_ex(c, "image", &v) ? json_object_get_string(v) : "";
+	}
+	if (!image)
+		goto cannot_tell;
+	if (!*image || strchr(image, '/') || strstr(image, "..")) {
+		from_image = !!*image; /* "": its own root filesystem, no image */
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/overlay-images/%s/manifest", graph, image);
+	man = json_object_from_file(path);
+	if (!man)
+		goto cannot_tell;
+	from_image = json_object_object_get_ex(man, "annotations", &ann) &&
+		     json_object_object_get_ex(ann, RCC_LABEL_POLICY, &v) &&
+		     !strcmp(json_object_get_string(v), value);
+	goto out;
+cannot_tell:
+	from_image = true;
+out:
+	json_object_put(man);
+	json_object_put(all);
+	return from_image;
+}
+
 static char *read_stdin(void)
 {
 	char *buf = malloc(STATE_MAX + 1);
@@ -119,6 +171,17 @@ int cmd_oci_hook(struct rcc_args *a)
 		pr_warn("oci-hook: container %s not started: the configuration has errors\n", id);
 		json_object_put(state);
 		return rc;
+	}
+	if (policy[0] && annotation_from_image(bundle, id, policy)) {
+		pr_warn("oci-hook: container %s: its annotation " RCC_LABEL_POLICY "=%s comes from its image (or that cannot be told): ignored; an annotation given at run time chooses\n",
+			id, policy);
+		policy[0] = '\0';
+	}
+	if (policy[0] && !rcc_config_label_policy(&cfg, policy, msg, sizeof(msg))) {
+		pr_warn("oci-hook: container %s not started: its annotation " RCC_LABEL_POLICY "=%s chooses nothing: %s\n",
+			id, policy, msg);
+		rc = RCC_EXIT_FAIL;
+		goto out;
 	}
 	if (rcc_cgroup_of_pid(pid, path, sizeof(path))) {
 		pr_warn("oci-hook: container %s: process %d is in no cgroup v2; not started\n", id, pid);

@@ -22,7 +22,7 @@ struct rcc_container {
 	bool running;
 	pid_t pid;			/* 0 when not known */
 	char cgroup[PATH_MAX];		/* "" when not known (not running) */
-	char policy[64];		/* the rcc-bpf.policy label, if any */
+	char policy[64];		/* its rcc-bpf.policy label given at run time */
 };
 
 /*
@@ -53,7 +53,8 @@ bool rcc_container_in_path(const char *path, char id[65], char runtime[16]);
  * the tree scan take as containers.
  */
 bool rcc_container_at(const char *path, char id[65], char runtime[16]);
-/* The rcc-bpf.policy label of container id, asking its runtime. */
+/* The rcc-bpf.policy label of container id, asking its runtime; "" when
+ * it has none or the label is its image's own (warned about). */
 void rcc_container_label(const char *id, const char *runtime, char *policy, size_t len);
 /* The name of container id, asking its runtime; "" when none is known. */
 void rcc_container_name(const char *id, const char *runtime, char *name, size_t len);

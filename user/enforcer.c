@@ -80,19 +80,26 @@ int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
 			  const char *path, const char *policy, bool keep_existing,
 			  char *msg, size_t len)
 {
-	const char *name = policy && *policy ? policy : cfg->default_policy;
-	char from[PATH_MAX];
+	bool labelled = policy && *policy;
+	const char *name;
+	char from[PATH_MAX], why[128];
 	__u32 id, have;
 	int err;
 
 	msg[0] = '\0';
-	if (!(policy && *policy) && !cfg->enforce_all)
+	if (!labelled && !cfg->enforce_all)
 		return RCC_NOT_WANTED;
+	/* a label that may not choose: enforced all the same, as unlabelled */
+	if (labelled && !rcc_config_label_policy(cfg, policy, why, sizeof(why))) {
+		pr_warn("container cgroup %s: its label " RCC_LABEL_POLICY "=%s chooses nothing (%s); the inherited or default policy holds\n",
+			path, policy, why);
+		policy = NULL;
+	}
 	if (!(policy && *policy) && rcc_enforced_above(k, path, &id, from, sizeof(from)))
 		return inherit(cfg, k, path, id, from, msg, len);
+	name = policy && *policy ? policy : cfg->default_policy;
 	if (!rcc_config_policy(cfg, name)) {
-		snprintf(msg, len, "policy '%s' (%s) is not in the configuration", name,
-			 policy && *policy ? "the container's " RCC_LABEL_POLICY : "default_policy");
+		snprintf(msg, len, "default_policy '%s' is not in the configuration", name);
 		return -ENOENT;
 	}
 	err = rcc_kernel_policy_id(k, name, &id);

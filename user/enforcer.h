@@ -28,9 +28,10 @@ bool rcc_enforced_above(struct rcc_kernel *k, const char *path, __u32 *policy_id
 
 /*
  * Enforces on the container cgroup at path.  policy: the container's own
- * choice (label or annotation), or NULL.  Without one, the policy of the
- * nearest enforced cgroup above holds (nothing is attached), else
- * default_policy.  Returns enum rcc_enforce_result
+ * choice (a run-time label or annotation), or NULL.  Without one, or
+ * when the label may not choose (rcc_config_label_policy; warned), the
+ * policy of the nearest enforced cgroup above holds (nothing is
+ * attached), else default_policy.  Returns enum rcc_enforce_result
  * or -errno with the reason in msg.
  */
 int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
