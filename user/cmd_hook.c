@@ -21,49 +21,52 @@
 
 #define STATE_MAX (1 << 20)
 
-/*
- * Whether the bundle's config.json gives the container CAP_SYS_ADMIN or
- * CAP_BPF without a user namespace: with those, bpf() reaches our links
- * by id.  1 yes, 0 no, -1 cannot tell.
- */
-static int bundle_bpf_capable(const char *bundle)
+/* What the bundle's config.json grants the container. */
+struct bundle_caps {
+	bool read;		/* false: config.json could not be read */
+	bool userns;		/* a user namespace of its own */
+	bool bpf;		/* CAP_SYS_ADMIN or CAP_BPF */
+	bool net_admin;		/* CAP_NET_ADMIN */
+};
+
+static struct bundle_caps bundle_caps(const char *bundle)
 {
-	char path[PATH_MAX];
-	json_object *cfg, *proc, *caps, *set, *linux_, *nss;
 	static const char *const sets[] = { "bounding", "effective", "permitted" };
-	int found = 0;
+	json_object *cfg, *proc, *caps, *set, *linux_, *nss;
+	struct bundle_caps bc = {};
+	char path[PATH_MAX];
 	size_t i, j;
 
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	cfg = json_object_from_file(path);
+	snprintf(path, sizeof(path), "%s/config.json", bundle ?: "");
+	cfg = bundle ? json_object_from_file(path) : NULL;
 	if (!cfg)
-		return -1;
+		return bc;
+	bc.read = true;
 	if (json_object_object_get_ex(cfg, "linux", &linux_) &&
 	    json_object_object_get_ex(linux_, "namespaces", &nss)) {
 		for (i = 0; i < json_object_array_length(nss); i++) {
 			json_object *t, *ns = json_object_array_get_idx(nss, i);
 
 			if (json_object_object_get_ex(ns, "type", &t) &&
-			    !strcmp(json_object_get_string(t), "user")) {
-				json_object_put(cfg);
-				return 0; /* its root is no root of the host */
-			}
+			    !strcmp(json_object_get_string(t), "user"))
+				bc.userns = true;
 		}
 	}
 	if (json_object_object_get_ex(cfg, "process", &proc) &&
 	    json_object_object_get_ex(proc, "capabilities", &caps)) {
-		for (i = 0; i < 3 && !found; i++) {
+		for (i = 0; i < 3; i++) {
 			if (!json_object_object_get_ex(caps, sets[i], &set))
 				continue;
 			for (j = 0; j < json_object_array_length(set); j++) {
 				const char *c = json_object_get_string(json_object_array_get_idx(set, j));
 
-				found |= !strcmp(c, "CAP_SYS_ADMIN") || !strcmp(c, "CAP_BPF");
+				bc.bpf |= !strcmp(c, "CAP_SYS_ADMIN") || !strcmp(c, "CAP_BPF");
+				bc.net_admin |= !strcmp(c, "CAP_NET_ADMIN");
 			}
 		}
 	}
 	json_object_put(cfg);
-	return found;
+	return bc;
 }
 
 /*
@@ -140,6 +143,7 @@ int cmd_oci_hook(struct rcc_args *a)
 	char path[PATH_MAX], msg[PATH_MAX + 128], policy[64] = "";
 	const char *id = "?", *bundle = NULL;
 	char *in = read_stdin();
+	struct bundle_caps caps;
 	__u32 pid_id;
 	int rc, r, pid = 0;
 	bool loaded = false;
@@ -203,10 +207,19 @@ int cmd_oci_hook(struct rcc_args *a)
 		rcc_kernel_unlock(&k);
 	}
 	/* a container that could undo its enforcement cannot be enforced */
+	caps = bundle_caps(bundle);
 	if ((policy[0] || cfg.enforce_all) && !rcc_kernel_guarded(&k) && !cfg.allow_sys_admin &&
-	    (!bundle || bundle_bpf_capable(bundle) != 0)) {
+	    (!caps.read || (caps.bpf && !caps.userns))) {
 		pr_warn("oci-hook: container %s not started: it holds CAP_SYS_ADMIN or CAP_BPF without a user namespace%s, and this kernel runs no bpf() guard (BPF LSM), so it could detach its own enforcement; drop those capabilities, use a user namespace, or set [containers] allow_sys_admin = yes\n",
-			id, bundle ? "" : " (or its bundle could not be read)");
+			id, caps.read ? "" : " (or its bundle could not be read)");
+		rcc_kernel_close(&k);
+		rc = RCC_EXIT_FAIL;
+		goto out;
+	}
+	/* tunnels (VXLAN) and tun with forwarding send what no hook judges */
+	if ((policy[0] || cfg.enforce_all) && !cfg.allow_net_admin && (!caps.read || caps.net_admin)) {
+		pr_warn("oci-hook: container %s not started: it holds CAP_NET_ADMIN%s, with which a VXLAN tunnel or a tun device with forwarding sends packets that no cgroup hook judges; drop it (--cap-drop NET_ADMIN) or set [containers] allow_net_admin = yes\n",
+			id, caps.read ? "" : " (or its bundle could not be read)");
 		rcc_kernel_close(&k);
 		rc = RCC_EXIT_FAIL;
 		goto out;

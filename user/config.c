@@ -474,7 +474,8 @@ static void containers_key(struct parse_ctx *c, const char *key, const char *val
 {
 	struct rcc_config *cfg = c->cfg;
 	unsigned bit = !strcmp(key, "default_policy") ? 1 : !strcmp(key, "enforce") ? 2 :
-		       !strcmp(key, "allow_sys_admin") ? 4 : !strcmp(key, "label_policies") ? 8 : 0;
+		       !strcmp(key, "allow_sys_admin") ? 4 : !strcmp(key, "label_policies") ? 8 :
+		       !strcmp(key, "allow_net_admin") ? 16 : 0;
 
 	if (!strcmp(key, "attach")) {
 		parent_add(c, value);
@@ -505,6 +506,11 @@ static void containers_key(struct parse_ctx *c, const char *key, const char *val
 	}
 	if (bit == 8) {
 		label_policies_set(c, value);
+		return;
+	}
+	if (bit == 16) {
+		if (!parse_bool(value, &cfg->allow_net_admin))
+			cfg_error(c, "allow_net_admin: '%s' is not yes or no", value);
 		return;
 	}
 	if (!strcasecmp(value, "all"))

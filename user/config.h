@@ -55,6 +55,7 @@ struct rcc_config {
 	int default_policy_line;
 	bool enforce_all;		/* enforce = all (else: labelled only) */
 	bool allow_sys_admin;		/* the hook starts CAP_SYS_ADMIN containers unguarded */
+	bool allow_net_admin;		/* the hook starts CAP_NET_ADMIN containers */
 	struct rcc_parent {		/* attach = CGROUP [POLICY]: the daemon's */
 		char cgroup[PATH_MAX];	/* relative to the cgroup2 mount */
 		char policy[RCC_POLICY_NAME_MAX];
