@@ -29,7 +29,29 @@ struct bundle_caps {
 	bool net_admin;		/* CAP_NET_ADMIN */
 };
 
-static struct bundle_caps bundle_caps(const char *bundle)
+/*
+ * Whether process pid's user namespace maps host uid 0: then its root is
+ * the host's root (and so is a process in the host's own namespace).
+ * Cannot tell: yes.
+ */
+static bool maps_host_root(int pid)
+{
+	char path[64];
+	unsigned long inside, outside, count;
+	bool mapped = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		mapped |= outside == 0 && count > 0;
+	fclose(f);
+	return mapped;
+}
+
+static struct bundle_caps bundle_caps(const char *bundle, int pid)
 {
 	static const char *const sets[] = { "bounding", "effective", "permitted" };
 	json_object *cfg, *proc, *caps, *set, *linux_, *nss;
@@ -66,6 +88,9 @@ static struct bundle_caps bundle_caps(const char *bundle)
 		}
 	}
 	json_object_put(cfg);
+	/* a user namespace that maps host uid 0 is no user namespace */
+	if (bc.userns && maps_host_root(pid))
+		bc.userns = false;
 	return bc;
 }
 
@@ -207,7 +232,7 @@ int cmd_oci_hook(struct rcc_args *a)
 		rcc_kernel_unlock(&k);
 	}
 	/* a container that could undo its enforcement cannot be enforced */
-	caps = bundle_caps(bundle);
+	caps = bundle_caps(bundle, pid);
 	if ((policy[0] || cfg.enforce_all) && !rcc_kernel_guarded(&k) && !cfg.allow_sys_admin &&
 	    (!caps.read || (caps.bpf && !caps.userns))) {
 		pr_warn("oci-hook: container %s not started: it holds CAP_SYS_ADMIN or CAP_BPF without a user namespace%s, and this kernel runs no bpf() guard (BPF LSM), so it could detach its own enforcement; drop those capabilities, use a user namespace, or set [containers] allow_sys_admin = yes\n",
