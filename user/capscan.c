@@ -3,6 +3,9 @@
  * Capabilities that reach around the cgroup hooks, named with the pids
  * that hold them:
  *   CAP_NET_RAW: AF_PACKET sockets never pass the hooks;
+ *   CAP_NET_ADMIN (in any user namespace: over the sandbox's own network
+ *   namespace): a VXLAN tunnel's kernel socket and a tun device's
+ *   forwarded packets never pass them either;
  *   CAP_SYS_ADMIN or CAP_BPF outside a user namespace: bpf() can fetch
  *   our links and maps by id and detach them, unless the bpf() guard
  *   (BPF LSM) runs.
@@ -16,6 +19,7 @@
 #include "cli.h"
 #include "log.h"
 
+#define CAP_NET_ADMIN_BIT 12
 #define CAP_NET_RAW_BIT 13
 #define CAP_SYS_ADMIN_BIT 21
 #define CAP_BPF_BIT 39
@@ -26,7 +30,7 @@ struct pids {
 };
 
 struct scan {
-	struct pids net_raw, bpf;
+	struct pids net_raw, net_admin, bpf;
 };
 
 static void add(struct pids *p, pid_t pid)
@@ -66,6 +70,8 @@ static int check_pid(pid_t pid, void *ctx)
 	fclose(f);
 	if (caps & (1ull << CAP_NET_RAW_BIT))
 		add(&s->net_raw, pid);
+	if (caps & (1ull << CAP_NET_ADMIN_BIT))
+		add(&s->net_admin, pid);
 	if ((caps & ((1ull << CAP_SYS_ADMIN_BIT) | (1ull << CAP_BPF_BIT))) && in_host_userns(pid))
 		add(&s->bpf, pid);
 	return 0;
@@ -99,6 +105,8 @@ void cli_warn_caps(const char *path, bool guarded)
 	rcc_cgroup_walk(path, check_cgroup, &s);
 	say(path, "CAP_NET_RAW", &s.net_raw,
 	    "AF_PACKET sockets bypass every cgroup hook; run sandboxes with --cap-drop NET_RAW");
+	say(path, "CAP_NET_ADMIN", &s.net_admin,
+	    "VXLAN tunnels and tun devices with forwarding send packets no cgroup hook judges; run sandboxes with --cap-drop NET_ADMIN");
 	if (!guarded)
 		say(path, "CAP_SYS_ADMIN or CAP_BPF outside a user namespace", &s.bpf,
 		    "without the bpf() guard (this kernel does not load BPF LSM programs) they can detach their own enforcement; never give sandboxes those capabilities");

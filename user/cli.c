@@ -42,7 +42,7 @@ static const struct {
 		"cgroup v2 path, absolute or relative to the cgroup2 mount" },
 	[RCC_OPT_PID] = { "pid", 1, "PID", "the cgroup v2 of this process" },
 	[RCC_OPT_POLICY] = { "policy", 1, "NAME",
-		"policy to enforce (default: a container's rcc-bpf.policy label, else [containers] default_policy, else 'default')" },
+		"policy to enforce (default: a container's rcc-bpf.policy label, else the policy of the nearest enforced cgroup above, else [containers] default_policy, else 'default')" },
 	[RCC_OPT_USER] = { "user", 1, "USER",
 		"run COMMAND as USER (default: the user who called sudo)" },
 	[RCC_OPT_JSON] = { "json", 0, NULL, "machine-readable output" },

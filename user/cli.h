@@ -65,8 +65,9 @@ struct rcc_container;
  * path; c is filled when a container was named.  RCC_EXIT_* */
 int cli_target(const struct rcc_args *a, char *path, size_t len,
 	       struct rcc_container *c, bool *is_container);
-/* The policy for a target: --policy, else the container's label, else
- * [containers] default_policy (containers) or "default". */
+/* The policy for a target: --policy, else the container's label when it
+ * may choose (else warned), else [containers] default_policy (containers)
+ * or "default". */
 const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg,
 					    const char *option,
 					    const struct rcc_container *c);

@@ -3,11 +3,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <bpf/bpf.h>
 
 #include "cgroup.h"
 #include "cli.h"
 #include "container.h"
+#include "enforcer.h"
 #include "log.h"
 
 int cmd_attach(struct rcc_args *a)
@@ -16,8 +16,8 @@ int cmd_attach(struct rcc_args *a)
 	struct rcc_container ct;
 	struct rcc_config cfg;
 	struct rcc_kernel k;
-	char path[PATH_MAX];
-	bool is_ct, guarded;
+	char path[PATH_MAX], from[PATH_MAX], name[RCC_POLICY_NAME_MAX + 8];
+	bool is_ct, guarded, inherited;
 	__u32 id;
 	int rc, err;
 
@@ -35,11 +35,23 @@ int cmd_attach(struct rcc_args *a)
 		rcc_config_free(&cfg);
 		return rc;
 	}
-	err = rcc_kernel_policy_id(&k, p->name, &id);
-	err = err ?: rcc_kernel_attach(&k, path, id);
+	/* unasked, a cgroup below an enforced one keeps that one's policy */
+	inherited = !a->policy && !(is_ct && ct.policy[0] && !strcmp(p->name, ct.policy)) &&
+		    rcc_enforced_above(&k, path, &id, from, sizeof(from));
+	if (inherited) {
+		rcc_kernel_policy_name(&k, id, name, sizeof(name));
+		err = 0;
+	} else {
+		err = rcc_kernel_policy_id(&k, p->name, &id);
+		err = err ?: rcc_kernel_attach(&k, path, id);
+	}
 	guarded = rcc_kernel_guarded(&k);
 	rcc_kernel_close(&k);
-	if (err) {
+	if (inherited) {
+		printf("%s is enforced by policy '%s' of %s, the enforced cgroup above; nothing attached (--policy attaches another)\n",
+		       path, name, from);
+		cli_warn_caps(path, guarded);
+	} else if (err) {
 		pr_warn("Failed to attach policy '%s' to '%s': %s\n", p->name, path,
 			strerror(-err));
 		rc = RCC_EXIT_FAIL;
@@ -55,22 +67,6 @@ int cmd_attach(struct rcc_args *a)
 	}
 	rcc_config_free(&cfg);
 	return rc;
-}
-
-struct cover {
-	struct rcc_kernel *k;
-	char path[PATH_MAX];
-};
-
-static int covered_by(const char *path, __u64 id, void *ctx)
-{
-	struct cover *c = ctx;
-	struct rcc_cgroup_val v;
-
-	if (bpf_map_lookup_elem(c->k->map_fd[RCC_MAP_CGROUPS], &id, &v))
-		return 0;
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	return 1;
 }
 
 int cmd_detach(struct rcc_args *a)
@@ -103,11 +99,11 @@ int cmd_detach(struct rcc_args *a)
 	}
 	err = rcc_kernel_detach(&k, path);
 	if (err == -ENOENT) {
-		struct cover c = { .k = &k };
+		char from[PATH_MAX];
 
-		if (rcc_cgroup_ancestors(path, covered_by, &c) == 1)
+		if (rcc_enforced_above(&k, path, NULL, from, sizeof(from)))
 			pr_warn("'%s' is not attached itself: it is enforced through '%s'; detach that one\n",
-				path, c.path);
+				path, from);
 		else
 			pr_warn("'%s' is not attached\n", path);
 		rc = RCC_EXIT_FAIL;

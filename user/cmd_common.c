@@ -216,15 +216,17 @@ const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg,
 {
 	const struct rcc_policy_cfg *p;
 
+	char why[128];
+
 	if (option || !c)
 		return cli_policy(cfg, option);
 	if (c->policy[0]) {
-		p = rcc_config_policy(cfg, c->policy);
-		if (!p)
-			pr_warn("container %.12s asks for policy '%s' (label " RCC_LABEL_POLICY
-				"), which %s does not define\n",
-				c->id, c->policy, cfg->path[0] ? cfg->path : "the built-in configuration");
-		return p;
+		p = rcc_config_label_policy(cfg, c->policy, why, sizeof(why));
+		if (p)
+			return p;
+		/* enforced all the same: the inherited or default policy */
+		pr_warn("container %.12s: its label " RCC_LABEL_POLICY "=%s chooses nothing (%s); the inherited or default policy holds\n",
+			c->id, c->policy, why);
 	}
 	return cli_policy(cfg, cfg->default_policy);
 }

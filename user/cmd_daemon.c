@@ -118,7 +118,7 @@ static void on_cgroup_created(const char *path, void *ctx)
 	__u64 t0 = now_ms();
 	int r = RCC_NOT_WANTED;
 
-	if (!rcc_container_of_cgroup(path, id, runtime))
+	if (!rcc_container_at(path, id, runtime))
 		return;
 	/*
 	 * Asking the runtime for the label takes tens of milliseconds, and the
@@ -130,7 +130,7 @@ static void on_cgroup_created(const char *path, void *ctx)
 	rcc_container_label(id, runtime, label, sizeof(label));
 	if (label[0] || !d->cfg.enforce_all)
 		r = rcc_enforce_container(&d->cfg, &d->k, path, label, false, msg, sizeof(msg));
-	if (r == RCC_ENFORCED)
+	if (r == RCC_ENFORCED || r == RCC_INHERITED)
 		pr_info("rcc-bpf: new container %.12s (%s): %s, %llu ms after its cgroup appeared\n",
 			id, runtime, msg, (unsigned long long)(now_ms() - t0));
 	else if (r == -ENOENT && access(path, F_OK))

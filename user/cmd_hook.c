@@ -21,49 +21,129 @@
 
 #define STATE_MAX (1 << 20)
 
+/* What the bundle's config.json grants the container. */
+struct bundle_caps {
+	bool read;		/* false: config.json could not be read */
+	bool userns;		/* a user namespace of its own */
+	bool bpf;		/* CAP_SYS_ADMIN or CAP_BPF */
+	bool net_admin;		/* CAP_NET_ADMIN */
+};
+
 /*
- * Whether the bundle's config.json gives the container CAP_SYS_ADMIN or
- * CAP_BPF without a user namespace: with those, bpf() reaches our links
- * by id.  1 yes, 0 no, -1 cannot tell.
+ * Whether process pid's user namespace maps host uid 0: then its root is
+ * the host's root (and so is a process in the host's own namespace).
+ * Cannot tell: yes.
  */
-static int bundle_bpf_capable(const char *bundle)
+static bool maps_host_root(int pid)
 {
-	char path[PATH_MAX];
-	json_object *cfg, *proc, *caps, *set, *linux_, *nss;
+	char path[64];
+	unsigned long inside, outside, count;
+	bool mapped = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		mapped |= outside == 0 && count > 0;
+	fclose(f);
+	return mapped;
+}
+
+static struct bundle_caps bundle_caps(const char *bundle, int pid)
+{
 	static const char *const sets[] = { "bounding", "effective", "permitted" };
-	int found = 0;
+	json_object *cfg, *proc, *caps, *set, *linux_, *nss;
+	struct bundle_caps bc = {};
+	char path[PATH_MAX];
 	size_t i, j;
 
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	cfg = json_object_from_file(path);
+	snprintf(path, sizeof(path), "%s/config.json", bundle ?: "");
+	cfg = bundle ? json_object_from_file(path) : NULL;
 	if (!cfg)
-		return -1;
+		return bc;
+	bc.read = true;
 	if (json_object_object_get_ex(cfg, "linux", &linux_) &&
 	    json_object_object_get_ex(linux_, "namespaces", &nss)) {
 		for (i = 0; i < json_object_array_length(nss); i++) {
 			json_object *t, *ns = json_object_array_get_idx(nss, i);
 
 			if (json_object_object_get_ex(ns, "type", &t) &&
-			    !strcmp(json_object_get_string(t), "user")) {
-				json_object_put(cfg);
-				return 0; /* its root is no root of the host */
-			}
+			    !strcmp(json_object_get_string(t), "user"))
+				bc.userns = true;
 		}
 	}
 	if (json_object_object_get_ex(cfg, "process", &proc) &&
 	    json_object_object_get_ex(proc, "capabilities", &caps)) {
-		for (i = 0; i < 3 && !found; i++) {
+		for (i = 0; i < 3; i++) {
 			if (!json_object_object_get_ex(caps, sets[i], &set))
 				continue;
 			for (j = 0; j < json_object_array_length(set); j++) {
 				const char *c = json_object_get_string(json_object_array_get_idx(set, j));
 
-				found |= !strcmp(c, "CAP_SYS_ADMIN") || !strcmp(c, "CAP_BPF");
+				bc.bpf |= !strcmp(c, "CAP_SYS_ADMIN") || !strcmp(c, "CAP_BPF");
+				bc.net_admin |= !strcmp(c, "CAP_NET_ADMIN");
 			}
 		}
 	}
 	json_object_put(cfg);
-	return found;
+	/* a user namespace that maps host uid 0 is no user namespace */
+	if (bc.userns && maps_host_root(pid))
+		bc.userns = false;
+	return bc;
+}
+
+/*
+ * Podman copies an image's annotations into its containers' (containers/
+ * storage keeps the image beside the bundle: GRAPH/overlay-containers/ID/
+ * userdata, GRAPH/overlay-containers/containers.json, GRAPH/overlay-images/
+ * IMAGE/manifest).  Whether value, the container's rcc-bpf.policy
+ * annotation, is its image's own; true also when that cannot be told.
+ */
+static bool annotation_from_image(const char *bundle, const char *id, const char *value)
+{
+	char graph[PATH_MAX], path[PATH_MAX + 64], *end;
+	json_object *all = NULL, *man = NULL, *v, *ann;
+	const char *image = NULL;
+	bool from_image = true;
+	size_t i;
+
+	snprintf(graph, sizeof(graph), "%s", bundle ?: "");
+	end = strstr(graph, "/overlay-containers/");
+	snprintf(path, sizeof(path), "/overlay-containers/%s/userdata", id);
+	if (!end || strcmp(end, path))
+		goto cannot_tell;
+	*end = '\0';
+	snprintf(path, sizeof(path), "%s/overlay-containers/containers.json", graph);
+	all = json_object_from_file(path);
+	for (i = 0; all && json_object_is_type(all, json_type_array) &&
+		    i < json_object_array_length(all) && !image; i++) {
+		json_object *c = json_object_array_get_idx(all, i);
+
+		if (json_object_object_get_ex(c, "id", &v) && !strcmp(json_object_get_string(v), id))
+			image = json_object_object_get_ex(c, "image", &v) ? json_object_get_string(v) : "";
+	}
+	if (!image)
+		goto cannot_tell;
+	if (!*image || strchr(image, '/') || strstr(image, "..")) {
+		from_image = !!*image; /* "": its own root filesystem, no image */
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/overlay-images/%s/manifest", graph, image);
+	man = json_object_from_file(path);
+	if (!man)
+		goto cannot_tell;
+	from_image = json_object_object_get_ex(man, "annotations", &ann) &&
+		     json_object_object_get_ex(ann, RCC_LABEL_POLICY, &v) &&
+		     !strcmp(json_object_get_string(v), value);
+	goto out;
+cannot_tell:
+	from_image = true;
+out:
+	json_object_put(man);
+	json_object_put(all);
+	return from_image;
 }
 
 static char *read_stdin(void)
@@ -88,6 +168,7 @@ int cmd_oci_hook(struct rcc_args *a)
 	char path[PATH_MAX], msg[PATH_MAX + 128], policy[64] = "";
 	const char *id = "?", *bundle = NULL;
 	char *in = read_stdin();
+	struct bundle_caps caps;
 	__u32 pid_id;
 	int rc, r, pid = 0;
 	bool loaded = false;
@@ -120,6 +201,17 @@ int cmd_oci_hook(struct rcc_args *a)
 		json_object_put(state);
 		return rc;
 	}
+	if (policy[0] && annotation_from_image(bundle, id, policy)) {
+		pr_warn("oci-hook: container %s: its annotation " RCC_LABEL_POLICY "=%s comes from its image (or that cannot be told): ignored; an annotation given at run time chooses\n",
+			id, policy);
+		policy[0] = '\0';
+	}
+	if (policy[0] && !rcc_config_label_policy(&cfg, policy, msg, sizeof(msg))) {
+		pr_warn("oci-hook: container %s not started: its annotation " RCC_LABEL_POLICY "=%s chooses nothing: %s\n",
+			id, policy, msg);
+		rc = RCC_EXIT_FAIL;
+		goto out;
+	}
 	if (rcc_cgroup_of_pid(pid, path, sizeof(path))) {
 		pr_warn("oci-hook: container %s: process %d is in no cgroup v2; not started\n", id, pid);
 		rc = RCC_EXIT_FAIL;
@@ -140,10 +232,19 @@ int cmd_oci_hook(struct rcc_args *a)
 		rcc_kernel_unlock(&k);
 	}
 	/* a container that could undo its enforcement cannot be enforced */
+	caps = bundle_caps(bundle, pid);
 	if ((policy[0] || cfg.enforce_all) && !rcc_kernel_guarded(&k) && !cfg.allow_sys_admin &&
-	    (!bundle || bundle_bpf_capable(bundle) != 0)) {
+	    (!caps.read || (caps.bpf && !caps.userns))) {
 		pr_warn("oci-hook: container %s not started: it holds CAP_SYS_ADMIN or CAP_BPF without a user namespace%s, and this kernel runs no bpf() guard (BPF LSM), so it could detach its own enforcement; drop those capabilities, use a user namespace, or set [containers] allow_sys_admin = yes\n",
-			id, bundle ? "" : " (or its bundle could not be read)");
+			id, caps.read ? "" : " (or its bundle could not be read)");
+		rcc_kernel_close(&k);
+		rc = RCC_EXIT_FAIL;
+		goto out;
+	}
+	/* tunnels (VXLAN) and tun with forwarding send what no hook judges */
+	if ((policy[0] || cfg.enforce_all) && !cfg.allow_net_admin && (!caps.read || caps.net_admin)) {
+		pr_warn("oci-hook: container %s not started: it holds CAP_NET_ADMIN%s, with which a VXLAN tunnel or a tun device with forwarding sends packets that no cgroup hook judges; drop it (--cap-drop NET_ADMIN) or set [containers] allow_net_admin = yes\n",
+			id, caps.read ? "" : " (or its bundle could not be read)");
 		rcc_kernel_close(&k);
 		rc = RCC_EXIT_FAIL;
 		goto out;

@@ -443,12 +443,39 @@ static void parent_add(struct parse_ctx *c, const char *value)
 	p->line = c->line;
 }
 
+/* label_policies = NAME...: checked against the policies once all are read. */
+static void label_policies_set(struct parse_ctx *c, const char *value)
+{
+	struct rcc_config *cfg = c->cfg;
+	char *copy = strdup(value), *tok, *save = NULL;
+
+	cfg->label_policies_line = c->line;
+	for (tok = copy ? strtok_r(copy, " \t,", &save) : NULL; tok;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		char (*p)[RCC_POLICY_NAME_MAX];
+
+		if (!policy_name_valid(tok)) {
+			cfg_error(c, "label_policies: bad policy name '%s'", tok);
+			continue;
+		}
+		p = realloc(cfg->label_policies, (cfg->nlabel_policies + 1) * sizeof(*p));
+		if (!p) {
+			cfg_error(c, "out of memory");
+			break;
+		}
+		cfg->label_policies = p;
+		snprintf(p[cfg->nlabel_policies++], RCC_POLICY_NAME_MAX, "%s", tok);
+	}
+	free(copy);
+}
+
 /* [containers]: how containers found by name or by the daemon are enforced. */
 static void containers_key(struct parse_ctx *c, const char *key, const char *value)
 {
 	struct rcc_config *cfg = c->cfg;
 	unsigned bit = !strcmp(key, "default_policy") ? 1 : !strcmp(key, "enforce") ? 2 :
-		       !strcmp(key, "allow_sys_admin") ? 4 : 0;
+		       !strcmp(key, "allow_sys_admin") ? 4 : !strcmp(key, "label_policies") ? 8 :
+		       !strcmp(key, "allow_net_admin") ? 16 : 0;
 
 	if (!strcmp(key, "attach")) {
 		parent_add(c, value);
@@ -475,6 +502,15 @@ static void containers_key(struct parse_ctx *c, const char *key, const char *val
 	if (bit == 4) {
 		if (!parse_bool(value, &cfg->allow_sys_admin))
 			cfg_error(c, "allow_sys_admin: '%s' is not yes or no", value);
+		return;
+	}
+	if (bit == 8) {
+		label_policies_set(c, value);
+		return;
+	}
+	if (bit == 16) {
+		if (!parse_bool(value, &cfg->allow_net_admin))
+			cfg_error(c, "allow_net_admin: '%s' is not yes or no", value);
 		return;
 	}
 	if (!strcasecmp(value, "all"))
@@ -679,6 +715,13 @@ static int parse(struct parse_ctx *c)
 		c->line = c->cfg->default_policy_line;
 		cfg_error(c, "default_policy: no [policy %s] in this file", c->cfg->default_policy);
 	}
+	for (i = 0; i < c->cfg->nlabel_policies; i++) {
+		if (!rcc_config_policy(c->cfg, c->cfg->label_policies[i])) {
+			c->line = c->cfg->label_policies_line;
+			cfg_error(c, "label_policies: no [policy %s] in this file",
+				  c->cfg->label_policies[i]);
+		}
+	}
 	for (i = 0; i < c->cfg->nparents; i++) {
 		const struct rcc_parent *p = &c->cfg->parents[i];
 
@@ -758,6 +801,9 @@ void rcc_config_free(struct rcc_config *cfg)
 	free(cfg->parents);
 	cfg->parents = NULL;
 	cfg->nparents = 0;
+	free(cfg->label_policies);
+	cfg->label_policies = NULL;
+	cfg->nlabel_policies = 0;
 }
 
 const struct rcc_policy_cfg *rcc_config_policy(const struct rcc_config *cfg,
@@ -768,5 +814,26 @@ const struct rcc_policy_cfg *rcc_config_policy(const struct rcc_config *cfg,
 	for (i = 0; i < cfg->npolicies; i++)
 		if (!strcmp(cfg->policies[i].name, name))
 			return &cfg->policies[i];
+	return NULL;
+}
+
+const struct rcc_policy_cfg *rcc_config_label_policy(const struct rcc_config *cfg,
+						     const char *label, char *why,
+						     size_t len)
+{
+	const struct rcc_policy_cfg *p = rcc_config_policy(cfg, label);
+	size_t i;
+
+	if (!p) {
+		snprintf(why, len, "policy '%s' is not in %s", label,
+			 cfg->path[0] ? cfg->path : "the built-in configuration");
+		return NULL;
+	}
+	if (!cfg->label_policies_line)
+		return p;
+	for (i = 0; i < cfg->nlabel_policies; i++)
+		if (!strcmp(cfg->label_policies[i], label))
+			return p;
+	snprintf(why, len, "policy '%s' is not in [containers] label_policies", label);
 	return NULL;
 }

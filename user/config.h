@@ -55,12 +55,18 @@ struct rcc_config {
 	int default_policy_line;
 	bool enforce_all;		/* enforce = all (else: labelled only) */
 	bool allow_sys_admin;		/* the hook starts CAP_SYS_ADMIN containers unguarded */
+	bool allow_net_admin;		/* the hook starts CAP_NET_ADMIN containers */
 	struct rcc_parent {		/* attach = CGROUP [POLICY]: the daemon's */
 		char cgroup[PATH_MAX];	/* relative to the cgroup2 mount */
 		char policy[RCC_POLICY_NAME_MAX];
 		int line;
 	} *parents;
 	size_t nparents;
+	/* label_policies = NAME...: what a run-time label may choose;
+	 * unset (label_policies_line 0): every policy */
+	char (*label_policies)[RCC_POLICY_NAME_MAX];
+	size_t nlabel_policies;
+	int label_policies_line;
 	struct rcc_policy_cfg *policies;
 	size_t npolicies;
 };
@@ -79,5 +85,13 @@ void rcc_config_free(struct rcc_config *cfg);
 const struct rcc_policy_cfg *rcc_config_policy(const struct rcc_config *cfg,
 					       const char *name);
 void rcc_policy_cfg_defaults(struct rcc_policy_cfg *p, const char *name);
+/*
+ * The policy a container's run-time label (or annotation) names, when it
+ * may choose it: defined, and listed in label_policies when that is set.
+ * NULL otherwise, with the reason in why.
+ */
+const struct rcc_policy_cfg *rcc_config_label_policy(const struct rcc_config *cfg,
+						     const char *label, char *why,
+						     size_t len);
 
 #endif

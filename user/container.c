@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <json-c/json.h>
@@ -271,7 +272,7 @@ static int scan_one(const char *path, __u64 id, void *ctx)
 	struct rcc_container *c;
 
 	(void)id;
-	if (!rcc_container_of_cgroup(path, cid, runtime) || !(c = list_get(l, cid)))
+	if (!rcc_container_at(path, cid, runtime) || !(c = list_get(l, cid)))
 		return 0;
 	/* the outermost cgroup of a container wins (not its own sub-cgroups) */
 	if (c->cgroup[0] && strlen(c->cgroup) < strlen(path))
@@ -293,6 +294,8 @@ static int cgroup_from_pid(struct rcc_container *c)
 	}
 	return 0;
 }
+
+static void drop_image_label(const char *id, const char *runtime, char *policy);
 
 int rcc_container_list(struct rcc_container **out, size_t *n)
 {
@@ -317,6 +320,7 @@ int rcc_container_list(struct rcc_container **out, size_t *n)
 		/* found only in the tree: running when it holds processes */
 		if (!c->name[0] && c->cgroup[0] && !c->pid)
 			c->running = true;
+		drop_image_label(c->id, c->runtime, c->policy);
 	}
 	*out = l.v;
 	*n = l.n;
@@ -378,38 +382,69 @@ out:
 	return rc;
 }
 
-bool rcc_container_in_path(const char *path, char id[65], char runtime[16])
+/* The outermost cgroup on path that a runtime's naming makes a container;
+ * its length, 0 when none. */
+static size_t outermost_container(const char *path, char id[65], char runtime[16])
 {
-	char buf[PATH_MAX], *slash;
+	char buf[PATH_MAX], cid[65], crt[16], *slash;
+	size_t found = 0;
 
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (;;) {
-		if (rcc_container_of_cgroup(buf, id, runtime))
-			return true;
+		if (rcc_container_of_cgroup(buf, cid, crt)) {
+			found = strlen(buf);
+			memcpy(id, cid, sizeof(cid));
+			memcpy(runtime, crt, sizeof(crt));
+		}
 		slash = strrchr(buf, '/');
 		if (!slash || slash == buf)
-			return false;
+			return found;
 		*slash = '\0';
 	}
 }
 
-/* One field of `RUNTIME inspect`, by Go template; "" when it has none. */
-static void inspect(const char *id, const char *runtime, const char *format,
-		    char *out, size_t len)
+bool rcc_container_in_path(const char *path, char id[65], char runtime[16])
 {
-	char *argv[] = { (char *)runtime, "inspect", "--format", (char *)format, (char *)id, NULL };
+	return outermost_container(path, id, runtime) != 0;
+}
+
+bool rcc_container_at(const char *path, char id[65], char runtime[16])
+{
+	struct stat st;
+
+	/* a cgroup someone else made (a delegated subtree, a sandbox's own
+	 * sub-cgroup) must not get a container's policy by its name */
+	if (outermost_container(path, id, runtime) != strlen(path))
+		return false;
+	return !lstat(path, &st) && S_ISDIR(st.st_mode) && st.st_uid == 0;
+}
+
+/* One field of `RUNTIME [image] inspect`, by Go template ("" when it has
+ * none); false when the runtime could not answer. */
+static bool inspect_field(const char *kind, const char *id, const char *runtime,
+			  const char *format, char *out, size_t len)
+{
+	char *argv[] = { (char *)runtime, (char *)kind, "inspect", "--format", (char *)format,
+			 (char *)id, NULL };
 	char *res;
 
 	out[0] = '\0';
 	if (strcmp(runtime, "podman") && strcmp(runtime, "docker"))
-		return;
+		return false;
 	if (!have_cli(runtime) || !(res = run_cli(argv)))
-		return;
+		return false;
 	res[strcspn(res, "\n")] = '\0';
 	/* a missing key prints "<no value>" in Go templates */
 	if (strcmp(res, "<no value>"))
 		snprintf(out, len, "%s", res);
 	free(res);
+	return true;
+}
+
+static void inspect(const char *id, const char *runtime, const char *format,
+		    char *out, size_t len)
+{
+	inspect_field("container", id, runtime, format, out, len);
 }
 
 void rcc_container_name(const char *id, const char *runtime, char *name, size_t len)
@@ -419,7 +454,38 @@ void rcc_container_name(const char *id, const char *runtime, char *name, size_t 
 		memmove(name, name + 1, strlen(name));
 }
 
+/*
+ * A container's labels are its image's merged with those given at run
+ * time: a label equal to the image's own was not chosen by whoever ran
+ * the container, and chooses nothing.  When the image cannot be asked,
+ * the label counts as the image's (fail closed).
+ */
+static bool label_from_image(const char *id, const char *runtime, const char *label)
+{
+	char image[256], theirs[64];
+
+	if (!inspect_field("container", id, runtime, "{{.Image}}", image, sizeof(image)))
+		return true;
+	if (!image[0])
+		return false; /* no image: a root filesystem of its own */
+	if (!inspect_field("image", image, runtime,
+			   "{{index .Config.Labels \"" RCC_LABEL_POLICY "\"}}", theirs, sizeof(theirs)))
+		return true;
+	return theirs[0] && !strcmp(theirs, label);
+}
+
+/* Clears a label the container's image carries, saying so. */
+static void drop_image_label(const char *id, const char *runtime, char *policy)
+{
+	if (!policy[0] || !label_from_image(id, runtime, policy))
+		return;
+	pr_warn("container %.12s: its label " RCC_LABEL_POLICY "=%s comes from its image (or the image cannot be asked): ignored; a label given at run time chooses\n",
+		id, policy);
+	policy[0] = '\0';
+}
+
 void rcc_container_label(const char *id, const char *runtime, char *policy, size_t len)
 {
 	inspect(id, runtime, "{{index .Config.Labels \"" RCC_LABEL_POLICY "\"}}", policy, len);
+	drop_image_label(id, runtime, policy);
 }

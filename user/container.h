@@ -22,7 +22,7 @@ struct rcc_container {
 	bool running;
 	pid_t pid;			/* 0 when not known */
 	char cgroup[PATH_MAX];		/* "" when not known (not running) */
-	char policy[64];		/* the rcc-bpf.policy label, if any */
+	char policy[64];		/* its rcc-bpf.policy label given at run time */
 };
 
 /*
@@ -43,9 +43,18 @@ int rcc_container_list(struct rcc_container **out, size_t *n);
  */
 bool rcc_container_of_cgroup(const char *path, char id[65], char runtime[16]);
 /* The same, for the cgroup or any of its ancestors (a container's own
- * sub-cgroups belong to it). */
+ * sub-cgroups belong to it): the outermost one that names a container. */
 bool rcc_container_in_path(const char *path, char id[65], char runtime[16]);
-/* The rcc-bpf.policy label of container id, asking its runtime. */
+/*
+ * Whether the cgroup at path is itself a container's, where runtimes make
+ * them: its name is a runtime's, no cgroup above it is a container's (a
+ * container's sub-cgroups, whatever their names, belong to it), and root
+ * owns it (a delegated cgroup is never a container).  What the daemon and
+ * the tree scan take as containers.
+ */
+bool rcc_container_at(const char *path, char id[65], char runtime[16]);
+/* The rcc-bpf.policy label of container id, asking its runtime; "" when
+ * it has none or the label is its image's own (warned about). */
 void rcc_container_label(const char *id, const char *runtime, char *policy, size_t len);
 /* The name of container id, asking its runtime; "" when none is known. */
 void rcc_container_name(const char *id, const char *runtime, char *name, size_t len);

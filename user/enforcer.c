@@ -4,26 +4,102 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
 #include "cgroup.h"
 #include "container.h"
 #include "enforcer.h"
 #include "log.h"
 
+struct above {
+	struct rcc_kernel *k;
+	__u32 policy_id;
+	char *path;
+	size_t len;
+};
+
+static int enforced_at(const char *path, __u64 id, void *ctx)
+{
+	struct above *a = ctx;
+	struct rcc_cgroup_val v;
+
+	if (bpf_map_lookup_elem(a->k->map_fd[RCC_MAP_CGROUPS], &id, &v))
+		return 0;
+	a->policy_id = v.policy_id;
+	if (a->path)
+		snprintf(a->path, a->len, "%s", path);
+	return 1;
+}
+
+bool rcc_enforced_above(struct rcc_kernel *k, const char *path, __u32 *policy_id,
+			char *from, size_t len)
+{
+	struct above a = { .k = k, .path = from, .len = len };
+
+	if (rcc_cgroup_ancestors(path, enforced_at, &a) != 1)
+		return false;
+	if (policy_id)
+		*policy_id = a.policy_id;
+	return true;
+}
+
+/*
+ * Below an enforced cgroup the policy there holds.  An entry of the
+ * default policy of its own, which the daemon gave a container before
+ * the cgroup above was enforced (a parent added by a reload, or an
+ * older rcc-bpf), is dropped so that the inherited policy holds.
+ */
+static int inherit(const struct rcc_config *cfg, struct rcc_kernel *k, const char *path,
+		   __u32 above, const char *from, char *msg, size_t len)
+{
+	char name[RCC_POLICY_NAME_MAX + 8];
+	__u32 own, dflt;
+	int err = 0;
+
+	rcc_kernel_policy_name(k, above, name, sizeof(name));
+	if (rcc_kernel_is_attached(k, path, &own) && own != above &&
+	    !rcc_kernel_policy_id(k, cfg->default_policy, &dflt) && own == dflt) {
+		err = rcc_kernel_lock(k);
+		if (!err) {
+			err = rcc_kernel_detach(k, path);
+			rcc_kernel_unlock(k);
+		}
+		if (err) {
+			snprintf(msg, len, "cannot drop default_policy '%s' below %s: %s",
+				 cfg->default_policy, from, strerror(-err));
+			return err;
+		}
+		pr_info("rcc-bpf: %s: dropped its own default_policy '%s'; policy '%s' of %s holds\n",
+			path, cfg->default_policy, name, from);
+	}
+	snprintf(msg, len, "policy '%s' of %s, the enforced cgroup above", name, from);
+	return RCC_INHERITED;
+}
+
 int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
 			  const char *path, const char *policy, bool keep_existing,
 			  char *msg, size_t len)
 {
-	const char *name = policy && *policy ? policy : cfg->default_policy;
+	bool labelled = policy && *policy;
+	const char *name;
+	char from[PATH_MAX], why[128];
 	__u32 id, have;
 	int err;
 
 	msg[0] = '\0';
-	if (!(policy && *policy) && !cfg->enforce_all)
+	if (!labelled && !cfg->enforce_all)
 		return RCC_NOT_WANTED;
+	/* a label that may not choose: enforced all the same, as unlabelled */
+	if (labelled && !rcc_config_label_policy(cfg, policy, why, sizeof(why))) {
+		pr_warn("container cgroup %s: its label " RCC_LABEL_POLICY "=%s chooses nothing (%s); the inherited or default policy holds\n",
+			path, policy, why);
+		policy = NULL;
+	}
+	if (!(policy && *policy) && rcc_enforced_above(k, path, &id, from, sizeof(from)))
+		return inherit(cfg, k, path, id, from, msg, len);
+	name = policy && *policy ? policy : cfg->default_policy;
 	if (!rcc_config_policy(cfg, name)) {
-		snprintf(msg, len, "policy '%s' (%s) is not in the configuration", name,
-			 policy && *policy ? "the container's " RCC_LABEL_POLICY : "default_policy");
+		snprintf(msg, len, "default_policy '%s' is not in the configuration", name);
 		return -ENOENT;
 	}
 	err = rcc_kernel_policy_id(k, name, &id);

@@ -18,11 +18,20 @@ enum rcc_enforce_result {
 	RCC_ENFORCED,		/* attached now */
 	RCC_ALREADY,		/* had an entry of its own, left as it was */
 	RCC_NOT_WANTED,		/* enforce = labelled and no label */
+	RCC_INHERITED,		/* no label, below an enforced cgroup: its policy holds */
 };
+
+/* The nearest enforced cgroup above path (path itself left out): its
+ * policy id and, with from, its path. */
+bool rcc_enforced_above(struct rcc_kernel *k, const char *path, __u32 *policy_id,
+			char *from, size_t len);
 
 /*
  * Enforces on the container cgroup at path.  policy: the container's own
- * choice (label or annotation), or NULL.  Returns enum rcc_enforce_result
+ * choice (a run-time label or annotation), or NULL.  Without one, or
+ * when the label may not choose (rcc_config_label_policy; warned), the
+ * policy of the nearest enforced cgroup above holds (nothing is
+ * attached), else default_policy.  Returns enum rcc_enforce_result
  * or -errno with the reason in msg.
  */
 int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,

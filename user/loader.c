@@ -370,7 +370,8 @@ bool rcc_kernel_guarded(const struct rcc_kernel *k)
 	char pin[PATH_MAX + 32];
 
 	snprintf(pin, sizeof(pin), "%s/links/bpf-guard", k->dir);
-	return !access(pin, F_OK) && bpf_lsm_active() != 0;
+	/* an LSM list that cannot be read proves nothing: not guarded */
+	return !access(pin, F_OK) && bpf_lsm_active() == 1;
 }
 
 int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,

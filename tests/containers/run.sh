@@ -441,13 +441,16 @@ test_label_policy() {
 	expect_eq "attach --policy default over the label: exit code" "$RCC_RC" 0
 	ct_allowed "$lab" "$PUBLIC" 80
 
-	# a label naming no policy of the configuration: refused, clearly
+	# a label naming no policy of the configuration chooses nothing: the
+	# default policy holds, and attach says why
 	rcc attach "$CT_NAME"
-	expect "attach a container labelled with a missing policy fails" test "$RCC_RC" != 0
+	expect_eq "attach a container labelled with a missing policy: exit code" "$RCC_RC" 0
 	expect "the message names the missing policy" contains "$RCC_OUT" "policy 'nosuch'"
 	cg=$(ct_cgroup "$CT_NAME")
 	st_load
-	expect_eq "status: no entry for it" "$(st_field path "$cg" policy)" missing
+	expect_eq "status: default policy for it" "$(st_field path "$cg" policy)" default
+	ct_refused "$CT_NAME" 10.1.2.3 80
+	ct_allowed "$CT_NAME" "$PUBLIC" 80
 }
 
 # ================================================================ 3. OCI hook

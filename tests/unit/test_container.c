@@ -113,6 +113,27 @@ static void test_parents(void **state)
 	rcc_config_free(&cfg);
 }
 
+static void test_label_policies(void **state)
+{
+	struct rcc_config cfg;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(rcc_config_parse_string("t.conf", "[policy default]\n[policy open]\n", &cfg), 0);
+	assert_non_null(rcc_config_label_policy(&cfg, "open", why, sizeof(why)));
+	assert_null(rcc_config_label_policy(&cfg, "nosuch", why, sizeof(why)));
+	rcc_config_free(&cfg);
+	assert_int_equal(rcc_config_parse_string("t.conf",
+						 "[containers]\nlabel_policies = strict\n"
+						 "[policy default]\n[policy open]\n[policy strict]\n",
+						 &cfg),
+			 0);
+	assert_non_null(rcc_config_label_policy(&cfg, "strict", why, sizeof(why)));
+	assert_null(rcc_config_label_policy(&cfg, "open", why, sizeof(why)));
+	assert_non_null(strstr(why, "label_policies"));
+	rcc_config_free(&cfg);
+}
+
 static void test_containers_errors(void **state)
 {
 	static const char *bad[] = {
@@ -123,6 +144,8 @@ static void test_containers_errors(void **state)
 		"[containers]\nattach = a nosuch\n[policy default]\n",
 		"[containers]\nattach = a b c\n[policy default]\n[policy b]\n",
 		"[containers]\nattach = ../escape\n",
+		"[containers]\nlabel_policies = nosuch\n[policy default]\n",
+		"[containers]\nlabel_policies = default\nlabel_policies = default\n",
 	};
 	struct rcc_config cfg;
 	size_t i;
@@ -143,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_containers_section),
 		cmocka_unit_test(test_parents),
 		cmocka_unit_test(test_containers_errors),
+		cmocka_unit_test(test_label_policies),
 	};
 
 	return cmocka_run_group_tests_name("container", tests, NULL, NULL);

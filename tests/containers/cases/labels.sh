@@ -1,0 +1,186 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Who may choose a container's policy (issue 10, item 6): a label or
+# annotation its image carries chooses nothing; a run-time one chooses
+# only a policy of [containers] label_policies; one that may not choose
+# makes the hook refuse the container, and attach and the daemon enforce
+# the inherited or default policy.  Images are made here from the test's
+# root filesystem (podman import, podman build): no registry.
+
+TESTS+=(
+	test_image_label_chooses_nothing
+	test_label_policies
+)
+
+# labels_conf [CONTAINERS-LINES]: default, strict (only $PUBLIC:443/tcp)
+# and open (private ranges allowed)
+labels_conf() {
+	C_GLOBAL="control_socket = $T_DIR/ctl.sock" c_conf_write <<-EOF
+	[containers]
+	default_policy = default
+	enforce = all
+	${1:-}
+
+	[policy default]
+	mode = enforce
+
+	[policy strict]
+	mode = enforce
+	allow_public = no
+	allow = $PUBLIC:443/tcp
+
+	[policy open]
+	mode = enforce
+	block_private = no
+	EOF
+}
+
+# img_name TAG: this test's image called TAG
+img_name() { echo "localhost/rcct-$RCCT_RUN-$T_IDX:$1"; }
+
+# img_make: IMG_LABEL (LABEL rcc-bpf.policy=open) and IMG_ANN (built from
+# it with the annotation rcc-bpf.policy=open), removed at the test's end
+img_make() {
+	IMG_LABEL=$(img_name label) IMG_ANN=$(img_name ann)
+	tar -C "$ROOTFS" -cf "$T_DIR/rootfs.tar" . &&
+		pod import --change 'LABEL rcc-bpf.policy=open' "$T_DIR/rootfs.tar" "$IMG_LABEL" \
+			>/dev/null 2>"$T_DIR/img.err" &&
+		printf 'FROM %s\n' "$IMG_LABEL" >"$T_DIR/Containerfile" &&
+		pod build -q --annotation rcc-bpf.policy=open -t "$IMG_ANN" -f "$T_DIR/Containerfile" \
+			"$T_DIR" >/dev/null 2>>"$T_DIR/img.err" ||
+		{ fail_check "cannot make the test images: $(cat "$T_DIR/img.err")"; return 1; }
+	echo "  images $IMG_LABEL (label open), $IMG_ANN (label and annotation open)"
+}
+
+img_remove() {
+	ct_rm $(sort -u "$T_DIR/containers")
+	pod rmi -f "$IMG_ANN" "$IMG_LABEL" >/dev/null 2>&1
+}
+
+# ct_run_image TAG IMAGE [PODMAN-RUN-OPTION...] -- COMMAND...: ct_run
+# from an image instead of the root filesystem
+ct_run_image() {
+	local tag=$1 image=$2 opts=()
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	CT_NAME=$(ct_name "$tag")
+	ct_remember "$CT_NAME"
+	CT_ID=$(pod run -d --name "$CT_NAME" "${CT_BASE[@]}" --network "ns:/run/netns/$NS_SB" \
+		"${opts[@]}" "$image" "$@" 2>"$T_DIR/podman.err")
+	echo "  \$ podman run -d --name $CT_NAME ${opts[*]} $image $* -> id $CT_ID"
+	[ ${#CT_ID} = 64 ] && return 0
+	fail_check "cannot start container $CT_NAME: $(cat "$T_DIR/podman.err")"
+	return 1
+}
+
+test_image_label_chooses_nothing() {
+	img_make || return 1
+	image_label_cases
+	img_remove
+}
+
+image_label_cases() {
+	local hooks=$T_DIR/hooks m1 m2
+	labels_conf
+	# attach: the image's label chooses nothing
+	ct_run_image img "$IMG_LABEL" -- sleep 600 || return 1
+	rcc attach "$CT_NAME"
+	expect "attach gives the default policy" contains "$RCC_OUT" "attached policy 'default'"
+	expect "attach says the label is the image's" contains "$RCC_OUT" "comes from its image"
+	ct_refused "$CT_NAME" 10.1.2.3 80
+	ct_allowed "$CT_NAME" "$PUBLIC" 80
+	# a label given at run time does choose
+	ct_run_image run "$IMG_LABEL" --label rcc-bpf.policy=strict -- sleep 600 || return 1
+	rcc attach "$CT_NAME"
+	expect "attach: the run-time label chose strict" contains "$RCC_OUT" "attached policy 'strict'"
+	ct_refused "$CT_NAME" "$PUBLIC" 80
+	ct_allowed "$CT_NAME" "$PUBLIC" 443
+
+	# the daemon, for a new container of that image
+	daemon_start || return 1
+	ct_run_image new "$IMG_LABEL" -- sleep 600 || return 1
+	wait_enforced_by_daemon "$CT_ID" || return 1
+	expect "the daemon gave the default policy" contains "$(daemon_log_line "$CT_ID")" "policy 'default'"
+	ct_refused "$CT_NAME" 10.1.2.3 80
+	daemon_stop
+
+	# the OCI hook: the image's annotation chooses nothing
+	hook_dir "$hooks" "$T_CONF"
+	new_marker
+	m1=$M
+	capture_mark
+	HOOK_OUT=$(pod --hooks-dir "$hooks" run --rm "${CT_BASE[@]}" --network "ns:/run/netns/$NS_SB" \
+		"$IMG_ANN" rcctc_probe connect 10.1.2.3 80 "$m1" 2>&1)
+	PROBE=$HOOK_OUT
+	echo "$HOOK_OUT" | sed 's/^/      | /'
+	expect_result "image annotated open, under the hook: 10.1.2.3:80" \
+		"$(probe_result "connect 10.1.2.3 80")" "err EPERM"
+	expect_not_arrived "$m1" 10.1.2.3 80
+	# an annotation given at run time does choose
+	new_marker
+	m1=$M
+	new_marker
+	m2=$M
+	capture_mark
+	HOOK_OUT=$(pod --hooks-dir "$hooks" run --rm "${CT_BASE[@]}" --network "ns:/run/netns/$NS_SB" \
+		--annotation rcc-bpf.policy=strict "$IMG_ANN" \
+		rcctc_probe connect "$PUBLIC" 80 "$m1" connect "$PUBLIC" 443 "$m2" 2>&1)
+	PROBE=$HOOK_OUT
+	echo "$HOOK_OUT" | sed 's/^/      | /'
+	expect_result "run-time annotation strict: $PUBLIC:80" "$(probe_result "connect $PUBLIC 80")" "err EPERM"
+	expect_result "run-time annotation strict: $PUBLIC:443" "$(probe_result "connect $PUBLIC 443")" ok
+	expect_not_arrived "$m1" "$PUBLIC" 80
+	expect_arrived "$m2"
+}
+
+test_label_policies() {
+	local open nosuch strict hooks=$T_DIR/hooks
+	labels_conf "label_policies = strict"
+	ct_run open --label rcc-bpf.policy=open -- sleep 600 || return 1
+	open=$CT_NAME
+	ct_run nosuch --label rcc-bpf.policy=nosuch -- sleep 600 || return 1
+	nosuch=$CT_NAME
+	ct_run strict --label rcc-bpf.policy=strict -- sleep 600 || return 1
+	strict=$CT_NAME
+
+	# attach: an unlisted label chooses nothing, default holds
+	rcc attach "$open"
+	expect_eq "attach $open: exit code" "$RCC_RC" 0
+	expect "attach gives the default policy" contains "$RCC_OUT" "attached policy 'default'"
+	expect "attach names label_policies" contains "$RCC_OUT" "label_policies"
+	ct_refused "$open" 10.1.2.3 80
+	rcc detach "$open"
+
+	# the daemon's first reconcile: each of them enforced
+	daemon_start || return 1
+	for c in "$open" "$nosuch" "$strict"; do
+		wait_for 10 grep -qF "($c): policy" "$DAEMON_OUT" ||
+			fail_check "the daemon did not enforce $c within 10 s"
+	done
+	grep -F "label" "$DAEMON_OUT" | sed 's/^/      | /'
+	ct_refused "$open" 10.1.2.3 80
+	ct_refused "$nosuch" 10.1.2.3 80
+	ct_allowed "$nosuch" "$PUBLIC" 80
+	ct_refused "$strict" "$PUBLIC" 80
+	ct_allowed "$strict" "$PUBLIC" 443
+	daemon_stop
+
+	# the hook refuses a container whose annotation may not choose
+	hook_dir "$hooks" "$T_CONF"
+	new_marker
+	capture_mark
+	hook_run "$hooks" hopen --annotation rcc-bpf.policy=open -- rcctc_probe connect "$PUBLIC" 80 "$M"
+	expect "the hook refuses a container annotated with an unlisted policy" test "$HOOK_RC" != 0
+	expect "its command never ran" not_contains "$HOOK_OUT" "connect $PUBLIC 80 ->"
+	expect_not_arrived "$M" "$PUBLIC" 80
+	new_marker
+	capture_mark
+	hook_run "$hooks" hstrict --annotation rcc-bpf.policy=strict -- rcctc_probe connect "$PUBLIC" 443 "$M"
+	expect_eq "a container annotated with a listed policy starts: exit code" "$HOOK_RC" 0
+	expect_arrived "$M"
+}
