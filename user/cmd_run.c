@@ -67,7 +67,8 @@ fail:
  * ps keeps what COMMAND's process gets back. */
 static int take_signals(struct run_parent_state *ps)
 {
-	static const int handled[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD };
+	static const int handled[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH,
+				       SIGCHLD, SIGCONT };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	sigset_t set, tty;
 	size_t i;
@@ -125,6 +126,8 @@ static int supervise(pid_t pid, int sigfd, struct rcc_pty *pty)
 		while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGWINCH)
 				rcc_pty_resize(pty);
+			else if (si.ssi_signo == SIGCONT)	/* fg: relay stdin again */
+				rcc_pty_resume(pty);
 			else if (si.ssi_signo != SIGCHLD)
 				forward(pid, pty, si.ssi_signo);
 		}

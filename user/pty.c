@@ -75,7 +75,7 @@ static void set_raw(struct rcc_pty *p)
 {
 	struct termios raw;
 
-	if (!p->relay_in || tcgetattr(0, &p->saved))
+	if (p->raw || !p->relay_in || tcgetattr(0, &p->saved))
 		return;
 	raw = p->saved;
 	cfmakeraw(&raw);
@@ -114,8 +114,10 @@ void rcc_pty_poll_fds(const struct rcc_pty *p, struct pollfd fds[2])
 /* read into an empty b; false at end of file or on an error */
 static bool fill(struct rcc_pty_buf *b, int fd)
 {
-	ssize_t n = read(fd, b->data, sizeof(b->data));
+	ssize_t n;
 
+	errno = 0;
+	n = read(fd, b->data, sizeof(b->data));
 	if (n > 0) {
 		b->len = n;
 		b->off = 0;
@@ -139,9 +141,14 @@ static void drain(struct rcc_pty_buf *b, int fd)
 void rcc_pty_pump(struct rcc_pty *p, const struct pollfd fds[2])
 {
 	if (fds[0].fd >= 0 && fds[0].revents) {
-		if (fds[0].fd == 0)
-			p->in_done = !fill(&p->to_cmd, 0);
-		else
+		if (fds[0].fd == 0 && !fill(&p->to_cmd, 0)) {
+			/* EIO: we were put in the background; SIGCONT
+			 * (rcc_pty_resume) looks again */
+			if (errno == EIO)
+				p->relay_in = false;
+			else
+				p->in_done = true;
+		} else if (fds[0].fd != 0)
 			drain(&p->to_cmd, p->master);
 	}
 	if (fds[1].fd >= 0 && fds[1].revents) {

@@ -48,7 +48,8 @@ void rcc_pty_resize(const struct rcc_pty *p);
 pid_t rcc_pty_foreground(const struct rcc_pty *p);
 /* COMMAND stopped: the caller's terminal gets its settings back ... */
 void rcc_pty_suspend(struct rcc_pty *p);
-/* ... and, when we are continued, raw again at the current size. */
+/* ... and, when we are continued (SIGCONT), raw again at the current
+ * size if we are in the terminal's foreground. */
 void rcc_pty_resume(struct rcc_pty *p);
 /* Once COMMAND and whatever held the pty are gone: copies what is left
  * (waiting at most idle_ms for more), restores the caller's terminal. */
