@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,48 +228,96 @@ int rcc_cgroup_procs(const char *path, int (*fn)(pid_t pid, void *ctx),
 	return err;
 }
 
-static bool populated(const char *path)
+/* The value of KEY in cgroup.events (0 or 1), or -errno. */
+static int events_flag(const char *path, const char *key)
 {
 	char file[PATH_MAX + 16], line[64];
+	size_t n = strlen(key);
 	FILE *f;
-	bool pop = false;
+	int val = -ENOENT;
 
 	snprintf(file, sizeof(file), "%s/cgroup.events", path);
 	f = fopen(file, "re");
 	if (!f)
-		return false;
+		return -errno;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "populated ", 10))
-			pop = line[10] == '1';
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			val = line[n + 1] == '1';
 	fclose(f);
-	return pop;
+	return val;
 }
 
-int rcc_cgroup_kill(const char *path, int timeout_ms)
+/* Polls cgroup.events until KEY reads WANT; -EBUSY after timeout_ms. */
+static int wait_flag(const char *path, const char *key, int want, int timeout_ms)
 {
-	char file[PATH_MAX + 16];
-	int fd, waited = 0;
+	int waited = 0, val;
 
-	if (!populated(path))
-		return 0;
-	snprintf(file, sizeof(file), "%s/cgroup.kill", path);
-	fd = open(file, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "1", 1) != 1) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	close(fd);
-	while (populated(path)) {
+	while ((val = events_flag(path, key)) != want) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
+		if (val < 0)
+			return val;
 		if (waited >= timeout_ms)
 			return -EBUSY;
 		nanosleep(&ts, NULL);
 		waited += 10;
 	}
 	return 0;
+}
+
+static int write_knob(const char *path, const char *knob, const char *val)
+{
+	char file[PATH_MAX + 32];
+	int fd, err = 0;
+
+	snprintf(file, sizeof(file), "%s/%s", path, knob);
+	fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int kill_pid(pid_t pid, void *ctx)
+{
+	(void)ctx;
+	kill(pid, SIGKILL);	/* one that already died is fine */
+	return 0;
+}
+
+static int kill_procs(const char *path, __u64 id, void *ctx)
+{
+	(void)id;
+	(void)ctx;
+	rcc_cgroup_procs(path, kill_pid, NULL);
+	return 0;
+}
+
+int rcc_cgroup_kill_by_freezing(const char *path, int timeout_ms)
+{
+	int err = write_knob(path, "cgroup.freeze", "1");
+
+	if (err)
+		return err == -ENOENT ? -EOPNOTSUPP : err;
+	/* Frozen, nothing forks between reading cgroup.procs and the kill.
+	 * A task that does not freeze is killed all the same; whatever
+	 * escapes shows up below as a cgroup that stays populated. */
+	wait_flag(path, "frozen", 1, timeout_ms);
+	rcc_cgroup_walk(path, kill_procs, NULL);
+	err = write_knob(path, "cgroup.freeze", "0");
+	return wait_flag(path, "populated", 0, timeout_ms) ?: err;
+}
+
+int rcc_cgroup_kill(const char *path, int timeout_ms)
+{
+	int err;
+
+	if (events_flag(path, "populated") == 0)
+		return 0;
+	err = write_knob(path, "cgroup.kill", "1");
+	if (err == -ENOENT)	/* cgroup.kill came in 5.14 */
+		return rcc_cgroup_kill_by_freezing(path, timeout_ms);
+	return err ?: wait_flag(path, "populated", 0, timeout_ms);
 }

@@ -29,8 +29,12 @@ int rcc_cgroup_ancestors(const char *path, rcc_cgroup_walk_fn fn, void *ctx);
 /* Processes of one cgroup (not its descendants): fn per pid. */
 int rcc_cgroup_procs(const char *path, int (*fn)(pid_t pid, void *ctx),
 		     void *ctx);
-/* Kills every process in the subtree (cgroup.kill) and waits for it to
- * empty, up to timeout_ms. */
+/* Kills every process in the subtree and waits for it to empty, up to
+ * timeout_ms: cgroup.kill, or rcc_cgroup_kill_by_freezing before 5.14.
+ * 0, -EBUSY (still populated) or -errno. */
 int rcc_cgroup_kill(const char *path, int timeout_ms);
+/* The same for kernels without cgroup.kill: freeze the subtree, SIGKILL
+ * every process in it, thaw.  -EOPNOTSUPP without cgroup.freeze (< 5.2). */
+int rcc_cgroup_kill_by_freezing(const char *path, int timeout_ms);
 
 #endif

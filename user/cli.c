@@ -69,7 +69,9 @@ static const struct rcc_cmd commands[] = {
 	{ "detach", "(CONTAINER | --cgroup PATH | --pid PID)",
 	  "stop enforcing on a container or cgroup", detach_opts, 0, 1, true, cmd_detach },
 	{ "run", "[--policy NAME] [--user USER] -- COMMAND [ARG...]",
-	  "run COMMAND in a new enforced cgroup", run_opts, 1, -1, true, cmd_run },
+	  "run COMMAND in a new enforced cgroup as USER, with no_new_privs, in its own session "
+	  "and pty; what it leaves behind is killed",
+	  run_opts, 1, -1, true, cmd_run },
 	{ "status", "[--json]", "show enforced cgroups, policies, counters, the daemon's hostnames and the host's addresses",
 	  status_opts, 0, 0, true, cmd_status },
 	{ "reload", "", "re-read the configuration and update the loaded policies (through the daemon when one runs)",

@@ -71,6 +71,8 @@ static void config_defaults(struct rcc_config *cfg)
 	cfg->dns_stale_grace = 3600;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 RCC_DEFAULT_CONTROL_SOCKET);
+	snprintf(cfg->runtime_sockets, sizeof(cfg->runtime_sockets), "%s",
+		 RCC_DEFAULT_RUNTIME_SOCKETS);
 	snprintf(cfg->default_policy, sizeof(cfg->default_policy), "default");
 	cfg->enforce_all = true;
 }
@@ -292,7 +294,7 @@ static void policy_key(struct parse_ctx *c, const char *key, const char *value)
 enum { G_PIN_DIR, G_RUN_CGROUP, G_MAX_CGROUPS, G_MAX_PORTS, G_MAX_ADDRS,
        G_MAX_PREFIXES, G_RING_SIZE, G_AUDIT_LOG, G_AUDIT_MAX_BYTES, G_AUDIT_KEEP,
        G_AUDIT_RATE, G_AUDIT_FSYNC, G_DNS_MIN_TTL, G_DNS_MAX_TTL, G_DNS_GRACE,
-       G_RESOLVER, G_CONTROL_SOCKET };
+       G_RESOLVER, G_CONTROL_SOCKET, G_RUNTIME_SOCKETS };
 
 static const char *const global_keys[] = {
 	[G_PIN_DIR] = "pin_dir",
@@ -312,7 +314,31 @@ static const char *const global_keys[] = {
 	[G_DNS_GRACE] = "dns_stale_grace",
 	[G_RESOLVER] = "resolver",
 	[G_CONTROL_SOCKET] = "control_socket",
+	[G_RUNTIME_SOCKETS] = "runtime_sockets",
 };
+
+/* A list of absolute paths separated by spaces (may be empty). */
+static void parse_paths(struct parse_ctx *c, const char *key, const char *value,
+			char *out, size_t len)
+{
+	const char *p = value;
+
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " \t");
+		n = strcspn(p, " \t");
+		if (n && *p != '/') {
+			cfg_error(c, "%s: '%.*s' is not an absolute path", key, (int)n, p);
+			return;
+		}
+		p += n;
+	}
+	if (strlen(value) >= len)
+		cfg_error(c, "%s: longer than %zu bytes", key, len - 1);
+	else
+		snprintf(out, len, "%s", value);
+}
 
 static void global_key(struct parse_ctx *c, const char *key, const char *value)
 {
@@ -403,6 +429,10 @@ static void global_key(struct parse_ctx *c, const char *key, const char *value)
 			cfg_error(c, "control_socket: '%s' is not an absolute path of under 100 bytes", value);
 		else
 			snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", value);
+		return;
+	case G_RUNTIME_SOCKETS:
+		parse_paths(c, key, value, cfg->runtime_sockets,
+			    sizeof(cfg->runtime_sockets));
 		return;
 	case G_MAX_CGROUPS: num = &cfg->max_cgroups; break;
 	case G_MAX_PORTS: num = &cfg->max_ports; break;

@@ -16,6 +16,8 @@
 #define RCC_POLICY_NAME_MAX 64
 #define RCC_DEFAULT_AUDIT_LOG "/var/log/rcc-bpf/audit.jsonl"
 #define RCC_DEFAULT_CONTROL_SOCKET "/run/rcc-bpf/control.sock"
+#define RCC_DEFAULT_RUNTIME_SOCKETS "/var/run/docker.sock /run/docker.sock " \
+	"/run/podman/podman.sock /run/containerd/containerd.sock /run/crio/crio.sock"
 
 struct rcc_policy_cfg {
 	char name[RCC_POLICY_NAME_MAX];
@@ -50,6 +52,7 @@ struct rcc_config {
 	__u32 dns_min_ttl, dns_max_ttl, dns_stale_grace;
 	char resolver[80];		/* "" : /etc/resolv.conf; else ADDR[:PORT] */
 	char control_socket[PATH_MAX];	/* the daemon answers status here */
+	char runtime_sockets[1024];	/* run warns when its user can write one */
 	/* [containers] */
 	char default_policy[RCC_POLICY_NAME_MAX];
 	int default_policy_line;

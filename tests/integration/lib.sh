@@ -339,9 +339,13 @@ expect_not_arrived() {
 
 # ---------------------------------------------------------------- cgroups
 
-# cg_path NAME: the test's cgroup NAME ("" is the test's own root)
+# cg_path NAME: the test's cgroup NAME ("" is the test's own root); an
+# absolute path stays as it is (a cgroup the test did not make itself)
 cg_path() {
-	echo "$T_CG${1:+/$1}"
+	case $1 in
+	/*) echo "$1" ;;
+	*) echo "$T_CG${1:+/$1}" ;;
+	esac
 }
 
 cg_make() {

@@ -424,6 +424,8 @@ static const struct err_row err_rows[] = {
 	  "t.conf:2: resolver: 'ns.example' is not ADDR[:PORT] (e.g. 10.0.0.53, 10.0.0.53:5353, [2001:db8::53]:53)" },
 	{ "control_socket relative", "[global]\ncontrol_socket = run/x.sock\n",
 	  "t.conf:2: control_socket: 'run/x.sock' is not an absolute path of under 100 bytes" },
+	{ "runtime_sockets relative", "[global]\nruntime_sockets = /run/docker.sock run/x.sock\n",
+	  "t.conf:2: runtime_sockets: 'run/x.sock' is not an absolute path" },
 	{ "private_ok on an address", "[policy a]\nallow = 10.0.0.1:80 private_ok\n",
 	  "t.conf:2: allow = 10.0.0.1:80 private_ok: private_ok is for allow = HOSTNAME entries (it lets the name resolve to private addresses)" },
 };
@@ -439,6 +441,10 @@ static void test_dns_keys(void **state)
 	assert_int_equal(cfg.dns_stale_grace, 3600);
 	assert_string_equal(cfg.resolver, "");
 	assert_string_equal(cfg.control_socket, "/run/rcc-bpf/control.sock");
+	assert_string_equal(cfg.runtime_sockets, RCC_DEFAULT_RUNTIME_SOCKETS);
+	rcc_config_free(&cfg);
+	assert_int_equal(parse_cap("[global]\nruntime_sockets =\n", &cfg), 0);
+	assert_string_equal(cfg.runtime_sockets, "");
 	rcc_config_free(&cfg);
 	assert_int_equal(parse_cap("[global]\ndns_min_ttl = 1\ndns_max_ttl = 60\n"
 				   "dns_stale_grace = 0\nresolver = [2001:db8::53]:5353\n"
