@@ -189,13 +189,25 @@ static int barriers_add(struct builder *b)
 	return 0;
 }
 
+static bool in_private_set(const __u8 a[16]);
+
+/*
+ * The host's own addresses.  One that the private set already denies adds
+ * nothing to a policy that blocks it: left out, so that the host's
+ * link-local addresses (one more with each container's veth) do not
+ * change the policy.
+ */
 static int host_add(struct builder *b)
 {
 	const struct rcc_addr_list *h = b->opts->host;
 	size_t i;
 
 	for (i = 0; h && i < h->n; i++) {
-		struct node *nd = node_add(b, h->addrs[i], 128);
+		struct node *nd;
+
+		if (b->p->block_private && in_private_set(h->addrs[i]))
+			continue;
+		nd = node_add(b, h->addrs[i], 128);
 
 		if (!nd)
 			return -ENOMEM;
@@ -358,6 +370,17 @@ static const struct rcc_prefix_key *internal_ranges(void)
 	}
 	done = true;
 	return parsed;
+}
+
+static bool in_private_set(const __u8 a[16])
+{
+	const struct rcc_prefix_key *r = internal_ranges();
+	size_t i;
+
+	for (i = sizeof(loopback_set) / sizeof(loopback_set[0]); i < NSPECIAL; i++)
+		if (rcc_prefix_covers(r[i].addr, r[i].prefixlen, a))
+			return true;
+	return false;
 }
 
 bool rcc_addr_is_internal(const __u8 a16[16], const struct rcc_addr_list *host)
