@@ -17,6 +17,12 @@ owner_of() {
 	dpkg -S "$1" 2>/dev/null | grep -v '^diversion by' | head -n 1 | cut -d: -f1
 }
 
+if ! git rev-parse --git-dir >/dev/null 2>&1; then
+	echo "deps: FAIL: not a git checkout: cannot tell which commands the scripts call"
+	echo "deps: 0 passed, 1 failed"
+	exit 1
+fi
+
 pkgs=$(sed -n '/^PKGS="/,/"$/p' tools/deps.sh | tr -d '"' | sed 's/^PKGS=//')
 passed=0 failed=0
 for cmd in $CANDIDATES; do
