@@ -240,7 +240,8 @@ void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
 		}
 	}
 	if (r->failing_since_ms && t->verbose)
-		pr_info("rcc-bpf: dns: %s: resolves again\n", r->name);
+		pr_info("rcc-bpf: dns: %s: resolved after %llu s unresolved\n", r->name,
+			(unsigned long long)((now - r->failing_since_ms) / 1000));
 	free(r->addrs);
 	r->addrs = keep;
 	r->n = k;
