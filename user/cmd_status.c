@@ -149,18 +149,6 @@ static long secs(json_object *o, const char *key)
 	return (long)((json_object_get_int64(v) + 999) / 1000);
 }
 
-/* What a name that does not resolve leaves in force, for people. */
-static const char *names_unresolved_means(bool deny, json_object *addrs)
-{
-	bool any = addrs && json_object_array_length(addrs);
-
-	if (deny)
-		return any ? "its deny entries keep the last good addresses until it resolves again" :
-			     "NO ADDRESS KNOWN: its deny entries deny nothing until it resolves";
-	return any ? "its allow entries keep the last good addresses for dns_stale_grace" :
-		     "its allow entries allow nothing until it resolves";
-}
-
 static void names_text(const struct rcc_config *cfg, json_object *arr)
 {
 	size_t i, j, n = config_names(cfg);
@@ -187,7 +175,8 @@ static void names_text(const struct rcc_config *cfg, json_object *arr)
 			printf("; last error: %s", json_object_get_string(v));
 		printf("\n");
 		if (json_object_get_boolean(json_object_object_get(o, "unresolved")))
-			printf("    unresolved: %s\n", names_unresolved_means(deny, as));
+			printf("    unresolved: %s\n",
+			       rcc_names_unresolved_means(deny, as && json_object_array_length(as)));
 		for (j = 0; as && j < json_object_array_length(as); j++) {
 			json_object *a = json_object_array_get_idx(as, j);
 			long long ms = json_object_get_int64(json_object_object_get(a, "expires_in_ms"));

@@ -290,11 +290,8 @@ void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status,
 	if (delay > t->max_ttl * 1000ull)
 		delay = t->max_ttl * 1000ull;
 	if (!r->failing_since_ms && t->verbose)
-		pr_warn("rcc-bpf: dns: %s: %s; unresolved: %s\n", r->name, why,
-			!r->deny ? (r->n ? "keeping the last good addresses for dns_stale_grace" :
-					   "retrying with back-off") :
-			r->n ? "its deny entries keep the last good addresses until it resolves again" :
-			       "no address known, so its deny entries deny nothing until it resolves; retrying with back-off");
+		pr_warn("rcc-bpf: dns: %s: %s; unresolved: %s; retrying with back-off\n", r->name,
+			why, rcc_names_unresolved_means(r->deny, r->n));
 	r->inflight = false;
 	t->touched = true;
 	r->last_query_ms = now;
@@ -312,6 +309,15 @@ void rcc_names_expire(struct rcc_names *t, __u64 now)
 
 	for (i = 0; i < t->n; i++)
 		name_expire(t, &t->v[i], now);
+}
+
+const char *rcc_names_unresolved_means(bool deny, bool has_addrs)
+{
+	if (deny)
+		return has_addrs ? "its deny entries keep the last good addresses until it resolves again" :
+				   "NO ADDRESS KNOWN: its deny entries deny nothing until it resolves";
+	return has_addrs ? "its allow entries keep the last good addresses for dns_stale_grace" :
+			   "its allow entries allow nothing until it resolves";
 }
 
 size_t rcc_names_unresolved(const struct rcc_names *t)

@@ -85,6 +85,8 @@ void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status,
 void rcc_names_expire(struct rcc_names *t, __u64 now);
 /* How many names the last query failed for (unresolved). */
 size_t rcc_names_unresolved(const struct rcc_names *t);
+/* What an unresolved name leaves in force, for the log and status. */
+const char *rcc_names_unresolved_means(bool deny, bool has_addrs);
 
 /* An rcc_resolve_fn over the table (ctx: the table): how many addresses
  * the name has now; -ENOENT/-EAGAIN when none and the last query failed;

@@ -86,7 +86,7 @@ test_dns_deny_never_resolved() {
 	EOF
 	daemon_start || return 1
 	expect "the daemon says the name is unresolved, nothing denied" \
-		grep -q "dns: late.rcc.test: .*; unresolved: no address known, so its deny entries deny nothing until it resolves" "$DAEMON_OUT"
+		grep -q "dns: late.rcc.test: .*; unresolved: NO ADDRESS KNOWN: its deny entries deny nothing until it resolves" "$DAEMON_OUT"
 	expect "the daemon counts it unresolved at start" grep -q "(1 unresolved)" "$DAEMON_OUT"
 	expect_eq "status --json: unresolved" "$(name_field late.rcc.test unresolved)" True
 	rcc status
