@@ -807,10 +807,14 @@ int cmd_daemon(struct rcc_args *a)
 	reconcile(&d);
 	if (wd && *wd)
 		d.watchdog_ms = strtoull(wd, NULL, 10) / 1000;
-	pr_info("rcc-bpf: daemon running; audit log %s; %zu hostname%s kept fresh; control socket %s\n",
-		d.cfg.audit_log, d.cc.names.n, d.cc.names.n == 1 ? "" : "s", d.cfg.control_socket);
+	pr_info("rcc-bpf: daemon running; audit log %s; %zu hostname%s kept fresh (%zu unresolved); control socket %s\n",
+		d.cfg.audit_log, d.cc.names.n, d.cc.names.n == 1 ? "" : "s",
+		rcc_names_unresolved(&d.cc.names), d.cfg.control_socket);
 	notify("READY=1");
 	rc = event_loop(&d);
+	/* the expiries of the last answers: a restart during an outage
+	 * counts its grace from them, not from the last periodic save */
+	names_save(&d);
 out:
 	rcc_watch_close(d.watch);
 	rcc_audit_close(d.au);

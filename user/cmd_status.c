@@ -163,6 +163,7 @@ static void names_text(const struct rcc_config *cfg, json_object *arr)
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		json_object *o = json_object_array_get_idx(arr, i), *v, *as, *in;
 		long last = secs(o, "last_query_ago_ms");
+		bool deny = json_object_get_boolean(json_object_object_get(o, "deny"));
 
 		json_object_object_get_ex(o, "addresses", &as);
 		json_object_object_get_ex(o, "refused_internal", &in);
@@ -173,6 +174,9 @@ static void names_text(const struct rcc_config *cfg, json_object *arr)
 		if (json_object_object_get_ex(o, "error", &v) && v)
 			printf("; last error: %s", json_object_get_string(v));
 		printf("\n");
+		if (json_object_get_boolean(json_object_object_get(o, "unresolved")))
+			printf("    unresolved: %s\n",
+			       rcc_names_unresolved_means(deny, as && json_object_array_length(as)));
 		for (j = 0; as && j < json_object_array_length(as); j++) {
 			json_object *a = json_object_array_get_idx(as, j);
 			long long ms = json_object_get_int64(json_object_object_get(a, "expires_in_ms"));
@@ -182,9 +186,10 @@ static void names_text(const struct rcc_config *cfg, json_object *arr)
 				       json_object_get_string(json_object_object_get(a, "addr")),
 				       (ms + 999) / 1000);
 			else
-				printf("    %-39s expired %llds ago, kept for dns_stale_grace\n",
+				printf("    %-39s expired %llds ago, kept %s\n",
 				       json_object_get_string(json_object_object_get(a, "addr")),
-				       -ms / 1000);
+				       -ms / 1000, deny ? "until it resolves (a deny entry uses it)" :
+							  "for dns_stale_grace");
 		}
 		for (j = 0; in && j < json_object_array_length(in); j++)
 			printf("    %-39s refused: internal address (rebinding guard)\n",

@@ -93,6 +93,7 @@ int rcc_names_set_both(struct rcc_names *t, const struct rcc_config *cfg,
 				v[n].name = strdup(e->host);
 				if (!v[n].name)
 					goto nomem;
+				v[n].deny = e->action == RCC_ACT_DENY;
 				v[n++].guarded = e->action == RCC_ACT_ALLOW &&
 						 !(e->flags & RCC_ENTRY_PRIVATE_OK);
 			}
@@ -105,18 +106,19 @@ int rcc_names_set_both(struct rcc_names *t, const struct rcc_config *cfg,
 
 		if (out && !strcmp(v[out - 1].name, v[i].name)) {
 			v[out - 1].guarded |= v[i].guarded;
+			v[out - 1].deny |= v[i].deny;
 			free(v[i].name);
 			continue;
 		}
 		v[out] = v[i];
 		old = rcc_names_find(t, v[out].name);
 		if (old) {
-			char *name = v[out].name;
-			bool guarded = v[out].guarded;
+			struct rcc_name uses = v[out];
 
 			v[out] = *old;	/* its state, moved; old keeps its name */
-			v[out].name = name;
-			v[out].guarded = guarded;
+			v[out].name = uses.name;
+			v[out].guarded = uses.guarded;
+			v[out].deny = uses.deny;
 			old->addrs = NULL;
 			old->internal = NULL;
 		}
@@ -237,6 +239,9 @@ void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
 			log_change(t, r, "removed", r->addrs[i].addr);
 		}
 	}
+	if (r->failing_since_ms && t->verbose)
+		pr_info("rcc-bpf: dns: %s: resolved after %llu s unresolved\n", r->name,
+			(unsigned long long)((now - r->failing_since_ms) / 1000));
 	free(r->addrs);
 	r->addrs = keep;
 	r->n = k;
@@ -250,13 +255,14 @@ void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
 	r->next_ms = next;
 }
 
-/* A failing name's addresses that are past their expiry and the grace go. */
+/* A failing name's addresses that are past their expiry and the grace go,
+ * unless a deny entry uses the name: dropping them would open what it closes. */
 static void name_expire(struct rcc_names *t, struct rcc_name *r, __u64 now)
 {
 	size_t j, k;
 
-	if (!r->failing_since_ms)
-		return; /* only an answer removes a good name's addresses */
+	if (!r->failing_since_ms || r->deny)
+		return; /* only an answer removes these */
 	for (j = 0, k = 0; j < r->n; j++) {
 		if (r->addrs[j].expires_ms + t->grace * 1000ull > now) {
 			r->addrs[k++] = r->addrs[j];
@@ -284,9 +290,8 @@ void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status,
 	if (delay > t->max_ttl * 1000ull)
 		delay = t->max_ttl * 1000ull;
 	if (!r->failing_since_ms && t->verbose)
-		pr_warn("rcc-bpf: dns: %s: %s; %s\n", r->name, why,
-			r->n ? "keeping the last good addresses for dns_stale_grace" :
-			       "retrying with back-off");
+		pr_warn("rcc-bpf: dns: %s: %s; unresolved: %s; retrying with back-off\n", r->name,
+			why, rcc_names_unresolved_means(r->deny, r->n));
 	r->inflight = false;
 	t->touched = true;
 	r->last_query_ms = now;
@@ -304,6 +309,24 @@ void rcc_names_expire(struct rcc_names *t, __u64 now)
 
 	for (i = 0; i < t->n; i++)
 		name_expire(t, &t->v[i], now);
+}
+
+const char *rcc_names_unresolved_means(bool deny, bool has_addrs)
+{
+	if (deny)
+		return has_addrs ? "its deny entries keep the last good addresses until it resolves again" :
+				   "NO ADDRESS KNOWN: its deny entries deny nothing until it resolves";
+	return has_addrs ? "its allow entries keep the last good addresses for dns_stale_grace" :
+			   "its allow entries allow nothing until it resolves";
+}
+
+size_t rcc_names_unresolved(const struct rcc_names *t)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->n; i++)
+		n += t->v[i].failing_since_ms != 0;
+	return n;
 }
 
 int rcc_names_lookup(const char *name, __u8 (*addrs)[16], size_t max, void *ctx)
@@ -375,6 +398,8 @@ struct json_object *rcc_names_to_json(const struct rcc_names *t, __u64 now)
 		json_object_object_add(o, "error", r->last_error[0] ?
 				       json_object_new_string(r->last_error) : NULL);
 		json_object_object_add(o, "nxdomain", json_object_new_boolean(r->last_status == -ENOENT));
+		json_object_object_add(o, "unresolved", json_object_new_boolean(r->failing_since_ms != 0));
+		json_object_object_add(o, "deny", json_object_new_boolean(r->deny));
 		json_object_array_add(arr, o);
 	}
 	return arr;

@@ -6,7 +6,9 @@
  * An address stays while it is in the answers, and after it leaves them
  * until its own TTL runs out: a sandbox that resolved the name earlier may
  * still use it.  When the name stops resolving, the last good addresses
- * stay for dns_stale_grace past their expiry.  An address is only ever
+ * stay for dns_stale_grace past their expiry.  Those of a name that a
+ * deny entry uses stay until it resolves again: fail closed, so a DNS
+ * outage drops what allows and keeps what denies.  An address is only ever
  * removed by an answer without it or by the grace running out, never
  * because a refresh is late.
  */
@@ -32,6 +34,7 @@ struct rcc_name {
 	struct rcc_name_addr *addrs;
 	size_t n;
 	bool guarded;			/* an entry without private_ok uses it */
+	bool deny;			/* a deny entry uses it: no grace limit */
 	bool inflight;
 	__u64 next_ms;			/* when to ask next */
 	__u64 last_query_ms;		/* 0: never asked */
@@ -80,6 +83,10 @@ void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status,
 		       const char *why, __u64 now);
 /* Drops what outlived the grace; sets t->changed when anything went. */
 void rcc_names_expire(struct rcc_names *t, __u64 now);
+/* How many names the last query failed for (unresolved). */
+size_t rcc_names_unresolved(const struct rcc_names *t);
+/* What an unresolved name leaves in force, for the log and status. */
+const char *rcc_names_unresolved_means(bool deny, bool has_addrs);
 
 /* An rcc_resolve_fn over the table (ctx: the table): how many addresses
  * the name has now; -ENOENT/-EAGAIN when none and the last query failed;

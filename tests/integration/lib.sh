@@ -864,6 +864,43 @@ else:
     print("missing")' "$1"
 }
 
+# name_field NAME FIELD: FIELD of NAME in `status --json` (Python's repr)
+name_field() {
+	rcc status --json >/dev/null
+	printf '%s' "$RCC_OUT" | "$PY" -c '
+import json, sys
+try:
+    doc = json.load(sys.stdin)
+except ValueError:
+    print("badjson"); sys.exit()
+for n in doc.get("names") or []:
+    if n["name"] == sys.argv[1]:
+        print(n.get(sys.argv[2], "missing"))
+        break
+else:
+    print("no such name")' "$1" "$2"
+}
+
+# name_state_is NAME WANT: name_state NAME is WANT (for wait_for)
+name_state_is() {
+	[ "$(name_state "$1")" = "$2" ]
+}
+
+# name_expiry_ms NAME: wall-clock ms when NAME's first address expires, as
+# the daemon's status says (its expiry in ms from now, plus our clock)
+name_expiry_ms() {
+	rcc status --json >/dev/null
+	printf '%s' "$RCC_OUT" | "$PY" -c '
+import json, sys, time
+now = int(time.time() * 1000)
+for n in json.load(sys.stdin).get("names") or []:
+    if n["name"] == sys.argv[1] and n["addresses"]:
+        print(now + n["addresses"][0]["expires_in_ms"])
+        break
+else:
+    print(0)' "$1"
+}
+
 # ---------------------------------------------------------------- lifecycle
 
 # t_init IDX NAME: the names this test uses

@@ -44,6 +44,27 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Names that deny entries use: one alone, one shared with an allow entry. */
+static int setup_deny(void **state)
+{
+	(void)state;
+	assert_int_equal(rcc_config_parse_string("t.conf",
+		"[global]\n"
+		"dns_min_ttl = 5\n"
+		"dns_max_ttl = 300\n"
+		"dns_stale_grace = 60\n"
+		"[policy a]\n"
+		"allow = api.example:443\n"
+		"deny = bad.example\n"
+		"[policy b]\n"
+		"allow = both.example:443\n"
+		"[policy c]\n"
+		"deny = both.example:22\n", &cfg), 0);
+	rcc_names_init(&t, &cfg, NULL);
+	assert_int_equal(rcc_names_set(&t, &cfg), 0);
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -278,6 +299,107 @@ static void test_save_load(void **state)
 	assert_int_equal(rcc_names_load(&other, path), -ENOENT);
 }
 
+static void test_deny_flag(void **state)
+{
+	struct rcc_config allow_only;
+
+	(void)state;
+	assert_false(rcc_names_find(&t, "api.example")->deny);
+	assert_true(rcc_names_find(&t, "bad.example")->deny);
+	/* shared with an allow entry: kept all the same (deny wins) */
+	assert_true(rcc_names_find(&t, "both.example")->deny);
+	assert_true(rcc_names_find(&t, "both.example")->guarded);
+	/* a reload decides again: a name no deny entry uses has the grace */
+	assert_int_equal(rcc_config_parse_string("t.conf",
+		"[policy a]\n"
+		"allow = bad.example:443\n", &allow_only), 0);
+	assert_int_equal(rcc_names_set(&t, &allow_only), 0);
+	assert_false(rcc_names_find(&t, "bad.example")->deny);
+	assert_int_equal(rcc_names_set(&t, &cfg), 0);
+	assert_true(rcc_names_find(&t, "bad.example")->deny);
+	rcc_config_free(&allow_only);
+}
+
+static void test_deny_kept_while_failing(void **state)
+{
+	struct rcc_answer_addr bad = A("203.0.113.66", 30), api = A("203.0.113.1", 30);
+	struct rcc_answer_addr moved = A("203.0.113.67", 30);
+	struct rcc_name *r = rcc_names_find(&t, "bad.example");
+
+	(void)state;
+	rcc_names_answer(&t, r, &bad, 1, 0);
+	rcc_names_answer(&t, rcc_names_find(&t, "api.example"), &api, 1, 0);
+	t.changed = false;
+	rcc_names_failure(&t, r, -EAGAIN, "timeout", 30 * S);
+	rcc_names_failure(&t, rcc_names_find(&t, "api.example"), -EAGAIN, "timeout", 30 * S);
+	assert_int_equal(rcc_names_unresolved(&t), 2);
+	/* past expiry and grace: the allow name's address goes (fail
+	 * closed), the deny name's stays, however long DNS is down */
+	rcc_names_expire(&t, 90 * S);
+	assert_string_equal(addrs_of("api.example"), "error -11");
+	assert_string_equal(addrs_of("bad.example"), "203.0.113.66");
+	t.changed = false;
+	rcc_names_failure(&t, r, -ENOENT, "Domain name not found", 86400 * S);
+	rcc_names_expire(&t, 86400 * S);
+	assert_string_equal(addrs_of("bad.example"), "203.0.113.66");
+	assert_false(t.changed);
+	/* an answer moves it: the old address, long expired, goes */
+	rcc_names_answer(&t, r, &moved, 1, 86401 * S);
+	assert_string_equal(addrs_of("bad.example"), "203.0.113.67");
+	assert_true(t.changed);
+	assert_int_equal(rcc_names_unresolved(&t), 1);
+}
+
+static void test_deny_never_resolved(void **state)
+{
+	struct rcc_name *r = rcc_names_find(&t, "bad.example");
+	struct json_object *arr, *o = NULL, *v;
+	size_t i;
+
+	(void)state;
+	rcc_names_failure(&t, r, -ENOENT, "Domain name not found", 1 * S);
+	rcc_names_expire(&t, 1000 * S);
+	/* nothing to deny: a lookup is an error, which one-shot commands refuse */
+	assert_int_equal(rcc_names_lookup("bad.example", NULL, 0, &t), -ENOENT);
+	arr = rcc_names_to_json(&t, 1000 * S);
+	for (i = 0; i < json_object_array_length(arr); i++)
+		if (!strcmp(json_object_get_string(json_object_object_get(
+				    json_object_array_get_idx(arr, i), "name")), "bad.example"))
+			o = json_object_array_get_idx(arr, i);
+	assert_non_null(o);
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "state")), "failing");
+	assert_true(json_object_object_get_ex(o, "unresolved", &v) && json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(o, "deny", &v) && json_object_get_boolean(v));
+	assert_int_equal(json_object_array_length(json_object_object_get(o, "addresses")), 0);
+	json_object_put(arr);
+}
+
+static void test_deny_kept_across_restart(void **state)
+{
+	struct rcc_answer_addr bad = A("203.0.113.66", 5), api = A("203.0.113.1", 5);
+	char path[] = "/tmp/rcc-test-names-XXXXXX";
+	struct rcc_names other;
+	__u64 now = rcc_now_ms(), later = now + 3600 * S;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	rcc_names_answer(&t, rcc_names_find(&t, "bad.example"), &bad, 1, now);
+	rcc_names_answer(&t, rcc_names_find(&t, "api.example"), &api, 1, now);
+	assert_int_equal(rcc_names_save(&t, path), 0);
+	rcc_names_init(&other, &cfg, NULL);
+	assert_int_equal(rcc_names_set(&other, &cfg), 0);
+	assert_int_equal(rcc_names_load(&other, path), 0);
+	/* the new daemon cannot resolve either, an hour on */
+	rcc_names_failure(&other, rcc_names_find(&other, "bad.example"), -EAGAIN, "timeout", later);
+	rcc_names_failure(&other, rcc_names_find(&other, "api.example"), -EAGAIN, "timeout", later);
+	assert_int_equal(rcc_names_find(&other, "bad.example")->n, 1);
+	assert_int_equal(rcc_names_find(&other, "api.example")->n, 0);
+	rcc_names_free(&other);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +411,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_internal_noted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deny_flag, setup_deny, teardown),
+		cmocka_unit_test_setup_teardown(test_deny_kept_while_failing, setup_deny, teardown),
+		cmocka_unit_test_setup_teardown(test_deny_never_resolved, setup_deny, teardown),
+		cmocka_unit_test_setup_teardown(test_deny_kept_across_restart, setup_deny, teardown),
 	};
 
 	return cmocka_run_group_tests_name("names", tests, NULL, NULL);
