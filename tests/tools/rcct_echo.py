@@ -10,6 +10,10 @@
       after the first exchange, waits for GO, then does a second one on
       the same socket (PAYLOAD + "-2").  One result line: "ok" or
       "err ERRNONAME" / "err noreply" / "err badreply"; exit 0 or 1.
+  late tcp|udp ADDR PORT PAYLOAD GO
+      connects, creates GO.ready, waits for GO, then sends PAYLOAD on
+      the socket it already had (no answer awaited): only the egress
+      backstop sees that send
 
 Blocking calls time out after RCCT_TIMEOUT seconds (default 2).
 """
@@ -102,22 +106,42 @@ def talk(argv):
         res = exchange(s, stype, sa, payload)
         if res != "ok" or not go:
             return res
-        open(go + ".ready", "w").close()
-        deadline = time.monotonic() + 30
-        while not os.path.exists(go):
-            if time.monotonic() > deadline:
-                return "err ETIMEDOUT (no GO file)"
-            time.sleep(0.05)
+        if not wait_go(go):
+            return "err ETIMEDOUT (no GO file)"
         return exchange(s, stype, sa, payload + b"-2")
+
+
+def wait_go(go):
+    open(go + ".ready", "w").close()
+    deadline = time.monotonic() + 30
+    while not os.path.exists(go):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def late(argv):
+    proto, addr, port, payload, go = argv[0], argv[1], int(argv[2]), argv[3].encode(), argv[4]
+    stype = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+    with socket.socket(family(addr), stype) as s:
+        s.settimeout(TIMEOUT)
+        s.connect((addr, port))
+        if not wait_go(go):
+            return "err ETIMEDOUT (no GO file)"
+        s.send(payload)
+        if stype == socket.SOCK_STREAM:
+            time.sleep(1)  # retransmissions, if any, have their chance
+        return "ok"
 
 
 def main(argv):
     if len(argv) >= 6 and argv[0] == "serve":
         serve(argv[1:])
         return 0
-    if len(argv) >= 5 and argv[0] == "talk" and argv[1] in ("tcp", "udp"):
+    if len(argv) >= 5 and argv[0] in ("talk", "late") and argv[1] in ("tcp", "udp"):
         try:
-            res = talk(argv[1:])
+            res = (talk if argv[0] == "talk" else late)(argv[1:])
         except socket.timeout:
             res = "err noreply"
         except OSError as e:

@@ -9,7 +9,7 @@
 # clients run in cgroup sb but in netns H.  Judged by what the host
 # service and the sandbox's own servers logged.
 
-LO_SVC=5432 LO_SVC2=5433 LO_DEV=3000 LO_OTHER=3002
+LO_SVC=5432 LO_SVC2=5433 LO_LATE=5434 LO_DEV=3000 LO_OTHER=3002
 
 # loopback_world [POLICY LINES...]: netns H as the host, its service
 # running, and a policy with the lines given (default block_host = yes)
@@ -69,6 +69,17 @@ host_case() {
 			pass_check "nothing reached the host service: $M"
 		fi
 	fi
+}
+
+# host_echo ADDR PORT NAME: rcct_echo serving in H, outside any sandbox
+# cgroup: a host service; its log is $T_DIR/NAME.log
+host_echo() {
+	: >"$T_DIR/$3.log"
+	nsenter --net="/run/netns/$NS_H" -- "$PY" "$TOOLS/rcct_echo.py" serve \
+		--log "$T_DIR/$3.log" --ready "$T_DIR/$3.ready" "$1" "$2" </dev/null &
+	remember_pid $!
+	wait_for 10 test -e "$T_DIR/$3.ready" ||
+		{ fail_check "host service $3 did not start"; return 1; }
 }
 
 # dev_server CG ADDR PORT NAME: rcct_echo serving in cgroup CG, in H;
@@ -132,6 +143,60 @@ loopback_policy_reload() {
 	} | conf_write
 	rcc reload
 	expect_eq "reload exit code" "$RCC_RC" 0
+}
+
+# late_start NAME PROTO ADDR: a socket of sb in H connects to a host
+# service (rcct_echo outside any sandbox, on LO_LATE: it logs each
+# request as it comes) now, and sends marker NAME only once told
+late_start() {
+	rm -f "$T_DIR/$1" "$T_DIR/$1.ready"
+	in_host_sandbox sb "$PY" "$TOOLS/rcct_echo.py" late "$2" "$3" $LO_LATE \
+		"rcct-$RCCT_RUN-$T_IDX-$1" "$T_DIR/$1" >"$T_DIR/$1.res" &
+	LATE_PIDS+=($!)
+	wait_for 10 test -e "$T_DIR/$1.ready" || fail_check "$1: the socket did not connect"
+}
+
+# late_send NAME...: each sends now; late_arrived NAME yes|no: judged by
+# the host service's log
+late_send() {
+	local n
+	for n in "$@"; do touch "$T_DIR/$n"; done
+	wait "${LATE_PIDS[@]}"
+	LATE_PIDS=()
+	for n in "$@"; do echo "  $n -> $(cat "$T_DIR/$n.res")"; done
+	sleep 0.5
+}
+late_arrived() {
+	if cat "$T_DIR"/late4.log "$T_DIR"/late6.log | grep -qF -- "rcct-$RCCT_RUN-$T_IDX-$1"; then
+		[ "$2" = yes ] && pass_check "$1 arrived" || fail_check "$1 arrived at the host service"
+	else
+		[ "$2" = no ] && pass_check "$1 did not arrive" || fail_check "$1 did not arrive"
+	fi
+}
+
+test_loopback_egress_backstop() {
+	# sockets connected to a host service before enforcement: what they
+	# send after it only the egress program judges, on lo
+	need_rcc || return 1
+	local n
+	LATE_PIDS=()
+	loopback_world "block_host = yes" || return 1
+	host_echo 127.0.0.1 $LO_LATE late4 || return 1
+	host_echo ::1 $LO_LATE late6 || return 1
+	late_start before-udp4 udp 127.0.0.1
+	late_start before-tcp6 tcp ::1
+	late_send before-udp4 before-tcp6
+	late_arrived before-udp4 yes
+	late_arrived before-tcp6 yes
+	late_start udp4 udp 127.0.0.1
+	late_start tcp4 tcp 127.0.0.1
+	late_start udp6 udp ::1
+	late_start tcp6 tcp ::1
+	rcc_attach sb || return 1
+	late_send udp4 tcp4 udp6 tcp6
+	for n in udp4 tcp4 udp6 tcp6; do
+		late_arrived "$n" no
+	done
 }
 
 test_loopback_allow_entry() {
@@ -216,6 +281,7 @@ test_loopback_own_netns() {
 TESTS+=(
 	test_loopback_host_service
 	test_loopback_allow_entry
+	test_loopback_egress_backstop
 	test_loopback_own_listener
 	test_loopback_own_netns
 )
