@@ -144,6 +144,29 @@ struct {
 	__type(value, __u32);
 } rcc_gen SEC(".maps");
 
+/*
+ * The host's network namespace (its cookie): where rcc-bpf ran when it
+ * loaded the programs.  There loopback is the host itself (rule 3c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rcc_host SEC(".maps");
+
+/*
+ * Per socket in the host's namespace, the enforced cgroup it belongs to
+ * (rcc_shared.h, rule 3b).  BPF_F_CLONE: an accepted socket inherits its
+ * listener's.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct rcc_sk_owner);
+} rcc_owner SEC(".maps");
+
 /* A verdict in the making: who asks, and where to. */
 struct rcc_req {
 	__u8 addr[16];
@@ -160,7 +183,9 @@ struct rcc_req {
 	__u32 pol_flags;
 	__u32 reason;	/* out: enum rcc_reason */
 	__u32 rule_id;	/* out: the entry that decided, if any */
+	__u32 where;	/* enum rcc_where, for a loopback destination */
 	__u64 cgroup_id;
+	__u64 owner;	/* the enforced cgroup whose entry applies */
 };
 
 static __always_inline void addr_from_v4(__u8 *dst, __u32 be_addr)
@@ -235,6 +260,7 @@ static __always_inline int policy_of(struct rcc_req *req, struct __sk_buff *skb)
 	int level;
 
 	req->cgroup_id = id;
+	req->owner = id;
 	if (cv)
 		return found_policy(req, cv);
 	for (level = 1; level < RCC_MAX_CGROUP_DEPTH; level++) {
@@ -244,8 +270,10 @@ static __always_inline int policy_of(struct rcc_req *req, struct __sk_buff *skb)
 		if (!anc || anc == id)
 			break;
 		cv = bpf_map_lookup_elem(&rcc_cgroups, &anc);
-		if (cv)
+		if (cv) {
 			best = cv;
+			req->owner = anc;
+		}
 	}
 	return best ? found_policy(req, best) : 0;
 }
@@ -283,7 +311,7 @@ __noinline int rcc_judge_req(struct rcc_req *req)
 	xk.version = bpf_htonl(req->version);
 	__builtin_memcpy(xk.addr, req->addr, 16);
 	pv = bpf_map_lookup_elem(&rcc_prefixes, &xk);
-	action = rcc_judge(req->pol_flags, pt, av, pv, req->port, req->proto,
+	action = rcc_judge(req->pol_flags, req->where, pt, av, pv, req->port, req->proto,
 			   &reason, &rule_id);
 	req->reason = reason;
 	req->rule_id = rule_id;
@@ -297,9 +325,13 @@ static __always_inline __u32 judge(struct rcc_req *req, __u32 *reason)
 	__u8 v4[16], nat64[16];
 
 	if (rcc_nat64_second_step(req->addr, req->reason, v4)) {
+		__u32 where = req->where;
+
 		__builtin_memcpy(nat64, req->addr, 16);
 		__builtin_memcpy(req->addr, v4, 16);
+		req->where = RCC_WHERE_OWN_NETNS; /* a gateway's, not this loopback */
 		action = rcc_judge_req(req);
+		req->where = where;
 		__builtin_memcpy(req->addr, nat64, 16); /* reported as sent */
 	}
 	*reason = req->reason;
@@ -441,11 +473,92 @@ static __always_inline void peer_of(struct bpf_sock_addr *ctx, int v6,
 	req->port = bpf_ntohs(sk->dst_port);
 }
 
+/* Whether a netns cookie is the host's (rcc_host). */
+static __always_inline int host_netns(__u64 cookie)
+{
+	__u32 zero = 0;
+	__u64 *host = bpf_map_lookup_elem(&rcc_host, &zero);
+
+	return host && *host == cookie;
+}
+
+/* Whether a socket found by a lookup belongs to the caller's enforced
+ * cgroup (rule 3b); releases it. */
+static __always_inline int owned_by(struct bpf_sock *sk, __u64 owner)
+{
+	struct rcc_sk_owner *o;
+	int own;
+
+	if (!sk)
+		return 0;
+	o = bpf_sk_storage_get(&rcc_owner, sk, 0, 0);
+	own = o && o->cgroup_id == owner;
+	bpf_sk_release(sk);
+	return own;
+}
+
+/* Marks a socket as the caller's own (rule 3b). */
+static __always_inline void mark_owner(struct bpf_sock *sk, __u64 owner)
+{
+	struct rcc_sk_owner *o = bpf_sk_storage_get(&rcc_owner, sk, 0,
+						    BPF_SK_STORAGE_GET_F_CREATE);
+
+	if (o)
+		o->cgroup_id = owner;
+}
+
+/*
+ * A socket's lookup tuple from 16-byte addresses and host-order ports:
+ * (saddr, sport) is the sender, (daddr, dport) the socket to find.
+ * Returns its size, IPv4's when both addresses are IPv4 (the kernel
+ * takes IPv4-mapped destinations to the IPv4 stack).
+ */
+static __always_inline __u32 lookup_tuple(struct bpf_sock_tuple *t, const __u8 *saddr,
+					  __u16 sport, const __u8 *daddr, __u16 dport)
+{
+	if (daddr[10] == 0xff && daddr[11] == 0xff) {
+		__builtin_memcpy(&t->ipv4.saddr, saddr + 12, 4);
+		__builtin_memcpy(&t->ipv4.daddr, daddr + 12, 4);
+		t->ipv4.sport = bpf_htons(sport);
+		t->ipv4.dport = bpf_htons(dport);
+		return sizeof(t->ipv4);
+	}
+	__builtin_memcpy(t->ipv6.saddr, saddr, 16);
+	__builtin_memcpy(t->ipv6.daddr, daddr, 16);
+	t->ipv6.sport = bpf_htons(sport);
+	t->ipv6.dport = bpf_htons(dport);
+	return sizeof(t->ipv6);
+}
+
+/*
+ * Where a loopback destination of a connect or sendmsg leads (rule 3):
+ * in the host's namespace, the socket bound there is looked up, and it
+ * counts as the sandbox's own when a process of the same enforced cgroup
+ * bound it.  Only for loopback, so other destinations pay nothing.  A
+ * global function: verified once, not along every path of its callers.
+ */
+__noinline __u32 rcc_sock_addr_where(struct bpf_sock_addr *ctx, struct rcc_req *req)
+{
+	struct bpf_sock_tuple t = {};
+	__u8 any[16] = {};
+	struct bpf_sock *peer = 0;
+	__u32 len;
+
+	if (!req || !rcc_addr_is_loopback(req->addr) || !host_netns(bpf_get_netns_cookie(ctx)))
+		return RCC_WHERE_OWN_NETNS;
+	len = lookup_tuple(&t, any, 0, req->addr, req->port);
+	if (req->ipproto == IPPROTO_TCP)
+		peer = bpf_sk_lookup_tcp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
+	else if (req->ipproto == IPPROTO_UDP)
+		peer = bpf_sk_lookup_udp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
+	return owned_by(peer, req->owner) ? RCC_WHERE_OWN_LISTENER : RCC_WHERE_HOST;
+}
+
 static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx,
 					     int v6, __u8 hook)
 {
 	struct rcc_req req = {};
-	__u32 reason;
+	__u32 reason, action;
 
 	req.hook = hook;
 	req.family = v6 ? 6 : 4;
@@ -467,7 +580,13 @@ static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx,
 		req.port = 0;
 	if (!policy_of(&req, 0))
 		return refuse_orphan(&req);
-	return enforce(&req, judge(&req, &reason));
+	req.where = rcc_sock_addr_where(ctx, &req);
+	action = judge(&req, &reason);
+	/* the sandbox's own end of a loopback exchange in the host's
+	 * namespace: its server's replies come back to it (rule 3b) */
+	if (action == RCC_ACT_ALLOW && req.where != RCC_WHERE_OWN_NETNS && ctx->sk)
+		mark_owner(ctx->sk, req.owner);
+	return enforce(&req, action);
 }
 
 SEC("cgroup/connect4")
@@ -492,6 +611,31 @@ SEC("cgroup/sendmsg6")
 int rcc_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return sock_addr_verdict(ctx, 1, RCC_HOOK_SENDMSG6);
+}
+
+/*
+ * A socket bound in the host's namespace by a sandbox is the sandbox's
+ * own (rule 3b): its listeners stay reachable from it.  Never refuses.
+ */
+static __always_inline int post_bind(struct bpf_sock *sk)
+{
+	struct rcc_req req = {};
+
+	if (host_netns(bpf_get_netns_cookie(sk)) && policy_of(&req, 0))
+		mark_owner(sk, req.owner);
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int rcc_post_bind4(struct bpf_sock *sk)
+{
+	return post_bind(sk);
+}
+
+SEC("cgroup/post_bind6")
+int rcc_post_bind6(struct bpf_sock *sk)
+{
+	return post_bind(sk);
 }
 
 /*
@@ -558,14 +702,52 @@ static __always_inline __u32 malformed(struct rcc_req *req)
 	return RCC_ACT_DENY;
 }
 
-/* Judges one more hop of a source route: DENY wins. */
-static __always_inline __u32 judge_hop(struct rcc_req *req, __u8 *hop)
+/*
+ * Where a loopback packet leads (rule 3), by the socket that will take
+ * it: the full tuple finds an established socket, else a listener.  A
+ * source route's hop (!lookup) is a place the packet passes, never a
+ * socket of the sandbox.  Global, as rcc_sock_addr_where.
+ */
+__noinline __u32 rcc_skb_where(struct __sk_buff *skb, struct rcc_req *req, int lookup)
 {
-	struct rcc_req h = *req;
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *peer = 0;
+	__u32 len;
+
+	if (!req || !rcc_addr_is_loopback(req->addr) || !host_netns(bpf_get_netns_cookie(skb)))
+		return RCC_WHERE_OWN_NETNS;
+	if (!lookup)
+		return RCC_WHERE_HOST;
+	len = lookup_tuple(&t, req->saddr, req->sport, req->addr, req->port);
+	if (req->ipproto == IPPROTO_TCP)
+		peer = bpf_sk_lookup_tcp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
+	else if (req->ipproto == IPPROTO_UDP)
+		peer = bpf_sk_lookup_udp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
+	return owned_by(peer, req->owner) ? RCC_WHERE_OWN_LISTENER : RCC_WHERE_HOST;
+}
+
+/*
+ * One hop of a source route (h: the request, with the hop's address).  A
+ * global function: verified once, not once per iteration of the loops
+ * over hops.
+ */
+__noinline __u32 rcc_judge_hop(struct __sk_buff *skb, struct rcc_req *h)
+{
 	__u32 reason;
 
+	if (!h)
+		return RCC_ACT_DENY;
+	h->where = rcc_skb_where(skb, h, 0);
+	return judge(h, &reason);
+}
+
+/* Judges one more hop of a source route: DENY wins. */
+static __always_inline __u32 judge_hop(struct __sk_buff *skb, struct rcc_req *req, __u8 *hop)
+{
+	struct rcc_req h = *req;
+
 	__builtin_memcpy(h.addr, hop, 16);
-	return judge(&h, &reason);
+	return rcc_judge_hop(skb, &h);
 }
 
 /*
@@ -592,6 +774,7 @@ static __always_inline __u32 judge_ipv4(struct __sk_buff *skb,
 	if (!(iph.frag_off & bpf_htons(IP_OFFSET)) &&
 	    l4_ports(skb, hl, req->proto, &req->sport, &req->port))
 		return malformed(req);
+	req->where = rcc_skb_where(skb, req, 1);
 	action = judge(req, &reason);
 	if (action != RCC_ACT_ALLOW || hl == sizeof(iph))
 		return action;
@@ -626,7 +809,7 @@ static __always_inline __u32 judge_ipv4(struct __sk_buff *skb,
 				if (bpf_skb_load_bytes(skb, off + a, &v4, 4))
 					return malformed(req);
 				addr_from_v4(hop, v4);
-				if (judge_hop(req, hop) != RCC_ACT_ALLOW) {
+				if (judge_hop(skb, req, hop) != RCC_ACT_ALLOW) {
 					req->reason = RCC_R_SOURCE_ROUTE;
 					return RCC_ACT_DENY;
 				}
@@ -733,6 +916,7 @@ static __always_inline __u32 judge_ipv6(struct __sk_buff *skb,
 	req->proto = proto_class(w.nexthdr);
 	if (!w.later_frag && l4_ports(skb, w.off, req->proto, &req->sport, &req->port))
 		return malformed(req);
+	req->where = rcc_skb_where(skb, req, 1);
 	action = judge(req, &reason);
 	if (action != RCC_ACT_ALLOW || !w.rh_off)
 		return action;
@@ -756,7 +940,7 @@ static __always_inline __u32 judge_ipv6(struct __sk_buff *skb,
 			if (bpf_skb_load_bytes(skb, w.rh_off + 8 + k * 16, a, 16))
 				return malformed(req);
 			addr_from_v6(hop, a);
-			if (judge_hop(req, hop) != RCC_ACT_ALLOW) {
+			if (judge_hop(skb, req, hop) != RCC_ACT_ALLOW) {
 				req->reason = RCC_R_SOURCE_ROUTE;
 				return RCC_ACT_DENY;
 			}
@@ -864,7 +1048,10 @@ int rcc_egress(struct __sk_buff *skb)
 		action = judge_ipv6(skb, &req);
 	else
 		return 1;
-	if (action == RCC_ACT_ALLOW && plain && sk) {
+	/* a UDP socket's peer can change under one destination: a verdict
+	 * that rests on which socket took it (rule 3b) is not kept */
+	if (action == RCC_ACT_ALLOW && plain && sk &&
+	    (req.where != RCC_WHERE_OWN_LISTENER || req.ipproto == IPPROTO_TCP)) {
 		/* storage costs an allocation: not for a SYN, which may be all a
 		 * short connection sends; its next packet makes it */
 		if (!c && !tcp_syn(skb, req.ipproto))

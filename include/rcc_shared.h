@@ -17,7 +17,16 @@
  *
  *   1. an `allow` entry matching address, protocol and port  -> ALLOW
  *   2. a `deny` entry matching them                          -> DENY
- *   3. loopback (127/8, ::1): ALLOW if allow_loopback, else    DENY
+ *   3. loopback (127/8, ::1, ::ffff:127/8), by where the socket is:
+ *      a. in the sandbox's own network namespace (a container's):
+ *         its own loopback: ALLOW if allow_loopback, else      DENY
+ *      b. in the host's network namespace (`rcc-bpf run`,
+ *         --network=host), to a socket bound inside the same
+ *         enforced cgroup tree (the sandbox's own dev server):
+ *         ALLOW if allow_loopback, else                        DENY
+ *      c. in the host's network namespace, anything else: a host
+ *         service, so the host's address -> DENY under block_host;
+ *         without block_host, as rule 5 (127/8 and ::1 alike)
  *   4. a private/special range (block_private) or an address
  *      of the host itself (block_host)                      -> DENY
  *   5. otherwise: ALLOW if allow_public, else                  DENY
@@ -32,6 +41,11 @@
  *   [::ffff:10.1.2.3]:5432/tcp -> ALLOW (same as 10.1.2.3)
  *   [64:ff9b::10.1.2.3]:5432/tcp -> ALLOW (no NAT64 entry: as 10.1.2.3)
  *   203.0.113.5:443/tcp -> ALLOW (5); with allow_public = no: DENY
+ *   127.0.0.1:5432/tcp  -> in a container's own namespace: ALLOW (3a);
+ *                          in the host's: DENY (3c, host_address), unless
+ *                          the listener was bound inside the sandbox's
+ *                          enforced cgroup tree: ALLOW (3b); with
+ *                          allow = 127.0.0.1:5432/tcp: ALLOW (1) anywhere
  *   mode = audit: the verdict is computed and counted, never enforced.
  *
  * Policy ids and versions: a cgroup names a policy by its id, which stays
@@ -41,11 +55,20 @@
  * switches the id to it in one write, then deletes the old version: every
  * decision sees one whole version, old or new, never a mix of the two.
  *
+ * Which namespace is the host's: the one rcc-bpf ran in when it loaded
+ * the programs (rcc_host holds its cookie).  The programs ask only for a
+ * loopback destination.  Which socket is the sandbox's own: one bound
+ * (cgroup/post_bind) or connected to loopback by a process of that
+ * enforced cgroup tree; accepted sockets inherit it from their listener
+ * (rcc_owner, per socket).  The caller finds out and passes `where`.
+ *
  * Where entries live (the compiler in user/policy.c decides):
  *   rcc_ports    exact address + one port + one protocol  (hash)
  *   rcc_addrs    exact address, every port                (hash)
  *   rcc_prefixes everything else: real prefixes, wide port ranges, and
- *                the private/loopback/host sets; each node carries the
+ *                the private/loopback/host sets (under block_host the
+ *                loopback ranges are in the host set too, for 3c);
+ *                each node carries the
  *                rules of every prefix that covers it, so the longest
  *                match alone decides                      (LPM trie)
  */
@@ -117,8 +140,36 @@ enum rcc_hook {
 	RCC_HOOK_EGRESS,
 	RCC_HOOK_SOCK_CREATE,
 	RCC_HOOK_BPF,		/* lsm/bpf: the bpf() syscall */
+	RCC_HOOK_POST_BIND4,	/* marks the sandbox's own sockets; never denies */
+	RCC_HOOK_POST_BIND6,
 	RCC_HOOK__MAX,
 };
+
+/* Where a loopback destination leads (rule 3); the caller finds out. */
+enum rcc_where {
+	RCC_WHERE_OWN_NETNS = 0,	/* 3a: the sandbox's own namespace */
+	RCC_WHERE_OWN_LISTENER,		/* 3b: the host's, a socket of the sandbox */
+	RCC_WHERE_HOST,			/* 3c: the host's, anything else */
+};
+
+/* rcc_owner (per socket): the enforced cgroup (its rcc_cgroups key)
+ * whose process bound or connected the socket, in the host's namespace. */
+struct rcc_sk_owner {
+	__u64 cgroup_id;
+};
+
+/* 127/8 (as ::ffff:127.0.0.0/104) or ::1: the addresses rule 3 is about. */
+static __always_inline int rcc_addr_is_loopback(const __u8 a[16])
+{
+	int i;
+
+	for (i = 0; i < 10; i++)
+		if (a[i])
+			return 0;
+	if (a[10] == 0xff && a[11] == 0xff)
+		return a[12] == 127;
+	return !a[10] && !a[11] && !a[12] && !a[13] && !a[14] && a[15] == 1;
+}
 
 struct rcc_policy {
 	__u32 flags;			/* RCC_POL_* */
@@ -219,8 +270,8 @@ struct rcc_prefix_val {
 
 /*
  * rcc_judge: the verdict rules above, given what the three lookups found
- * (NULL where nothing matched).  Returns enum rcc_action; *reason and
- * *rule_id say why.
+ * (NULL where nothing matched) and, for loopback, where it leads (enum
+ * rcc_where).  Returns enum rcc_action; *reason and *rule_id say why.
  */
 static __always_inline __u32
 rcc_rules_match(const struct rcc_prefix_val *pv, __u32 action, __u16 port,
@@ -243,7 +294,7 @@ rcc_rules_match(const struct rcc_prefix_val *pv, __u32 action, __u16 port,
 }
 
 static __always_inline __u32
-rcc_judge(__u32 pol_flags, const struct rcc_port_val *pt,
+rcc_judge(__u32 pol_flags, __u32 where, const struct rcc_port_val *pt,
 	  const struct rcc_addr_val *av, const struct rcc_prefix_val *pv,
 	  __u16 port, __u8 proto, __u32 *reason, __u32 *rule_id)
 {
@@ -270,10 +321,18 @@ rcc_judge(__u32 pol_flags, const struct rcc_port_val *pt,
 	if (pv && rcc_rules_match(pv, RCC_ACT_DENY, port, proto, rule_id))
 		goto deny_rule;
 
-	if (pv && (pv->flags & RCC_SET_LOOPBACK)) {
+	if (pv && (pv->flags & RCC_SET_LOOPBACK) && where != RCC_WHERE_HOST) {
 		*reason = RCC_R_LOOPBACK;
 		return (pol_flags & RCC_POL_ALLOW_LOOPBACK) ? RCC_ACT_ALLOW
 							    : RCC_ACT_DENY;
+	}
+	if (pv && (pv->flags & RCC_SET_LOOPBACK)) {
+		/* 3c: the host's loopback */
+		if (pv->flags & RCC_SET_HOST) {
+			*reason = RCC_R_HOST;
+			return RCC_ACT_DENY;
+		}
+		goto public;
 	}
 	if (pv && (pv->flags & RCC_SET_PRIVATE)) {
 		*reason = RCC_R_PRIVATE;
@@ -283,6 +342,7 @@ rcc_judge(__u32 pol_flags, const struct rcc_port_val *pt,
 		*reason = RCC_R_HOST;
 		return RCC_ACT_DENY;
 	}
+public:
 	if (pol_flags & RCC_POL_ALLOW_PUBLIC) {
 		*reason = RCC_R_PUBLIC;
 		return RCC_ACT_ALLOW;

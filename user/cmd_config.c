@@ -170,6 +170,36 @@ static int check_resolve(const struct rcc_config *cfg, struct cli_compile *cc,
 	return n;
 }
 
+/*
+ * Loopback leads to the sandbox's own namespace or to the host, depending
+ * on where the sandbox runs (rule 3): when no entry decided, say both.
+ */
+static void check_loopback_cases(const struct rcc_policy_cfg *p, const struct rcc_compiled *c,
+				 const __u8 addr[16], __u16 port, __u8 proto)
+{
+	static const struct {
+		__u32 where;
+		const char *label;
+	} cases[] = {
+		{ RCC_WHERE_HOST, "in the host's network namespace (rcc-bpf run, --network=host), a host service" },
+		{ RCC_WHERE_OWN_LISTENER, "in the host's network namespace, a socket bound inside the sandbox's own cgroup" },
+	};
+	struct rcc_explain x;
+	char line[512];
+	size_t i;
+
+	rcc_compiled_judge(c, addr, port, proto, &x);
+	if (!rcc_addr_is_loopback(addr) || x.reason == RCC_R_ALLOW_RULE ||
+	    x.reason == RCC_R_DENY_RULE)
+		return;
+	printf("  (above: in the sandbox's own network namespace, a container's)\n");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rcc_compiled_judge_at(c, cases[i].where, addr, port, proto, &x);
+		rcc_explain_format(p, &x, line, sizeof(line));
+		printf("  %s: %s\n", cases[i].label, line);
+	}
+}
+
 int cmd_check(struct rcc_args *a)
 {
 	const struct rcc_policy_cfg *p;
@@ -224,6 +254,7 @@ int cmd_check(struct rcc_args *a)
 		} else {
 			printf("%s\n", line);
 		}
+		check_loopback_cases(p, &c, addrs[i], port, proto);
 	}
 	rcc_compiled_free(&c);
 	cli_compile_release(&cc);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -54,6 +55,8 @@ static const struct {
 	[RCC_HOOK_SENDMSG6] = { "sendmsg6", "rcc_sendmsg6", BPF_CGROUP_UDP6_SENDMSG },
 	[RCC_HOOK_EGRESS] = { "egress", "rcc_egress", BPF_CGROUP_INET_EGRESS },
 	[RCC_HOOK_SOCK_CREATE] = { "sock_create", "rcc_sock_create", BPF_CGROUP_INET_SOCK_CREATE },
+	[RCC_HOOK_POST_BIND4] = { "post_bind4", "rcc_post_bind4", BPF_CGROUP_INET4_POST_BIND },
+	[RCC_HOOK_POST_BIND6] = { "post_bind6", "rcc_post_bind6", BPF_CGROUP_INET6_POST_BIND },
 };
 
 /* rm -rf inside bpffs: pins and directories only. */
@@ -193,6 +196,35 @@ static bool lsm_loadable(void)
 	return true;
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+/*
+ * The programs' "host" is the network namespace this process runs in
+ * (the one user/hostaddr.c reads the host's addresses from): from there
+ * loopback is the host itself.  Recorded once, with the pins.
+ */
+static int record_host_netns(struct rcc_enforce_bpf *skel)
+{
+	__u64 cookie = 0;
+	socklen_t len = sizeof(cookie);
+	__u32 zero = 0;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (!err && bpf_map__update_elem(skel->maps.rcc_host, &zero, sizeof(zero), &cookie,
+					 sizeof(cookie), BPF_ANY))
+		err = -errno;
+	if (err)
+		pr_warn("Failed to record the host's network namespace: %s; the kernel needs SO_NETNS_COOKIE (5.14+)\n",
+			strerror(-err));
+	return err;
+}
+
 static int pin_all(const char *dir, const struct rcc_config *cfg)
 {
 	struct rcc_enforce_bpf *skel;
@@ -225,6 +257,9 @@ static int pin_all(const char *dir, const struct rcc_config *cfg)
 			strerror(-err));
 		goto out;
 	}
+	err = record_host_netns(skel);
+	if (err)
+		goto out;
 	bpf_object__for_each_map(map, skel->obj) {
 		if (bpf_map__is_internal(map))
 			continue; /* .rodata: constants baked into the programs */

@@ -25,6 +25,13 @@ static const struct special loopback_set[] = {
 	{ "::1/128", RCC_SET_LOOPBACK },
 };
 
+/* block_host: the same ranges are the host's when the socket is in the
+ * host's network namespace (rule 3c). */
+static const struct special host_loopback_set[] = {
+	{ "127.0.0.0/8", RCC_SET_HOST },
+	{ "::1/128", RCC_SET_HOST },
+};
+
 /* block_private: the ranges no sandbox reaches unless an entry allows. */
 static const struct special private_set[] = {
 	{ "0.0.0.0/8", RCC_SET_PRIVATE },
@@ -192,29 +199,32 @@ static int barriers_add(struct builder *b)
 static bool in_private_set(const __u8 a[16]);
 
 /*
- * The host's own addresses.  One that the private set already denies adds
- * nothing to a policy that blocks it: left out, so that the host's
- * link-local addresses (one more with each container's veth) do not
- * change the policy.
+ * The host's addresses, and its loopback: from the host's network
+ * namespace 127/8 and ::1 are the host itself (rule 3c); the loopback
+ * flag they also carry keeps them apart from the host's other addresses.
+ * A host address the private set already denies adds nothing to a policy
+ * that blocks it: left out, so that the host's link-local addresses (one
+ * more with each container's veth) do not change the policy.
  */
 static int host_add(struct builder *b)
 {
 	const struct rcc_addr_list *h = b->opts->host;
 	size_t i;
+	int err = special_add(b, host_loopback_set,
+			      sizeof(host_loopback_set) / sizeof(host_loopback_set[0]));
 
-	for (i = 0; h && i < h->n; i++) {
+	for (i = 0; !err && h && i < h->n; i++) {
 		struct node *nd;
 
 		if (b->p->block_private && in_private_set(h->addrs[i]))
 			continue;
 		nd = node_add(b, h->addrs[i], 128);
-
 		if (!nd)
 			return -ENOMEM;
 		nd->flags = RCC_SET_HOST;
 		rcc_prefix_format(h->addrs[i], 128, nd->origin[2], RCC_ORIGIN_MAX);
 	}
-	return 0;
+	return err;
 }
 
 static void entry_rules(const struct rcc_entry *e, __u32 rule_id,
@@ -633,7 +643,7 @@ void rcc_compiled_free(struct rcc_compiled *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void judge_once(const struct rcc_compiled *c, const __u8 addr[16],
+static void judge_once(const struct rcc_compiled *c, __u32 where, const __u8 addr[16],
 		       __u16 port, __u8 proto, struct rcc_explain *x)
 {
 	struct rcc_port_key pk = { .version = c->version, .port = port, .proto = proto };
@@ -664,8 +674,9 @@ static void judge_once(const struct rcc_compiled *c, const __u8 addr[16],
 			best_len = plen;
 		}
 	}
-	x->action = rcc_judge(c->pol.flags, pt, av, pv, port, proto, &x->reason,
+	x->action = rcc_judge(c->pol.flags, where, pt, av, pv, port, proto, &x->reason,
 			      &x->rule_id);
+	x->where = where;
 	memcpy(x->addr, addr, 16);
 	x->port = port;
 	x->proto = proto;
@@ -678,16 +689,23 @@ static void judge_once(const struct rcc_compiled *c, const __u8 addr[16],
 }
 
 /* The kernel's verdict, NAT64's second step included (rcc_shared.h). */
-void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr[16],
-			__u16 port, __u8 proto, struct rcc_explain *x)
+void rcc_compiled_judge_at(const struct rcc_compiled *c, __u32 where, const __u8 addr[16],
+			   __u16 port, __u8 proto, struct rcc_explain *x)
 {
 	__u8 v4[16];
 
-	judge_once(c, addr, port, proto, x);
+	judge_once(c, where, addr, port, proto, x);
 	if (rcc_nat64_second_step(addr, x->reason, v4)) {
-		judge_once(c, v4, port, proto, x);
+		/* a NAT64 address leads to a gateway, never to this loopback */
+		judge_once(c, RCC_WHERE_OWN_NETNS, v4, port, proto, x);
 		x->via_nat64 = true;
 	}
+}
+
+void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr[16],
+			__u16 port, __u8 proto, struct rcc_explain *x)
+{
+	rcc_compiled_judge_at(c, RCC_WHERE_OWN_NETNS, addr, port, proto, x);
 }
 
 static bool entry_matches(const struct rcc_entry *e, const __u8 addr[16],
@@ -779,15 +797,18 @@ void rcc_explain_format(const struct rcc_policy_cfg *p,
 			 e ? e->text : "?", e ? e->line : 0, audit);
 		break;
 	case RCC_R_LOOPBACK:
-		snprintf(buf, len, "%s: %s (loopback%s)%s", verdict, x->origin,
+		snprintf(buf, len, "%s: %s (loopback%s%s)%s", verdict, x->origin,
+			 x->where == RCC_WHERE_OWN_LISTENER
+				 ? ", a socket bound inside the sandbox's own cgroup" : "",
 			 x->action == RCC_ACT_ALLOW ? "" : ", allow_loopback = no", audit);
 		break;
 	case RCC_R_PRIVATE:
 		snprintf(buf, len, "%s: %s (private)%s", verdict, x->origin, audit);
 		break;
 	case RCC_R_HOST:
-		snprintf(buf, len, "%s: %s (address of this host, block_host)%s",
-			 verdict, x->origin, audit);
+		snprintf(buf, len, "%s: %s (%s, block_host)%s", verdict, x->origin,
+			 rcc_addr_is_loopback(x->addr) ? "the host's loopback: its local services"
+						       : "address of this host", audit);
 		break;
 	case RCC_R_PUBLIC:
 		snprintf(buf, len, "%s: public address (allow_public = yes)", verdict);

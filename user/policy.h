@@ -85,11 +85,16 @@ struct rcc_explain {
 	__u16 port;
 	__u8 proto;
 	bool via_nat64;		/* judged as the IPv4 address NAT64 carries */
+	__u32 where;		/* enum rcc_where the question was asked for */
 };
 
-/* The verdict for addr/port/proto-class, as the kernel would give it. */
+/* The verdict for addr/port/proto-class, as the kernel would give it
+ * from the sandbox's own network namespace. */
 void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr[16],
 			__u16 port, __u8 proto, struct rcc_explain *out);
+/* The same from where a loopback destination leads (enum rcc_where). */
+void rcc_compiled_judge_at(const struct rcc_compiled *c, __u32 where, const __u8 addr[16],
+			   __u16 port, __u8 proto, struct rcc_explain *out);
 /* One line for people: "deny: 192.168.0.0/16 (private)". */
 void rcc_explain_format(const struct rcc_policy_cfg *p,
 			const struct rcc_explain *x, char *buf, size_t len);

@@ -73,6 +73,11 @@ static const struct rcc_prefix_val pv_host = { .flags = RCC_SET_HOST };
 static const struct rcc_prefix_val pv_loop_priv = { .flags = RCC_SET_LOOPBACK | RCC_SET_PRIVATE };
 static const struct rcc_prefix_val pv_priv_host = { .flags = RCC_SET_PRIVATE | RCC_SET_HOST };
 static const struct rcc_prefix_val pv_plain = { .flags = 0 };
+/* loopback under block_host: the host set holds it too */
+static const struct rcc_prefix_val pv_loop_host = { .flags = RCC_SET_LOOPBACK | RCC_SET_HOST };
+static const struct rcc_prefix_val pv_loop_priv_host = {
+	.flags = RCC_SET_LOOPBACK | RCC_SET_PRIVATE | RCC_SET_HOST,
+};
 static const struct rcc_prefix_val pv_loop_rules = {
 	.flags = RCC_SET_LOOPBACK,
 	.nrules = 1,
@@ -181,8 +186,51 @@ static void test_rows(void **state)
 		const struct row *r = &rows[i];
 		__u32 reason = 0xdead, rule_id = 0xbeef, action;
 
-		action = rcc_judge(r->flags, r->pt, r->av, r->pv, r->port, r->proto, &reason,
+		action = rcc_judge(r->flags, RCC_WHERE_OWN_NETNS, r->pt, r->av, r->pv, r->port, r->proto, &reason,
 				   &rule_id);
+		if (action != r->action || reason != r->reason || rule_id != r->rule_id)
+			fail_msg("'%s': action %u reason %u rule %u, want %u %u %u", r->name,
+				 action, reason, rule_id, r->action, r->reason, r->rule_id);
+	}
+}
+
+/* Rule 3 by where a loopback destination leads (enum rcc_where). */
+struct where_row {
+	const char *name;
+	__u32 where;
+	__u32 flags;
+	const struct rcc_port_val *pt;
+	const struct rcc_addr_val *av;
+	const struct rcc_prefix_val *pv;
+	__u16 port;
+	__u8 proto;
+	__u32 action, reason, rule_id;
+};
+
+static const struct where_row where_rows[] = {
+	{ "host loopback, block_host", RCC_WHERE_HOST, PUB | LB, NULL, NULL, &pv_loop_host, 5432, TCP, DENY, RCC_R_HOST, 0 },
+	{ "host ::1 is host before private", RCC_WHERE_HOST, PUB | LB, NULL, NULL, &pv_loop_priv_host, 5432, TCP, DENY, RCC_R_HOST, 0 },
+	{ "host loopback, no block_host", RCC_WHERE_HOST, PUB | LB, NULL, NULL, &pv_loop, 5432, TCP, ALLOW, RCC_R_PUBLIC, 0 },
+	{ "host loopback, no block_host, no public", RCC_WHERE_HOST, LB, NULL, NULL, &pv_loop, 5432, TCP, DENY, RCC_R_NOT_ALLOWED, 0 },
+	{ "host ::1, no block_host: not private", RCC_WHERE_HOST, PUB, NULL, NULL, &pv_loop_priv, 5432, TCP, ALLOW, RCC_R_PUBLIC, 0 },
+	{ "host loopback, allow entry", RCC_WHERE_HOST, LB, &pt_allow, NULL, &pv_loop_host, 5432, TCP, ALLOW, RCC_R_ALLOW_RULE, 11 },
+	{ "own listener", RCC_WHERE_OWN_LISTENER, PUB | LB, NULL, NULL, &pv_loop_host, 3000, TCP, ALLOW, RCC_R_LOOPBACK, 0 },
+	{ "own listener, allow_loopback = no", RCC_WHERE_OWN_LISTENER, PUB, NULL, NULL, &pv_loop_host, 3000, TCP, DENY, RCC_R_LOOPBACK, 0 },
+	{ "deny entry beats own listener", RCC_WHERE_OWN_LISTENER, LB, &pt_deny, NULL, &pv_loop_host, 3000, TCP, DENY, RCC_R_DENY_RULE, 12 },
+	{ "own namespace ignores the host set", RCC_WHERE_OWN_NETNS, LB, NULL, NULL, &pv_loop_host, 5432, TCP, ALLOW, RCC_R_LOOPBACK, 0 },
+};
+
+static void test_where(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(where_rows); i++) {
+		const struct where_row *r = &where_rows[i];
+		__u32 reason = 0xdead, rule_id = 0xbeef, action;
+
+		action = rcc_judge(r->flags, r->where, r->pt, r->av, r->pv, r->port, r->proto,
+				   &reason, &rule_id);
 		if (action != r->action || reason != r->reason || rule_id != r->rule_id)
 			fail_msg("'%s': action %u reason %u rule %u, want %u %u %u", r->name,
 				 action, reason, rule_id, r->action, r->reason, r->rule_id);
@@ -196,13 +244,13 @@ static void test_flags_ignored(void **state)
 
 	(void)state;
 	/* audit and raw do not change the verdict: the caller counts */
-	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | RCC_POL_ALLOW_RAW, NULL, NULL,
+	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | RCC_POL_ALLOW_RAW, 0, NULL, NULL,
 				   &pv_priv, 80, TCP, &reason, &rule_id), DENY);
 	assert_int_equal(reason, RCC_R_PRIVATE);
-	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | PUB, NULL, NULL, NULL, 80, TCP,
+	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | PUB, 0, NULL, NULL, NULL, 80, TCP,
 				   &reason, &rule_id), ALLOW);
 	assert_int_equal(reason, RCC_R_PUBLIC);
-	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT, NULL, NULL, NULL, 80, TCP,
+	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT, 0, NULL, NULL, NULL, 80, TCP,
 				   &reason, &rule_id), DENY);
 	assert_int_equal(reason, RCC_R_NOT_ALLOWED);
 }
@@ -223,7 +271,7 @@ static void test_protocol_bits(void **state)
 	(void)state;
 	for (i = 0; i < N(rows2); i++) {
 		__u32 reason, rule_id;
-		__u32 a = rcc_judge(0, NULL, NULL, &pv, 0, rows2[i].proto, &reason, &rule_id);
+		__u32 a = rcc_judge(0, 0, NULL, NULL, &pv, 0, rows2[i].proto, &reason, &rule_id);
 
 		if (a != rows2[i].action)
 			fail_msg("proto %#x: action %u, want %u", rows2[i].proto, a, rows2[i].action);
@@ -236,6 +284,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_where),
 		cmocka_unit_test(test_flags_ignored),
 		cmocka_unit_test(test_protocol_bits),
 	};

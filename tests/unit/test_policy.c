@@ -406,6 +406,63 @@ static void test_block_private_no(void **state)
 	fix_free(&f);
 }
 
+/* Loopback by where it leads (rule 3): the host's namespace makes it the
+ * host's address under block_host; an allow entry and the sandbox's own
+ * listeners still get through. */
+static void test_host_loopback(void **state)
+{
+	static const struct {
+		const char *conf, *addr;
+		__u16 port;
+		__u32 where, action, reason;
+		const char *text;
+	} rows[] = {
+		{ "", "127.0.0.1", 5432, RCC_WHERE_OWN_NETNS, ALLOW, RCC_R_LOOPBACK,
+		  "allow: 127.0.0.0/8 (loopback)" },
+		{ "", "127.0.0.1", 5432, RCC_WHERE_HOST, DENY, RCC_R_HOST,
+		  "deny: 127.0.0.0/8 (the host's loopback: its local services, block_host)" },
+		{ "", "::1", 5432, RCC_WHERE_HOST, DENY, RCC_R_HOST,
+		  "deny: ::1/128 (the host's loopback: its local services, block_host)" },
+		{ "", "::ffff:127.0.0.9", 5432, RCC_WHERE_HOST, DENY, RCC_R_HOST, NULL },
+		{ "", "127.0.0.1", 3000, RCC_WHERE_OWN_LISTENER, ALLOW, RCC_R_LOOPBACK,
+		  "allow: 127.0.0.0/8 (loopback, a socket bound inside the sandbox's own cgroup)" },
+		{ "allow_loopback = no\n", "127.0.0.1", 3000, RCC_WHERE_OWN_LISTENER, DENY,
+		  RCC_R_LOOPBACK, NULL },
+		{ "allow = 127.0.0.1:5432/tcp\n", "127.0.0.1", 5432, RCC_WHERE_HOST, ALLOW,
+		  RCC_R_ALLOW_RULE, "allow: allow = 127.0.0.1:5432/tcp (line 2)" },
+		{ "allow = 127.0.0.1:5432/tcp\n", "127.0.0.1", 5433, RCC_WHERE_HOST, DENY,
+		  RCC_R_HOST, NULL },
+		{ "block_host = no\n", "127.0.0.1", 5432, RCC_WHERE_HOST, ALLOW, RCC_R_PUBLIC, NULL },
+		{ "block_host = no\n", "::1", 5432, RCC_WHERE_HOST, ALLOW, RCC_R_PUBLIC, NULL },
+		{ "block_host = no\nallow_public = no\n", "127.0.0.1", 5432, RCC_WHERE_HOST, DENY,
+		  RCC_R_NOT_ALLOWED, NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(rows); i++) {
+		char text[256], line[256];
+		struct rcc_explain x;
+		struct fix f;
+		__u8 a[16];
+
+		snprintf(text, sizeof(text), "[policy p]\n%s", rows[i].conf);
+		compile_ok(&f, text, &host_list);
+		addr16(rows[i].addr, a);
+		rcc_compiled_judge_at(&f.c, rows[i].where, a, rows[i].port, TCP, &x);
+		rcc_explain_format(f.p, &x, line, sizeof(line));
+		if (x.action != rows[i].action || x.reason != rows[i].reason)
+			fail_msg("%s%s:%u where %u: %s/%s, want %s/%s", rows[i].conf, rows[i].addr,
+				 rows[i].port, rows[i].where, action_name(x.action),
+				 reason_name(x.reason), action_name(rows[i].action),
+				 reason_name(rows[i].reason));
+		if (rows[i].text && strcmp(line, rows[i].text))
+			fail_msg("%s%s: '%s', want '%s'", rows[i].conf, rows[i].addr, line,
+				 rows[i].text);
+		fix_free(&f);
+	}
+}
+
 static void test_block_host(void **state)
 {
 	static const struct vrow on[] = {
@@ -641,15 +698,18 @@ static void test_map_contents(void **state)
 
 	pv = find_prefix(&f.c, "127.0.0.0", 104, &idx);
 	assert_non_null(pv);
-	assert_int_equal(pv->flags, RCC_SET_LOOPBACK);
+	/* block_host: from the host's namespace loopback is the host's too */
+	assert_int_equal(pv->flags, RCC_SET_LOOPBACK | RCC_SET_HOST);
 	assert_string_equal(f.c.prefix_origin[idx][0], "127.0.0.0/8");
+	assert_string_equal(f.c.prefix_origin[idx][2], "127.0.0.0/8");
 
-	/* ::1 sits inside ::/96: both sets */
+	/* ::1 sits inside ::/96: every set */
 	pv = find_prefix(&f.c, "::1", 128, &idx);
 	assert_non_null(pv);
-	assert_int_equal(pv->flags, RCC_SET_LOOPBACK | RCC_SET_PRIVATE);
+	assert_int_equal(pv->flags, RCC_SET_LOOPBACK | RCC_SET_PRIVATE | RCC_SET_HOST);
 	assert_string_equal(f.c.prefix_origin[idx][0], "::1/128");
 	assert_string_equal(f.c.prefix_origin[idx][1], "::/96");
+	assert_string_equal(f.c.prefix_origin[idx][2], "::1/128");
 	fix_free(&f);
 }
 
@@ -1307,6 +1367,7 @@ int main(void)
 		cmocka_unit_test(test_allow_public_no),
 		cmocka_unit_test(test_block_private_no),
 		cmocka_unit_test(test_block_host),
+		cmocka_unit_test(test_host_loopback),
 		cmocka_unit_test(test_private_set),
 		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_map_contents),
