@@ -847,8 +847,9 @@ dns_min_ttl = 1${1:+
 $1}"
 }
 
-# name_state NAME: state of NAME in `status --json` (the daemon's table)
-name_state() {
+# name_query NAME EXPR MISSING: the Python EXPR of n, NAME's entry in
+# `status --json` (the daemon's table); MISSING when there is none
+name_query() {
 	rcc status --json >/dev/null
 	printf '%s' "$RCC_OUT" | "$PY" -c '
 import json, sys
@@ -858,27 +859,20 @@ except ValueError:
     print("badjson"); sys.exit()
 for n in doc.get("names") or []:
     if n["name"] == sys.argv[1]:
-        print(n["state"], " ".join(a["addr"] for a in n["addresses"]))
+        print(eval(sys.argv[2]))
         break
 else:
-    print("missing")' "$1"
+    print(sys.argv[3])' "$1" "$2" "$3"
 }
 
-# name_field NAME FIELD: FIELD of NAME in `status --json` (Python's repr)
+# name_state NAME: its state and addresses ("stale 203.0.113.10")
+name_state() {
+	name_query "$1" '"%s %s" % (n["state"], " ".join(a["addr"] for a in n["addresses"]))' missing
+}
+
+# name_field NAME FIELD: FIELD of NAME
 name_field() {
-	rcc status --json >/dev/null
-	printf '%s' "$RCC_OUT" | "$PY" -c '
-import json, sys
-try:
-    doc = json.load(sys.stdin)
-except ValueError:
-    print("badjson"); sys.exit()
-for n in doc.get("names") or []:
-    if n["name"] == sys.argv[1]:
-        print(n.get(sys.argv[2], "missing"))
-        break
-else:
-    print("no such name")' "$1" "$2"
+	name_query "$1" "n.get(\"$2\", \"missing\")" "no such name"
 }
 
 # name_state_is NAME WANT: name_state NAME is WANT (for wait_for)
