@@ -856,36 +856,66 @@ static int plan_diff(struct plan *p, struct rcc_kernel *k)
 	return err;
 }
 
-static void mark_versions(const struct rcc_kvset *s, int m, bool *mark)
+/*
+ * Whether an entry (its value in synced map m) only allows, and is exact:
+ * a port or address entry without a deny.  Such entries can change in
+ * place (new ones first, old ones last): a decision then meets each
+ * entry's old or new value, allow entries win whatever else it meets,
+ * and nothing else differs, so it allows only what the old or the new
+ * policy allows, and refuses only what both refuse.  Prefix nodes cannot:
+ * the longest match may be an old node the new policy no longer has.
+ */
+static bool allow_only(int m, const __u8 *val)
+{
+	struct rcc_port_val pv;
+	struct rcc_addr_val av;
+
+	if (m == RCC_MAP_PORTS) {
+		memcpy(&pv, val, sizeof(pv));
+		return pv.action == RCC_ACT_ALLOW;
+	}
+	if (m == RCC_MAP_ADDRS) {
+		memcpy(&av, val, sizeof(av));
+		return !av.deny_protos && !av.deny_rule;
+	}
+	return false;
+}
+
+/* Marks the version of each entry of s (of synced map m); with
+ * unsafe_only, of each that cannot change in place. */
+static void mark_versions(const struct rcc_kvset *s, int m, bool unsafe_only, bool *mark)
 {
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
 		__u32 v = key_version(m, s->keys + i * s->ksz);
 
-		if (v < RCC_MAX_VERSIONS)
+		if (v < RCC_MAX_VERSIONS && !(unsafe_only && allow_only(m, s->vals + i * s->vsz)))
 			mark[v] = true;
 	}
 }
 
 /*
- * Every policy that changes (flags or entries) or is new gets a fresh
- * version: one that nothing is in force under and no entry carries, so
- * its entries can all go in before anything uses them.  Unchanged
- * policies keep theirs and cost nothing.  Returns how many changed.
+ * Every policy that is new, or whose flags or entries change other than
+ * by exact allow entries (allow_only), gets a fresh version: one that
+ * nothing is in force under and no entry carries, so its entries can all
+ * go in before anything uses them.  The others keep theirs: unchanged,
+ * or changed in place (a hostname's new addresses).  Returns how many
+ * got a fresh version.
  */
 static int plan_versions(struct plan *p, struct rcc_kernel *k,
 			 const struct rcc_config *cfg)
 {
-	bool touched[RCC_MAX_VERSIONS] = {}, busy[RCC_MAX_VERSIONS] = {};
+	bool unsafe[RCC_MAX_VERSIONS] = {}, busy[RCC_MAX_VERSIONS] = {};
 	size_t i, changed = 0;
 	__u32 v;
 	int j;
 
 	for (j = 0; j < 3; j++) {
-		mark_versions(&p->diff[j].puts, synced[j], touched);
-		mark_versions(&p->diff[j].dels, synced[j], touched);
-		mark_versions(&p->have[j], synced[j], busy);
+		mark_versions(&p->diff[j].puts, synced[j], true, unsafe);
+		mark_versions(&p->diff[j].old, synced[j], true, unsafe);
+		mark_versions(&p->diff[j].dels, synced[j], true, unsafe);
+		mark_versions(&p->have[j], synced[j], false, busy);
 	}
 	busy[0] = true;
 	for (i = 0; i < p->names.n; i++) {
@@ -899,7 +929,7 @@ static int plan_versions(struct plan *p, struct rcc_kernel *k,
 		__u32 w = p->was[i];
 
 		p->ver[i] = w;
-		if (w && !touched[w] &&
+		if (w && !unsafe[w] &&
 		    !bpf_map_lookup_elem(k->map_fd[RCC_MAP_POLICIES], &w, &now) &&
 		    !memcmp(&now, &p->comp[i].pol, sizeof(now)))
 			continue;
