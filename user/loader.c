@@ -997,6 +997,7 @@ static int plan_commit(struct rcc_kernel *k, const struct rcc_config *cfg,
 {
 	__u32 gone[RCC_MAX_POLICIES];	/* versions of removed policies */
 	size_t i, nswitched = 0, ngone = 0;
+	bool switched = false;
 	int j, err = 0;
 
 	for (i = 0; !err && i < p->n; i++) {
@@ -1006,9 +1007,9 @@ static int plan_commit(struct rcc_kernel *k, const struct rcc_config *cfg,
 		if (!p->named[i] &&
 		    bpf_map_update_elem(k->map_fd[RCC_MAP_POLNAMES], key, &p->ids[i], BPF_ANY))
 			err = -errno;
-		else if (p->ver[i] != p->was[i] &&
-			 bpf_map_update_elem(k->map_fd[RCC_MAP_POLICIES], &p->ver[i],
-					     &p->comp[i].pol, BPF_ANY))
+		if (!err && p->ver[i] != p->was[i] &&
+		    bpf_map_update_elem(k->map_fd[RCC_MAP_POLICIES], &p->ver[i],
+					&p->comp[i].pol, BPF_ANY))
 			err = -errno;
 		if (err)
 			pr_warn("Failed to load policy '%s': %s\n", cfg->policies[i].name,
@@ -1035,6 +1036,7 @@ static int plan_commit(struct rcc_kernel *k, const struct rcc_config *cfg,
 				cfg->policies[i].name, strerror(-err));
 			goto unswitch;
 		}
+		switched = true;
 	}
 	for (i = 0; i < p->names.n; i++) {
 		char name[RCC_POLICY_NAME_MAX + 1];
@@ -1048,7 +1050,10 @@ static int plan_commit(struct rcc_kernel *k, const struct rcc_config *cfg,
 	}
 	if (!keep_flows)
 		bump_gen(k);
-	wait_for_decisions();
+	/* an old version's entries go only once nothing reads them; entries
+	 * changed in place need no wait */
+	if (switched || ngone)
+		wait_for_decisions();
 
 	for (j = 0; j < 3; j++)
 		err = rcc_map_apply_dels(&p->diff[j]) ?: err;
