@@ -256,7 +256,8 @@ test_loopback_own_netns() {
 	need_rcc || return 1
 	loopback_world "block_host = yes" || return 1
 	: >"$T_DIR/sb-lo.log"
-	in_sb_ns "$PY" "$TOOLS/rcct_echo.py" serve --log "$T_DIR/sb-lo.log" \
+	nsenter --net="/run/netns/$NS_SB" -- "$PY" "$TOOLS/rcct_echo.py" serve \
+		--log "$T_DIR/sb-lo.log" \
 		--ready "$T_DIR/sb-lo.ready" 127.0.0.1 $LO_SVC </dev/null &
 	remember_pid $!
 	wait_for 10 test -e "$T_DIR/sb-lo.ready" || { fail_check "SB's listener did not start"; return 1; }
