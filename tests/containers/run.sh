@@ -87,11 +87,13 @@ ct_name() { echo "rcct-$RCCT_RUN-$T_IDX-$1"; }
 ct_remember() { echo "$1" >>"$T_DIR/containers"; }
 
 # ct_run TAG [PODMAN-RUN-OPTION...] -- COMMAND...: a detached container
-# in netns SB (podman's global options in CT_GLOBAL); CT_ID (full id)
-# and CT_NAME.  Every option goes before --rootfs: podman 4.3 takes
-# what follows DIR as the command.
+# in netns SB (podman's global options in CT_GLOBAL) from the root
+# filesystem, or from the image CT_IMAGE when set; CT_ID (full id) and
+# CT_NAME.  Every option goes before --rootfs: podman 4.3 takes what
+# follows DIR as the command.
 ct_run() {
-	local tag=$1 opts=()
+	local tag=$1 opts=() from=(--rootfs "$ROOTFS")
+	[ -z "${CT_IMAGE:-}" ] || from=("$CT_IMAGE")
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		opts+=("$1")
@@ -101,10 +103,10 @@ ct_run() {
 	CT_NAME=$(ct_name "$tag")
 	ct_remember "$CT_NAME"
 	CT_ID=$(pod "${CT_GLOBAL[@]}" run -d --name "$CT_NAME" "${CT_BASE[@]}" \
-		--network "ns:/run/netns/$NS_SB" "${opts[@]}" --rootfs "$ROOTFS" "$@" \
+		--network "ns:/run/netns/$NS_SB" "${opts[@]}" "${from[@]}" "$@" \
 		2>"$T_DIR/podman.err")
 	local rc=$?
-	echo "  \$ podman ${CT_GLOBAL[*]:+${CT_GLOBAL[*]} }run -d --name $CT_NAME ${opts[*]} ... $* -> exit $rc, id $CT_ID"
+	echo "  \$ podman ${CT_GLOBAL[*]:+${CT_GLOBAL[*]} }run -d --name $CT_NAME ${opts[*]} ${CT_IMAGE:-...} $* -> exit $rc, id $CT_ID"
 	if [ $rc != 0 ] || [ ${#CT_ID} != 64 ]; then
 		fail_check "cannot start container $CT_NAME"
 		sed 's/^/      /' "$T_DIR/podman.err"

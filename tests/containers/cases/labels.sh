@@ -61,21 +61,7 @@ img_remove() {
 # ct_run_image TAG IMAGE [PODMAN-RUN-OPTION...] -- COMMAND...: ct_run
 # from an image instead of the root filesystem
 ct_run_image() {
-	local tag=$1 image=$2 opts=()
-	shift 2
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		opts+=("$1")
-		shift
-	done
-	shift
-	CT_NAME=$(ct_name "$tag")
-	ct_remember "$CT_NAME"
-	CT_ID=$(pod run -d --name "$CT_NAME" "${CT_BASE[@]}" --network "ns:/run/netns/$NS_SB" \
-		"${opts[@]}" "$image" "$@" 2>"$T_DIR/podman.err")
-	echo "  \$ podman run -d --name $CT_NAME ${opts[*]} $image $* -> id $CT_ID"
-	[ ${#CT_ID} = 64 ] && return 0
-	fail_check "cannot start container $CT_NAME: $(cat "$T_DIR/podman.err")"
-	return 1
+	CT_IMAGE=$2 ct_run "$1" "${@:3}"
 }
 
 test_image_label_chooses_nothing() {
