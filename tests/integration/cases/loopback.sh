@@ -32,16 +32,11 @@ loopback_world() {
 	} | conf_write
 }
 
-# in_host_sandbox CG COMMAND...: COMMAND inside cgroup CG but in netns H
-# (what `rcc-bpf run` gives); the cgroup first, as in_sandbox does
+# in_host_sandbox CG COMMAND...: in_sandbox, but in netns H (what
+# `rcc-bpf run` gives)
 in_host_sandbox() {
-	local cg
-	cg=$(cg_path "$1")
-	shift
-	timeout -k 2 "$RCCT_CMD_TIMEOUT" sh -c \
-		'cg=$1 ns=$2; shift 2
-		 echo $$ >"$cg/cgroup.procs" && exec nsenter --net="/run/netns/$ns" -- "$@"' \
-		rcct-host-sandbox "$cg" "$NS_H" "$@" </dev/null
+	local NS_SB=$NS_H
+	in_sandbox "$@"
 }
 
 # host_case WANT ARRIVAL CG SUBCMD [--v4mapped] ADDR PORT: one rcct_client
