@@ -16,23 +16,37 @@ PKG_CONFIG ?= pkg-config
 
 VMLINUX_DIR := vmlinux/$(ARCH)
 CFLAGS ?= -O2 -g
-# Truncation of over-long paths is checked where paths come in.
 WARN := -Wall -Wextra -Werror -Wno-format-truncation
-USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -DRCC_VERSION=\"$(VERSION)\" -Iinclude -Iuser -I$(OUTPUT) \
+# -MMD -MP: each object depends on exactly the headers it includes.
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -MMD -MP -DRCC_VERSION=\"$(VERSION)\" \
+	-Iinclude -Iuser -I$(OUTPUT) \
 	$(shell $(PKG_CONFIG) --cflags libbpf inih json-c libcares 2>/dev/null)
 USER_LIBS := $(shell $(PKG_CONFIG) --libs libbpf inih json-c libcares 2>/dev/null || \
 	echo -lbpf -lelf -lz -linih -ljson-c -lcares)
+POLICY_LIBS := $(shell $(PKG_CONFIG) --libs inih 2>/dev/null || echo -linih)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -I$(VMLINUX_DIR)
 
-# Everything but main.c: the unit tests link against it.
-LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
-LIB_OBJS := $(LIB_SRCS:user/%.c=$(OUTPUT)/user/%.o)
+# user/ in layers, one folder each (see CONTRIBUTING.md):
+#   lib/ policy/   pure C; libpolicy.a, which the policy unit tests link alone
+#   kernel/ host/ audit/ daemon/   librcc.a, on top of libbpf and the rest
+#   cli/           main and the commands
+LAYERS := lib policy kernel host audit daemon cli
+objs = $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard $(addsuffix /*.c,$(addprefix user/,$(1)))))
+POLICY_OBJS := $(call objs,lib policy)
+RCC_OBJS := $(call objs,kernel host audit daemon)
+CLI_OBJS := $(call objs,cli)
+POLICY_LIB := $(OUTPUT)/libpolicy.a
+RCC_LIB := $(OUTPUT)/librcc.a
+ALL_OBJS := $(POLICY_OBJS) $(RCC_OBJS) $(CLI_OBJS)
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(OUTPUT)/%.skel.h)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
+# The unit tests of the policy layer link it alone: it needs no libbpf.
+POLICY_UNITS := $(addprefix $(OUTPUT)/tests/,test_addr test_config test_judge test_kvset \
+	test_policy test_regressions)
 
 ifeq ($(V),1)
 Q :=
@@ -67,7 +81,7 @@ deps-ensure:
 	$(Q)tools/deps.sh check >/dev/null 2>&1 || $(SUDO) tools/deps.sh install
 
 # Every compile step waits for these directories, so for deps-check too.
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests: | deps-check
+$(OUTPUT) $(OUTPUT)/tests $(addprefix $(OUTPUT)/user/,$(LAYERS)): | deps-check
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c include/rcc_shared.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
@@ -79,17 +93,33 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) include/rcc_shared.h $(SKELS) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c | $(addprefix $(OUTPUT)/user/,$(LAYERS))
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/rcc-bpf: $(OUTPUT)/user/main.o $(LIB_OBJS)
+# Only the kernel layer includes the skeleton; -MMD records it after the
+# first build, this line orders that first build.
+$(call objs,kernel): $(SKELS)
+
+$(POLICY_LIB): $(POLICY_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(RCC_LIB): $(RCC_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/rcc-bpf: $(CLI_OBJS) $(RCC_LIB) $(POLICY_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(USER_LIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests
+$(POLICY_UNITS): $(OUTPUT)/tests/%: tests/unit/%.c $(POLICY_LIB) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $< $(LIB_OBJS) $(USER_LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $< $(POLICY_LIB) $(POLICY_LIBS) -lcmocka -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(RCC_LIB) $(POLICY_LIB) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $< $(RCC_LIB) $(POLICY_LIB) $(USER_LIBS) -lcmocka -o $@
 
 unit: $(UNIT_BINS)
 
@@ -102,10 +132,10 @@ demo: deps-ensure
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(SUDO) tools/demo.sh
 
-$(OUTPUT)/bench/dnsbench: tools/bench/dnsbench.c $(LIB_OBJS)
+$(OUTPUT)/bench/dnsbench: tools/bench/dnsbench.c $(RCC_LIB) $(POLICY_LIB)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $< $(LIB_OBJS) $(USER_LIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $< $(RCC_LIB) $(POLICY_LIB) $(USER_LIBS) -o $@
 
 bench: deps-ensure
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench/dnsbench
@@ -130,3 +160,5 @@ install: all
 
 clean:
 	rm -rf $(OUTPUT)
+
+-include $(ALL_OBJS:.o=.d) $(UNIT_BINS:=.d) $(OUTPUT)/bench/dnsbench.d

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "addr.h"
+#include "policy/addr.h"
 #include "rcc_shared.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "policy/config.h"
 #include "rcc_shared.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

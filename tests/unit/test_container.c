@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "container.h"
+#include "policy/config.h"
+#include "host/container.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define N(a) (sizeof(a) / sizeof((a)[0]))

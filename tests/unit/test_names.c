@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "names.h"
+#include "host/names.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define S 1000ull

@@ -18,9 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "config.h"
-#include "policy.h"
+#include "policy/addr.h"
+#include "policy/config.h"
+#include "policy/policy.h"
 #include "rcc_shared.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

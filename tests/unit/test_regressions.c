@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "config.h"
-#include "policy.h"
+#include "policy/addr.h"
+#include "policy/config.h"
+#include "policy/policy.h"
 #include "rcc_shared.h"
 
 static char errbuf[16384];

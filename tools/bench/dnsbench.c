@@ -29,8 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "loader.h"
-#include "names.h"
+#include "kernel/loader.h"
+#include "host/names.h"
 
 enum { PH_WARM, PH_IDLE, PH_UPDATE, PH_STOP, NPH };
 

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/* log: the audit log, its rotated files included; -f follows it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "policy/addr.h"
+#include "audit/audit.h"
+#include "audit/auditlog.h"
+#include "host/cgroup.h"
+#include "cli/cli.h"
+#include "lib/log.h"
+
+struct filter {
+	const char *container;
+	char cgroup[PATH_MAX];
+	char since[40];			/* ISO time; records sort as strings */
+	bool has_dst;
+	__u8 dst[16];
+	unsigned dst_plen;
+	bool json;
+};
+
+static const char *str_field(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static long long int_field(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : -1;
+}
+
+static bool matches(const struct filter *f, json_object *o)
+{
+	const char *cg = str_field(o, "cgroup"), *t = str_field(o, "time");
+
+	if (f->since[0] && (!t || strcmp(t, f->since) < 0))
+		return false;
+	if (f->cgroup[0]) {
+		size_t n = strlen(f->cgroup);
+
+		if (!cg || strncmp(cg, f->cgroup, n) || (cg[n] && cg[n] != '/'))
+			return false;
+	}
+	if (f->container) {
+		const char *id = str_field(o, "container"), *name = str_field(o, "container_name");
+
+		if (!(id && !strncmp(id, f->container, strlen(f->container))) &&
+		    !(name && !strcmp(name, f->container)) &&
+		    !(cg && strstr(cg, f->container)))
+			return false;
+	}
+	if (f->has_dst) {
+		const char *d = str_field(o, "dst");
+		__u8 a[16];
+		bool v4;
+
+		if (!d || rcc_addr_parse(d, a, &v4) || !rcc_prefix_covers(f->dst, f->dst_plen, a))
+			return false;
+	}
+	return true;
+}
+
+/* For the table: a process name with its control bytes made visible. */
+static void printable(const char *s, char *out, size_t len)
+{
+	size_t j = 0;
+
+	for (; s && *s && j + 5 < len; s++) {
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f)
+			j += snprintf(out + j, len - j, "\\x%02x", c);
+		else
+			out[j++] = c;
+	}
+	out[j] = '\0';
+}
+
+static void print_record(const struct filter *f, const char *line, json_object *o)
+{
+	const char *t = str_field(o, "time"), *cg = str_field(o, "cgroup");
+	const char *who = str_field(o, "container_name");
+	char dst[96], proc[96], comm[80];
+	long long sup = int_field(o, "suppressed");
+
+	if (f->json) {
+		printf("%s\n", line);
+		return;
+	}
+	if (!who && cg) {
+		/* the last two parts of the path name a cgroup well enough */
+		const char *p = cg + strlen(cg);
+		int slashes = 0;
+
+		while (p > cg && slashes < 2)
+			if (*--p == '/')
+				slashes++;
+		who = p + (*p == '/');
+	}
+	if (str_field(o, "dst"))
+		snprintf(dst, sizeof(dst), "%s%s%s:%lld",
+			 strchr(str_field(o, "dst"), ':') ? "[" : "", str_field(o, "dst"),
+			 strchr(str_field(o, "dst"), ':') ? "]" : "", int_field(o, "dport"));
+	else
+		snprintf(dst, sizeof(dst), "(socket)");
+	printable(str_field(o, "comm") ? str_field(o, "comm") : "?", comm, sizeof(comm));
+	snprintf(proc, sizeof(proc), "%lld/%s", int_field(o, "pid"), comm);
+	printf("%-27s %-5s %-28s %-22s %-26s %-6s %s", t ? t : "?",
+	       str_field(o, "verdict") ? str_field(o, "verdict") : "?", who ? who : "?", proc,
+	       dst, str_field(o, "protocol") ? str_field(o, "protocol") : "?",
+	       str_field(o, "reason") ? str_field(o, "reason") : "?");
+	if (sup > 0)
+		printf(" (+%lld more, folded)", sup);
+	putchar('\n');
+}
+
+static void handle_line(const struct filter *f, const char *line)
+{
+	json_object *o = json_tokener_parse(line);
+
+	if (!o)
+		return;
+	if (matches(f, o))
+		print_record(f, line, o);
+	json_object_put(o);
+}
+
+static void header(const struct filter *f)
+{
+	if (!f->json)
+		printf("%-27s %-5s %-28s %-22s %-26s %-6s %s\n", "TIME", "MODE", "CGROUP",
+		       "PID/COMM", "DESTINATION", "PROTO", "REASON");
+}
+
+/* Reads whole lines from fd; a last partial line waits in carry. */
+static void read_lines(const struct filter *f, int fd, char **carry, size_t *clen)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		char *p = buf, *nl;
+		size_t left = n;
+
+		while ((nl = memchr(p, '\n', left))) {
+			size_t len = nl - p;
+			char *line = malloc(*clen + len + 1);
+
+			if (!line)
+				return;
+			memcpy(line, *carry, *clen);
+			memcpy(line + *clen, p, len);
+			line[*clen + len] = '\0';
+			handle_line(f, line);
+			free(line);
+			*clen = 0;
+			left -= len + 1;
+			p = nl + 1;
+		}
+		if (left) {
+			char *c = realloc(*carry, *clen + left);
+
+			if (!c)
+				return;
+			memcpy(c + *clen, p, left);
+			*carry = c;
+			*clen += left;
+		}
+	}
+	fflush(stdout);
+}
+
+static volatile bool stop_follow;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_follow = true;
+}
+
+/* Follows the log across rotation: the old file is read to its end
+ * before the new one is opened. */
+static void follow_file(const struct filter *f, const char *path, int fd)
+{
+	char *carry = NULL;
+	size_t clen = 0;
+
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	while (!stop_follow) {
+		struct stat cur, now;
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+		if (fd >= 0)
+			read_lines(f, fd, &carry, &clen);
+		if (fd < 0 || (!stat(path, &now) && !fstat(fd, &cur) && now.st_ino != cur.st_ino)) {
+			if (fd >= 0) {
+				read_lines(f, fd, &carry, &clen);
+				close(fd);
+				clen = 0;
+			}
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			continue;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(carry);
+}
+
+static void echo_record(const char *json, void *ctx)
+{
+	handle_line(ctx, json);
+	fflush(stdout);
+}
+
+/* 10m, 2h, 30s, 1d ago; or an ISO time (UTC); into f->since. */
+static int parse_since(const char *s, char *out, size_t len)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	time_t t;
+	struct tm tm = {};
+
+	if (end != s && v >= 0 && end[0] && !end[1] && strchr("smhd", end[0])) {
+		long long mult = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600 : 86400;
+
+		t = time(NULL) - v * mult;
+		gmtime_r(&t, &tm);
+	} else {
+		const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+
+		if (!rest)
+			rest = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+		if (!rest) {
+			memset(&tm, 0, sizeof(tm));
+			rest = strptime(s, "%Y-%m-%d", &tm);
+		}
+		if (!rest || (*rest && strcmp(rest, "Z")))
+			return -EINVAL;
+	}
+	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.000000Z", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return 0;
+}
+
+static int make_filter(const struct rcc_args *a, struct filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->json = a->json;
+	f->container = a->container;
+	if (a->cgroup) {
+		char mnt[PATH_MAX];
+
+		/* the cgroup may be gone: a path, not a lookup */
+		if (a->cgroup[0] == '/' || rcc_cgroup_mount(mnt, sizeof(mnt)))
+			snprintf(f->cgroup, sizeof(f->cgroup), "%s", a->cgroup);
+		else
+			snprintf(f->cgroup, sizeof(f->cgroup), "%s/%s", mnt, a->cgroup);
+		while (strlen(f->cgroup) > 1 && f->cgroup[strlen(f->cgroup) - 1] == '/')
+			f->cgroup[strlen(f->cgroup) - 1] = '\0';
+	}
+	if (a->since && parse_since(a->since, f->since, sizeof(f->since))) {
+		pr_warn("log: bad --since '%s' (e.g. 10m, 2h, 1d, 2026-11-23T10:00:00Z)\n", a->since);
+		return RCC_EXIT_USAGE;
+	}
+	if (a->dst) {
+		struct rcc_entry e;
+		char err[128];
+
+		if (rcc_entry_parse(a->dst, RCC_ACT_DENY, &e, err, sizeof(err)) || e.host[0] ||
+		    e.nports) {
+			pr_warn("log: bad --dst '%s' (ADDR or ADDR/PREFIX)\n", a->dst);
+			if (!err[0])
+				rcc_entry_release(&e);
+			return RCC_EXIT_USAGE;
+		}
+		memcpy(f->dst, e.addr, 16);
+		f->dst_plen = e.plen;
+		f->has_dst = true;
+		rcc_entry_release(&e);
+	}
+	return RCC_EXIT_OK;
+}
+
+int cmd_log(struct rcc_args *a)
+{
+	struct rcc_config cfg;
+	struct filter f;
+	char **files;
+	size_t n, i;
+	int rc, fd = -1;
+
+	rc = cli_load_config(a, &cfg);
+	if (rc)
+		return rc;
+	rc = make_filter(a, &f);
+	if (rc)
+		goto out;
+	if (rcc_log_files(cfg.audit_log, cfg.audit_keep, &files, &n)) {
+		rc = RCC_EXIT_FAIL;
+		goto out;
+	}
+	if (!n && !a->follow) {
+		pr_warn("no audit log at '%s' yet (rcc-bpf daemon writes it)\n", cfg.audit_log);
+		rcc_log_files_free(files, n);
+		rc = RCC_EXIT_FAIL;
+		goto out;
+	}
+	header(&f);
+	for (i = 0; i < n; i++) {
+		char *carry = NULL;
+		size_t clen = 0;
+		int lfd = open(files[i], O_RDONLY | O_CLOEXEC);
+
+		if (lfd < 0)
+			continue;
+		read_lines(&f, lfd, &carry, &clen);
+		free(carry);
+		/* the live file stays open for -f */
+		if (a->follow && !strcmp(files[i], cfg.audit_log))
+			fd = lfd;
+		else
+			close(lfd);
+	}
+	rcc_log_files_free(files, n);
+	if (a->follow) {
+		struct rcc_kernel k;
+		struct rcc_audit *au = NULL;
+
+		/* no daemon: this command is the consumer, while it runs */
+		if (!geteuid() && !rcc_kernel_open(&cfg, false, false, &k)) {
+			int err = rcc_audit_open(&cfg, &k, echo_record, &f, &au);
+
+			if (!err) {
+				if (fd >= 0)
+					close(fd);
+				pr_info("rcc-bpf: no daemon is running: reading the events here, writing %s\n",
+					cfg.audit_log);
+				rc = cli_consume(au);
+				rcc_audit_close(au);
+				rcc_kernel_close(&k);
+				goto out;
+			}
+			rcc_kernel_close(&k);
+		}
+		follow_file(&f, cfg.audit_log, fd);
+	}
+out:
+	rcc_config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "cli/cli.h"
+
+int main(int argc, char **argv)
+{
+	return rcc_main(argc, argv);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Bringing a BPF map to a wanted content without a gap: dump what is
+ * there, work out the difference (policy/kvset.h), add and update first,
+ * delete last.
+ */
+#ifndef RCC_MAPSYNC_H
+#define RCC_MAPSYNC_H
+
+#include "policy/kvset.h"
+
+/* Everything the map holds now. */
+int rcc_map_dump(int fd, struct rcc_kvset *out);
+
+/* A planned change of the map at fd; applied counts the puts done. */
+struct rcc_mapdiff {
+	int fd;
+	size_t have;			/* entries in the map before */
+	struct rcc_kvdiff diff;
+	size_t applied;
+};
+
+int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d);
+/* The same against a dump already taken (have) of the map at fd. */
+int rcc_map_diff_with(int fd, const struct rcc_kvset *have,
+		      const struct rcc_kvset *want, struct rcc_mapdiff *d);
+/* Adds and updates; on failure restores what it did, returns -errno. */
+int rcc_map_apply_puts(struct rcc_mapdiff *d);
+/* Undoes apply_puts (for a later step that failed). */
+void rcc_map_undo_puts(struct rcc_mapdiff *d);
+int rcc_map_apply_dels(struct rcc_mapdiff *d);
+void rcc_mapdiff_free(struct rcc_mapdiff *d);
+
+#endif

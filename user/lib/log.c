@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "lib/log.h"
+
+static enum rcc_log_level log_level = RCC_LOG_INFO;
+
+void rcc_log_set_level(enum rcc_log_level level)
+{
+	log_level = level;
+}
+
+enum rcc_log_level rcc_log_get_level(void)
+{
+	return log_level;
+}
+
+void rcc_log(enum rcc_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	va_start(ap, fmt);
+	if (level == RCC_LOG_WARN)
+		fputs("rcc-bpf: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Messages: warnings always, info by default, debug with -v. */
+#ifndef RCC_LOG_H
+#define RCC_LOG_H
+
+enum rcc_log_level { RCC_LOG_WARN, RCC_LOG_INFO, RCC_LOG_DEBUG };
+
+void rcc_log_set_level(enum rcc_log_level level);
+enum rcc_log_level rcc_log_get_level(void);
+void rcc_log(enum rcc_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define pr_warn(...) rcc_log(RCC_LOG_WARN, __VA_ARGS__)
+#define pr_info(...) rcc_log(RCC_LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) rcc_log(RCC_LOG_DEBUG, __VA_ARGS__)
+
+#endif

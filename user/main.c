@@ -1,7 +1,0 @@
-// SPDX-License-Identifier: GPL-2.0
-#include "cli.h"
-
-int main(int argc, char **argv)
-{
-	return rcc_main(argc, argv);
-}

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/addr.h"
+#include "rcc_shared.h"
+
+static const char no_host[1] = "";
+static const __u8 v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const __u8 nat64_prefix[12] = { 0, 0x64, 0xff, 0x9b };
+
+void rcc_addr_from_v4(__u8 addr[16], const void *be4)
+{
+	memcpy(addr, v4mapped_prefix, 12);
+	memcpy(addr + 12, be4, 4);
+}
+
+bool rcc_addr_is_v4(const __u8 addr[16])
+{
+	return memcmp(addr, v4mapped_prefix, 12) == 0;
+}
+
+/* NAT64 (64:ff9b::/96) carries an IPv4 address: where it leads to. */
+void rcc_addr_embedded_v4(__u8 addr[16])
+{
+	if (memcmp(addr, nat64_prefix, 12) == 0)
+		memcpy(addr, v4mapped_prefix, 12);
+}
+
+bool rcc_addr_from_sockaddr(__u8 addr[16], const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		rcc_addr_from_v4(addr, &((const struct sockaddr_in *)sa)->sin_addr);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		memcpy(addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+int rcc_addr_parse(const char *s, __u8 addr[16], bool *is_v4)
+{
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		rcc_addr_from_v4(addr, &a4);
+		*is_v4 = true;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*is_v4 = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void rcc_prefix_format(const __u8 addr[16], unsigned plen, char *buf,
+		       size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	bool v4 = rcc_addr_is_v4(addr) && plen >= 96;
+	unsigned full = v4 ? 32 : 128;
+
+	if (v4) {
+		inet_ntop(AF_INET, addr + 12, a, sizeof(a));
+		plen -= 96;
+	} else {
+		inet_ntop(AF_INET6, addr, a, sizeof(a));
+	}
+	if (plen == full)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s/%u", a, plen);
+}
+
+bool rcc_prefix_covers(const __u8 net[16], unsigned plen, const __u8 a[16])
+{
+	unsigned full = plen / 8, rest = plen % 8;
+
+	if (memcmp(net, a, full))
+		return false;
+	if (!rest)
+		return true;
+	return ((net[full] ^ a[full]) & (0xff << (8 - rest))) == 0;
+}
+
+bool rcc_hostname_valid(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+	bool alpha = false;
+
+	if (n == 0 || n >= RCC_HOSTNAME_MAX)
+		return false;
+	for (; *s; s++) {
+		if (*s == '.') {
+			if (label == 0 || s[-1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (*s == '-' && label == 0)
+			return false;
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+			return false;
+		if (isalpha((unsigned char)*s) || *s == '-' || *s == '_')
+			alpha = true;
+		if (++label > 63)
+			return false;
+	}
+	if (s[-1] == '-')
+		return false;
+	return alpha; /* all digits and dots is a bad IPv4 address */
+}
+
+__u8 rcc_proto_parse(const char *s)
+{
+	if (!strcasecmp(s, "tcp"))
+		return RCC_PROTO_TCP;
+	if (!strcasecmp(s, "udp"))
+		return RCC_PROTO_UDP;
+	if (!strcasecmp(s, "icmp") || !strcasecmp(s, "icmpv6"))
+		return RCC_PROTO_ICMP;
+	return 0;
+}
+
+const char *rcc_proto_name(__u8 proto_bit)
+{
+	switch (proto_bit) {
+	case RCC_PROTO_TCP:
+		return "tcp";
+	case RCC_PROTO_UDP:
+		return "udp";
+	case RCC_PROTO_ICMP:
+		return "icmp";
+	default:
+		return "other";
+	}
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || *end || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+/* What an entry is parsed into before it is made compact. */
+struct entry_parts {
+	struct rcc_port_range ports[RCC_MAX_PORT_RANGES];
+	char host[RCC_HOSTNAME_MAX];
+};
+
+static int parse_ports(char *s, struct rcc_entry *e, struct entry_parts *pt,
+		       char *err, size_t errlen)
+{
+	char *save = NULL, *tok;
+
+	size_t len = strlen(s);
+
+	if (!len) {
+		snprintf(err, errlen, "empty port list");
+		return -EINVAL;
+	}
+	if (s[0] == ',' || s[len - 1] == ',' || strstr(s, ",,")) {
+		snprintf(err, errlen, "empty port in the list '%s'", s);
+		return -EINVAL;
+	}
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned long lo, hi;
+		char *dash, *end;
+
+		/* "80, 443" reads as people mean it */
+		tok += strspn(tok, " \t");
+		for (end = tok + strlen(tok); end > tok && isspace((unsigned char)end[-1]);)
+			*--end = '\0';
+		dash = strchr(tok, '-');
+
+		if (dash)
+			*dash = '\0';
+		if (parse_uint(tok, 65535, &lo) || lo == 0 ||
+		    (dash && (parse_uint(dash + 1, 65535, &hi) || hi == 0))) {
+			if (dash)
+				*dash = '-';
+			snprintf(err, errlen, "bad port '%s' (ports are 1-65535)", tok);
+			return -EINVAL;
+		}
+		if (!dash)
+			hi = lo;
+		if (lo > hi) {
+			snprintf(err, errlen, "bad port range '%lu-%lu' (low end above high end)", lo, hi);
+			return -EINVAL;
+		}
+		if (e->nports >= RCC_MAX_PORT_RANGES) {
+			snprintf(err, errlen, "too many port ranges (at most %d an entry)",
+				 RCC_MAX_PORT_RANGES);
+			return -EINVAL;
+		}
+		pt->ports[e->nports].lo = lo;
+		pt->ports[e->nports].hi = hi;
+		e->nports++;
+	}
+	return 0;
+}
+
+static int parse_plen(const char *s, unsigned max, unsigned *plen, char *err,
+		      size_t errlen)
+{
+	unsigned long v;
+
+	if (parse_uint(s, 255, &v)) {
+		snprintf(err, errlen, "bad prefix length '/%s'", s);
+		return -EINVAL;
+	}
+	if (v > max) {
+		snprintf(err, errlen, "prefix /%lu is over %u", v, max);
+		return -EINVAL;
+	}
+	*plen = v;
+	return 0;
+}
+
+/* ADDR[/PREFIX] or HOST into e; IPv6 allowed only when v6ok. */
+static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt,
+			char *err, size_t errlen)
+{
+	char *slash = strchr(s, '/');
+	unsigned plen = 0;
+	bool v4;
+	__u8 masked[16];
+	unsigned i;
+
+	if (slash)
+		*slash = '\0';
+	if (!*s) {
+		snprintf(err, errlen, "missing address");
+		return -EINVAL;
+	}
+	if (inet_pton(AF_INET6, s, e->addr) == 1) {
+		v4 = false; /* as written: see the IPv6 rules in rcc_shared.h */
+	} else if (rcc_addr_parse(s, e->addr, &v4)) {
+		if (strchr(s, ':') || !rcc_hostname_valid(s)) {
+			snprintf(err, errlen, "bad address '%s'", s);
+			return -EINVAL;
+		}
+		if (slash) {
+			snprintf(err, errlen, "a hostname ('%s') takes no prefix length", s);
+			return -EINVAL;
+		}
+		memcpy(pt->host, s, strlen(s) + 1); /* length checked above */
+		e->plen = 128;
+		return 0;
+	}
+	if (slash) {
+		if (parse_plen(slash + 1, v4 ? 32 : 128, &plen, err, errlen))
+			return -EINVAL;
+	} else {
+		plen = v4 ? 32 : 128;
+	}
+	if (v4)
+		plen += 96;
+	memcpy(masked, e->addr, 16);
+	for (i = plen; i < 128; i++)
+		masked[i / 8] &= ~(0x80 >> (i % 8));
+	if (memcmp(masked, e->addr, 16)) {
+		char want[64];
+
+		rcc_prefix_format(masked, plen, want, sizeof(want));
+		snprintf(err, errlen, "'%s/%s' has bits set after the prefix; did you mean %s?",
+			 s, slash + 1, want);
+		return -EINVAL;
+	}
+	e->plen = plen;
+	return 0;
+}
+
+int rcc_resolver_parse(const char *s, __u8 addr[16], __u16 *port, char *err,
+		       size_t errlen)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	unsigned long p = 53;
+	__u8 a[16];
+	bool v4;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || (close[1] && close[1] != ':') || close - s - 1 >= (long)sizeof(host))
+			goto bad;
+		snprintf(host, sizeof(host), "%.*s", (int)(close - s - 1), s + 1);
+		colon = close[1] ? close + 1 : NULL;
+	} else if (colon && strchr(s, ':') == colon) {
+		if (colon - s >= (long)sizeof(host))
+			goto bad;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+	} else {
+		if (strlen(s) >= sizeof(host))
+			goto bad;
+		snprintf(host, sizeof(host), "%s", s);
+		colon = NULL;
+	}
+	if (rcc_addr_parse(host, a, &v4) || (s[0] == '[' && v4))
+		goto bad;
+	if (colon && (parse_uint(colon + 1, 65535, &p) || !p))
+		goto bad;
+	if (addr)
+		memcpy(addr, a, 16);
+	if (port)
+		*port = p;
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s' is not ADDR[:PORT] (e.g. 10.0.0.53, 10.0.0.53:5353, [2001:db8::53]:53)", s);
+	return -EINVAL;
+}
+
+/* A trailing word of letters after a blank: an entry option. */
+static int parse_marker(char *s, struct rcc_entry *e, char *err, size_t errlen)
+{
+	char *word = s + strlen(s), *end;
+
+	while (word > s && (islower((unsigned char)word[-1]) || word[-1] == '_'))
+		word--;
+	if (word == s || !isblank((unsigned char)word[-1]) || !*word)
+		return 0;
+	if (strcmp(word, "private_ok") && !strchr(word, '_'))
+		return 0; /* "bad name": the address is what is wrong */
+	if (strcmp(word, "private_ok")) {
+		snprintf(err, errlen, "unknown option '%s' (the one option is private_ok)", word);
+		return -EINVAL;
+	}
+	e->flags |= RCC_ENTRY_PRIVATE_OK;
+	for (end = word; end > s && isblank((unsigned char)end[-1]);)
+		end--;
+	*end = '\0';
+	return 0;
+}
+
+int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
+		    char *err, size_t errlen)
+{
+	char buf[256], orig[256], *s, *end, *ports = NULL, *slash;
+	struct entry_parts pt = {};
+	__u8 proto = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->action = action;
+	while (isspace((unsigned char)*text))
+		text++;
+	if (strlen(text) >= sizeof(buf)) {
+		snprintf(err, errlen, "entry too long");
+		return -EINVAL;
+	}
+	strcpy(buf, text);
+	for (end = buf + strlen(buf); end > buf && isspace((unsigned char)end[-1]);)
+		*--end = '\0';
+	strcpy(orig, buf);
+	s = buf;
+	if (!*s) {
+		snprintf(err, errlen, "empty entry");
+		return -EINVAL;
+	}
+	if (parse_marker(s, e, err, errlen))
+		return -EINVAL;
+
+	/* A trailing /PROTO is letters after the last slash. */
+	slash = strrchr(s, '/');
+	if (slash && isalpha((unsigned char)slash[1])) {
+		proto = rcc_proto_parse(slash + 1);
+		if (!proto) {
+			snprintf(err, errlen, "bad protocol '%s' (tcp, udp or icmp)", slash + 1);
+			return -EINVAL;
+		}
+		*slash = '\0';
+	}
+
+	if (*s == '[') {
+		char *close = strchr(s, ']');
+
+		if (!close) {
+			snprintf(err, errlen, "missing ']' after IPv6 address");
+			return -EINVAL;
+		}
+		*close = '\0';
+		if (close[1] == ':')
+			ports = close + 2;
+		else if (close[1]) {
+			snprintf(err, errlen, "unexpected '%s' after ']'", close + 1);
+			return -EINVAL;
+		}
+		s++;
+		if (!strchr(s, ':')) {
+			snprintf(err, errlen, "brackets are for IPv6 addresses, not '%s'", s);
+			return -EINVAL;
+		}
+	} else if (strchr(s, ':') != strrchr(s, ':')) {
+		/* bare IPv6: no ports without brackets */
+	} else if ((ports = strchr(s, ':'))) {
+		*ports++ = '\0';
+	}
+
+	if (parse_target(s, e, &pt, err, errlen))
+		return -EINVAL;
+	if (ports && parse_ports(ports, e, &pt, err, errlen))
+		return -EINVAL;
+	if (proto == RCC_PROTO_ICMP && e->nports) {
+		snprintf(err, errlen, "icmp has no ports");
+		return -EINVAL;
+	}
+	if (proto)
+		e->protos = proto;
+	else
+		e->protos = e->nports ? RCC_PROTO_TCP | RCC_PROTO_UDP : RCC_PROTO_ANY;
+
+	if ((e->flags & RCC_ENTRY_PRIVATE_OK) && (!pt.host[0] || action != RCC_ACT_ALLOW)) {
+		snprintf(err, errlen, "private_ok is for allow = HOSTNAME entries (it lets the name resolve to private addresses)");
+		return -EINVAL;
+	}
+	e->text = strdup(orig);
+	e->host = pt.host[0] ? strdup(pt.host) : (char *)no_host;
+	e->ports = e->nports ? malloc(e->nports * sizeof(*e->ports)) : NULL;
+	if (!e->text || !e->host || (e->nports && !e->ports)) {
+		rcc_entry_release(e);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (e->nports)
+		memcpy(e->ports, pt.ports, e->nports * sizeof(*e->ports));
+	return 0;
+}
+
+void rcc_entry_release(struct rcc_entry *e)
+{
+	free(e->text);
+	if (e->host != no_host)
+		free(e->host);
+	free(e->ports);
+	e->text = NULL;
+	e->host = (char *)no_host;
+	e->ports = NULL;
+}
