@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lib/log.h"
 
@@ -27,4 +28,16 @@ void rcc_log(enum rcc_log_level level, const char *fmt, ...)
 		fputs("rcc-bpf: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+}
+
+int rcc_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("rcc-bpf: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, ": %s\n", strerror(err < 0 ? -err : err));
+	va_end(ap);
+	return err;
 }

@@ -10,6 +10,14 @@ enum rcc_log_level rcc_log_get_level(void);
 void rcc_log(enum rcc_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Reports a failure and hands its code on, for the function that found
+ * it (CONTRIBUTING.md, "Errors"): prints "rcc-bpf: WHAT: strerror(-err)"
+ * and returns err, a negative errno.
+ *	return rcc_fail(-errno, "Failed to pin link '%s'", pin);
+ */
+int rcc_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #define pr_warn(...) rcc_log(RCC_LOG_WARN, __VA_ARGS__)
 #define pr_info(...) rcc_log(RCC_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) rcc_log(RCC_LOG_DEBUG, __VA_ARGS__)
