@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 #include "policy/addr.h"
@@ -96,5 +97,9 @@ void rcc_policy_cfg_defaults(struct rcc_policy_cfg *p, const char *name);
 const struct rcc_policy_cfg *rcc_config_label_policy(const struct rcc_config *cfg,
 						     const char *label, char *why,
 						     size_t len);
+
+/* Every key of every section with its values, default and one line of
+ * help: plain for validate --help, or as man page source (roff). */
+void rcc_config_keys_print(FILE *f, bool man);
 
 #endif
