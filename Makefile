@@ -61,7 +61,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps deps-check deps-ensure check unit integration demo bench install clean
+.PHONY: all deps deps-check deps-ensure check unit integration demo bench install clean man
 
 all: $(OUTPUT)/rcc-bpf
 
@@ -125,7 +125,7 @@ unit: $(UNIT_BINS)
 
 # Unit tests, then the real-kernel integration tests (root).
 check: deps-ensure
-	$(Q)$(MAKE) --no-print-directory all unit $(OUTPUT)/bench/dnsbench
+	$(Q)$(MAKE) --no-print-directory all unit $(OUTPUT)/bench/dnsbench $(OUTPUT)/man-keys
 	$(Q)$(SUDO) tests/run-all.sh $(UNIT_BINS)
 
 demo: deps-ensure
@@ -136,6 +136,14 @@ $(OUTPUT)/bench/dnsbench: tools/bench/dnsbench.c $(RCC_LIB) $(POLICY_LIB)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $< $(RCC_LIB) $(POLICY_LIB) $(USER_LIBS) -o $@
+
+# The configuration keys in the man page come from the parser's tables.
+$(OUTPUT)/man-keys: tools/man/keys.c $(POLICY_LIB) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $< $(POLICY_LIB) $(POLICY_LIBS) -o $@
+
+man: $(OUTPUT)/man-keys
+	$(Q)tools/man/update-keys.sh
 
 bench: deps-ensure
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench/dnsbench
@@ -161,4 +169,4 @@ install: all
 clean:
 	rm -rf $(OUTPUT)
 
--include $(ALL_OBJS:.o=.d) $(UNIT_BINS:=.d) $(OUTPUT)/bench/dnsbench.d
+-include $(ALL_OBJS:.o=.d) $(UNIT_BINS:=.d) $(OUTPUT)/bench/dnsbench.d $(OUTPUT)/man-keys.d

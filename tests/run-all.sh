@@ -68,6 +68,7 @@ check_unit() {
 
 check_unit
 run_suite layers tests/layers.sh
+run_suite docs tests/docs_check.sh
 run_suite deps tests/deps_check.sh
 run_suite integration tests/integration/run.sh
 run_suite containers tests/containers/run.sh

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,102 +15,114 @@
 #include "cli/cli.h"
 #include "kernel/bpflog.h"
 #include "lib/log.h"
+#include "lib/util.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
 
-enum {
-	RCC_OPT_END,
-	RCC_OPT_CGROUP,
-	RCC_OPT_PID,
-	RCC_OPT_POLICY,
-	RCC_OPT_USER,
-	RCC_OPT_JSON,
-	RCC_OPT_FOLLOW,
-	RCC_OPT_CONTAINER,
-	RCC_OPT_SINCE,
-	RCC_OPT_DST,
-	RCC_OPT__MAX,
+/*
+ * Every option any command takes: where it goes in struct rcc_args and
+ * what it is.  A command lists the ones it takes; its getopt tables and
+ * its --help come from here.
+ */
+enum opt_type {
+	OPT_STR,	/* const char *, the value as given */
+	OPT_FLAG,	/* bool, set when given */
+	OPT_PID,	/* pid_t, checked */
 };
 
-static const struct {
+struct cli_opt {
 	const char *name;
-	int has_arg;
-	const char *metavar;
+	char short_name;	/* 0: none */
+	enum opt_type type;
+	size_t off;		/* in struct rcc_args */
+	const char *metavar;	/* NULL for a flag */
 	const char *help;
-} opt_table[RCC_OPT__MAX] = {
-	[RCC_OPT_CGROUP] = { "cgroup", 1, "PATH",
-		"cgroup v2 path, absolute or relative to the cgroup2 mount" },
-	[RCC_OPT_PID] = { "pid", 1, "PID", "the cgroup v2 of this process" },
-	[RCC_OPT_POLICY] = { "policy", 1, "NAME",
-		"policy to enforce (default: a container's rcc-bpf.policy label, else the policy of the nearest enforced cgroup above, else [containers] default_policy, else 'default')" },
-	[RCC_OPT_USER] = { "user", 1, "USER",
-		"run COMMAND as USER (default: the user who called sudo)" },
-	[RCC_OPT_JSON] = { "json", 0, NULL, "machine-readable output" },
-	[RCC_OPT_FOLLOW] = { "follow", 0, NULL,
-		"-f: keep printing new records (across rotation)" },
-	[RCC_OPT_CONTAINER] = { "container", 1, "ID", "records of this container (id prefix or name)" },
-	[RCC_OPT_SINCE] = { "since", 1, "TIME", "records from TIME on: 10m, 2h, 1d, or 2026-11-23T10:00:00Z" },
-	[RCC_OPT_DST] = { "dst", 1, "ADDR[/PREFIX]", "records to these destinations" },
 };
 
-static const unsigned target_opts[] = { RCC_OPT_CGROUP, RCC_OPT_PID, RCC_OPT_POLICY, 0 };
-static const unsigned detach_opts[] = { RCC_OPT_CGROUP, RCC_OPT_PID, 0 };
-static const unsigned run_opts[] = { RCC_OPT_POLICY, RCC_OPT_USER, 0 };
-static const unsigned status_opts[] = { RCC_OPT_JSON, 0 };
-static const unsigned check_opts[] = { RCC_OPT_POLICY, 0 };
-static const unsigned no_opts[] = { 0 };
-static const unsigned log_opts[] = { RCC_OPT_FOLLOW, RCC_OPT_JSON, RCC_OPT_CONTAINER,
-				     RCC_OPT_CGROUP, RCC_OPT_SINCE, RCC_OPT_DST, 0 };
+#define ARG(m) offsetof(struct rcc_args, m)
+
+static const struct cli_opt opt_cgroup = { "cgroup", 0, OPT_STR, ARG(cgroup), "PATH",
+	"cgroup v2 path, absolute or relative to the cgroup2 mount" };
+static const struct cli_opt opt_pid = { "pid", 0, OPT_PID, ARG(pid), "PID",
+	"the cgroup v2 of this process" };
+static const struct cli_opt opt_policy = { "policy", 0, OPT_STR, ARG(policy), "NAME",
+	"policy to enforce (default: a container's rcc-bpf.policy label, else the policy of the nearest enforced cgroup above, else [containers] default_policy, else 'default')" };
+static const struct cli_opt opt_user = { "user", 0, OPT_STR, ARG(user), "USER",
+	"run COMMAND as USER (default: the user who called sudo)" };
+static const struct cli_opt opt_json = { "json", 0, OPT_FLAG, ARG(json), NULL,
+	"machine-readable output" };
+static const struct cli_opt opt_follow = { "follow", 'f', OPT_FLAG, ARG(follow), NULL,
+	"keep printing new records (across rotation)" };
+static const struct cli_opt opt_container = { "container", 0, OPT_STR, ARG(container), "ID",
+	"records of this container (id prefix or name)" };
+static const struct cli_opt opt_since = { "since", 0, OPT_STR, ARG(since), "TIME",
+	"records from TIME on: 10m, 2h, 1d, or 2026-11-23T10:00:00Z" };
+static const struct cli_opt opt_dst = { "dst", 0, OPT_STR, ARG(dst), "ADDR[/PREFIX]",
+	"records to these destinations" };
+
+#define OPTS(...) (const struct cli_opt *const[]){ __VA_ARGS__, NULL }
+
+static void validate_help(FILE *f)
+{
+	fputs("\nConfiguration keys:\n", f);
+	rcc_config_keys_print(f, false);
+}
 
 static const struct rcc_cmd commands[] = {
 	{ "attach", "(CONTAINER | --cgroup PATH | --pid PID) [--policy NAME]",
 	  "enforce a policy on a container or cgroup and everything below it",
-	  target_opts, 0, 1, true, cmd_attach },
+	  OPTS(&opt_cgroup, &opt_pid, &opt_policy), 0, 1, .needs_kernel = true,
+	  .run = cmd_attach },
 	{ "detach", "(CONTAINER | --cgroup PATH | --pid PID)",
-	  "stop enforcing on a container or cgroup", detach_opts, 0, 1, true, cmd_detach },
+	  "stop enforcing on a container or cgroup", OPTS(&opt_cgroup, &opt_pid), 0, 1,
+	  .needs_kernel = true, .run = cmd_detach },
 	{ "run", "[--policy NAME] [--user USER] -- COMMAND [ARG...]",
 	  "run COMMAND in a new enforced cgroup as USER, with no_new_privs, in its own session "
 	  "and pty; what it leaves behind is killed",
-	  run_opts, 1, -1, true, cmd_run },
+	  OPTS(&opt_policy, &opt_user), 1, -1, .needs_kernel = true,
+	  .options_first = true, .run = cmd_run },
 	{ "status", "[--json]", "show enforced cgroups, policies, counters, the daemon's hostnames and the host's addresses",
-	  status_opts, 0, 0, true, cmd_status },
+	  OPTS(&opt_json), 0, 0, .needs_kernel = true, .run = cmd_status },
 	{ "reload", "", "re-read the configuration and update the loaded policies (through the daemon when one runs)",
-	  no_opts, 0, 0, true, cmd_reload },
+	  OPTS(NULL), 0, 0, .needs_kernel = true, .run = cmd_reload },
 	{ "check", "[--policy NAME] (ADDRESS | HOSTNAME) [PORT[/PROTO]]",
 	  "explain the verdict for a destination; a hostname is resolved, each address explained",
-	  check_opts, 1, 2, false, cmd_check },
+	  OPTS(&opt_policy), 1, 2, .run = cmd_check },
 	{ "validate", "", "check the configuration; exit 0 if good, 2 if not",
-	  no_opts, 0, 0, false, cmd_validate },
+	  OPTS(NULL), 0, 0, .more_help = validate_help, .run = cmd_validate },
 	{ "daemon", "", "enforce on containers as they start, keep hostnames and the host's addresses fresh, write the audit log",
-	  no_opts, 0, 0, true, cmd_daemon },
+	  OPTS(NULL), 0, 0, .needs_kernel = true, .run = cmd_daemon },
 	{ "oci-hook", "< OCI-STATE-JSON",
 	  "OCI runtime hook: enforce on the container's cgroup before it starts",
-	  no_opts, 0, 0, true, cmd_oci_hook },
+	  OPTS(NULL), 0, 0, .needs_kernel = true, .run = cmd_oci_hook },
 	{ "log", "[-f] [--json] [--container ID] [--cgroup PATH] [--since TIME] [--dst ADDR[/PREFIX]]",
-	  "show the audit log of denials", log_opts, 0, 0, false, cmd_log },
+	  "show the audit log of denials",
+	  OPTS(&opt_follow, &opt_json, &opt_container, &opt_cgroup, &opt_since, &opt_dst), 0, 0,
+	  .run = cmd_log },
 };
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage_cmd(FILE *f, const struct rcc_cmd *c)
 {
-	const unsigned *o;
+	const struct cli_opt *const *o;
 
 	fprintf(f, "Usage: rcc-bpf [-c FILE] %s %s\n\n%s.\n\nOptions:\n", c->name,
 		c->usage, c->summary);
 	for (o = c->opts; *o; o++) {
 		char left[64];
 
-		snprintf(left, sizeof(left), "--%s%s%s", opt_table[*o].name,
-			 opt_table[*o].metavar ? " " : "",
-			 opt_table[*o].metavar ? opt_table[*o].metavar : "");
-		fprintf(f, "  %-20s %s\n", left, opt_table[*o].help);
+		snprintf(left, sizeof(left), "%s%c%s--%s%s%s", (*o)->short_name ? "-" : "",
+			 (*o)->short_name ? (*o)->short_name : ' ', (*o)->short_name ? ", " : "",
+			 (*o)->name, (*o)->metavar ? " " : "", (*o)->metavar ? (*o)->metavar : "");
+		fprintf(f, "  %-20s %s\n", left + !(*o)->short_name, (*o)->help);
 	}
 	fprintf(f, "  %-20s %s\n", "-c, --config FILE",
 		"configuration (default $RCC_BPF_CONFIG or " RCC_DEFAULT_CONFIG ")");
 	fprintf(f, "  %-20s %s\n", "-v, --verbose", "debug output");
 	fprintf(f, "  %-20s %s\n", "-h, --help", "this help");
+	if (c->more_help)
+		c->more_help(f);
 }
 
 static void usage(FILE *f)
@@ -119,7 +132,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: rcc-bpf [-c FILE] [-v] COMMAND [OPTIONS]\n\n"
 		   "Keeps sandboxed processes from reaching the private network, with\n"
 		   "BPF programs on their cgroup v2.\n\nCommands:\n");
-	for (i = 0; i < NCOMMANDS; i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'rcc-bpf COMMAND --help' for a command's options; man rcc-bpf(8).\n"
 		   "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n");
@@ -171,85 +184,100 @@ static int parse_pid(const char *s, pid_t *pid)
 	return 0;
 }
 
-static int parse_cmd_args(const struct rcc_cmd *c, int argc, char **argv,
-			  struct rcc_args *a)
+/* Stores one option's value where its descriptor says; RCC_EXIT_*. */
+static int opt_store(const struct rcc_cmd *c, const struct cli_opt *o,
+		     const char *value, struct rcc_args *a)
 {
-	struct option longopts[RCC_OPT__MAX + 4];
-	const unsigned *o;
-	int n = 0, ch;
+	void *field = (char *)a + o->off;
 
-	for (o = c->opts; *o; o++)
-		longopts[n++] = (struct option){ opt_table[*o].name, opt_table[*o].has_arg,
-						 NULL, 256 + *o };
+	switch (o->type) {
+	case OPT_STR:
+		*(const char **)field = value;
+		break;
+	case OPT_FLAG:
+		*(bool *)field = true;
+		break;
+	case OPT_PID:
+		if (parse_pid(value, field)) {
+			pr_warn("%s: bad pid '%s'\n", c->name, value);
+			return RCC_EXIT_USAGE;
+		}
+		break;
+	}
+	return RCC_EXIT_OK;
+}
+
+/* getopt's tables for a command: its options (as 256 + index, or their
+ * short letter) and the ones every command takes. */
+static void getopt_tables(const struct rcc_cmd *c, struct option *longopts,
+			  char *shortopts)
+{
+	size_t n = 0;
+
+	shortopts += sprintf(shortopts, "%sc:vh", c->options_first ? "+" : "");
+	for (; c->opts[n]; n++) {
+		longopts[n] = (struct option){ c->opts[n]->name, c->opts[n]->metavar != NULL,
+					       NULL, 256 + (int)n };
+		if (c->opts[n]->short_name)
+			shortopts += sprintf(shortopts, "%c%s", c->opts[n]->short_name,
+					     c->opts[n]->metavar ? ":" : "");
+	}
 	longopts[n++] = (struct option){ "config", 1, NULL, 'c' };
 	longopts[n++] = (struct option){ "verbose", 0, NULL, 'v' };
 	longopts[n++] = (struct option){ "help", 0, NULL, 'h' };
 	longopts[n] = (struct option){ 0 };
+}
+
+/* The option a getopt result stands for; NULL: none of the command's. */
+static const struct cli_opt *opt_of(const struct rcc_cmd *c, int ch)
+{
+	size_t i;
+
+	for (i = 0; c->opts[i]; i++)
+		if (ch == 256 + (int)i || (ch < 256 && ch == c->opts[i]->short_name))
+			return c->opts[i];
+	return NULL;
+}
+
+static int bad_option(const struct rcc_cmd *c, char **argv)
+{
+	if (optopt && optopt < 256)
+		pr_warn("%s: unknown option '-%c'; see 'rcc-bpf %s --help'\n", c->name,
+			optopt, c->name);
+	else if (optopt >= 256)
+		pr_warn("%s: option '--%s' needs a value\n", c->name,
+			c->opts[optopt - 256]->name);
+	else
+		pr_warn("%s: unknown option '%s'; see 'rcc-bpf %s --help'\n", c->name,
+			argv[optind - 1], c->name);
+	return RCC_EXIT_USAGE;
+}
+
+/* RCC_EXIT_*, or -1 when --help was shown. */
+static int parse_cmd_args(const struct rcc_cmd *c, int argc, char **argv,
+			  struct rcc_args *a)
+{
+	struct option longopts[CLI_OPTS_MAX + 4];
+	char shortopts[2 * CLI_OPTS_MAX + 8];
+	const struct cli_opt *o;
+	int ch, rc;
+
+	getopt_tables(c, longopts, shortopts);
 	optind = 0; /* 0: glibc starts afresh, permutation state included */
 	opterr = 0;
-	/* run: stop at the first non-option, so COMMAND keeps its own;
-	 * elsewhere options may follow the arguments */
-	while ((ch = getopt_long(argc, argv, c->run == cmd_run ? "+c:vhf" : "c:vhf", longopts,
-				 NULL)) != -1) {
-		switch (ch) {
-		case 'c':
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (ch == 'c') {
 			a->config = optarg;
-			break;
-		case 'f':
-			if (c->run != cmd_log) {
-				pr_warn("%s: unknown option '-f'; see 'rcc-bpf %s --help'\n",
-					c->name, c->name);
-				return RCC_EXIT_USAGE;
-			}
-			a->follow = true;
-			break;
-		case 256 + RCC_OPT_FOLLOW:
-			a->follow = true;
-			break;
-		case 256 + RCC_OPT_CONTAINER:
-			a->container = optarg;
-			break;
-		case 256 + RCC_OPT_SINCE:
-			a->since = optarg;
-			break;
-		case 256 + RCC_OPT_DST:
-			a->dst = optarg;
-			break;
-		case 'v':
+		} else if (ch == 'v') {
 			rcc_log_set_level(RCC_LOG_DEBUG);
-			break;
-		case 'h':
+		} else if (ch == 'h') {
 			usage_cmd(stdout, c);
 			return -1;
-		case 256 + RCC_OPT_CGROUP:
-			a->cgroup = optarg;
-			break;
-		case 256 + RCC_OPT_PID:
-			if (parse_pid(optarg, &a->pid)) {
-				pr_warn("%s: bad pid '%s'\n", c->name, optarg);
-				return RCC_EXIT_USAGE;
-			}
-			break;
-		case 256 + RCC_OPT_POLICY:
-			a->policy = optarg;
-			break;
-		case 256 + RCC_OPT_USER:
-			a->user = optarg;
-			break;
-		case 256 + RCC_OPT_JSON:
-			a->json = true;
-			break;
-		default:
-			if (optopt && optopt < 256)
-				pr_warn("%s: unknown option '-%c'; see 'rcc-bpf %s --help'\n",
-					c->name, optopt, c->name);
-			else if (optopt >= 256)
-				pr_warn("%s: option '--%s' needs a value\n", c->name,
-					opt_table[optopt - 256].name);
-			else
-				pr_warn("%s: unknown option '%s'; see 'rcc-bpf %s --help'\n",
-					c->name, argv[optind - 1], c->name);
-			return RCC_EXIT_USAGE;
+		} else if (ch != '?' && (o = opt_of(c, ch))) {
+			if ((rc = opt_store(c, o, optarg, a)))
+				return rc;
+		} else {
+			return bad_option(c, argv);
 		}
 	}
 	a->argc = argc - optind;
@@ -302,7 +330,7 @@ int rcc_main(int argc, char **argv)
 		usage(stderr);
 		return RCC_EXIT_USAGE;
 	}
-	for (i = 0; i < NCOMMANDS; i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[optind], commands[i].name))
 			c = &commands[i];
 	if (!c) {

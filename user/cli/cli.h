@@ -4,6 +4,7 @@
 #define RCC_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "policy/config.h"
@@ -28,13 +29,20 @@ struct rcc_args {
 	char **argv;
 };
 
+struct cli_opt;
+
+#define CLI_OPTS_MAX 16		/* options one command takes */
+
 struct rcc_cmd {
 	const char *name;
 	const char *usage;	/* after "rcc-bpf [-c FILE] NAME " */
 	const char *summary;
-	const unsigned *opts;	/* RCC_OPT_* ids, 0-terminated */
+	const struct cli_opt *const *opts;	/* NULL-ended */
 	int min_args, max_args;	/* positional; max -1: any */
 	bool needs_kernel;	/* root, cgroup2, BTF, cgroup BPF */
+	bool options_first;	/* options end at the first argument (run's
+				 * COMMAND keeps its own); else they may follow */
+	void (*more_help)(FILE *f);	/* after the options in --help */
 	int (*run)(struct rcc_args *a);
 };
 

@@ -379,21 +379,21 @@ static const struct cfg_key policy_keys[] = {
 	{ "mode", KEY_CHOICE, P(audit), .choices = modes, .def = "enforce",
 	  .help = "audit: log what would be refused, refuse nothing" },
 	{ "block_private", KEY_BOOL, P(block_private), .def = "yes",
-	  .help = "deny private, link-local, CGNAT and other internal ranges" },
+	  .help = "deny the private and special ranges (10/8, 169.254/16, fc00::/7, ...)" },
 	{ "block_host", KEY_BOOL, P(block_host), .def = "yes",
 	  .help = "deny the host's own addresses" },
 	{ "allow_loopback", KEY_BOOL, P(allow_loopback), .def = "yes",
-	  .help = "allow loopback inside the sandbox's own network namespace" },
+	  .help = "allow 127.0.0.0/8 and ::1 of the sandbox's own network namespace" },
 	{ "allow_public", KEY_BOOL, P(allow_public), .def = "yes",
-	  .help = "allow what no entry and no block_* key denies" },
+	  .help = "yes: what nothing denies is allowed; no: an allowlist" },
 	{ "allow_raw_sockets", KEY_BOOL, P(allow_raw_sockets), .def = "no",
-	  .help = "allow raw IP sockets, judged packet by packet" },
+	  .help = "raw sockets pass socket(); their packets are still judged" },
 	{ "allow_protocols", KEY_FN, P(protocols), .parse = protocols_set,
-	  .syntax = "PROTO...", .help = "IP protocols besides TCP, UDP and ICMP" },
+	  .syntax = "PROTO...", .help = "IP protocols besides TCP, UDP and ICMP that socket() accepts" },
 	{ "allow", KEY_FN, 0, 0, RCC_ACT_ALLOW, .parse = entry_add, .repeat = true,
-	  .syntax = "ENTRY", .help = "ADDR[/PREFIX][:PORTS][/PROTO] or HOST[:PORTS][/PROTO]" },
+	  .syntax = "ENTRY", .help = "ADDR[/PREFIX][:PORTS][/PROTO], ADDR also a hostname; wins over deny entries and the block_* sets (repeatable)" },
 	{ "deny", KEY_FN, 0, 0, RCC_ACT_DENY, .parse = entry_add, .repeat = true,
-	  .syntax = "ENTRY", .help = "the same syntax; deny wins over allow" },
+	  .syntax = "ENTRY", .help = "the same syntax; wins over allow_public (repeatable)" },
 };
 
 static const struct {
@@ -553,7 +553,7 @@ static const char *key_syntax(const struct cfg_key *k, char *buf, size_t len)
 		return buf;
 	case KEY_U32:
 	case KEY_SECONDS:
-		snprintf(buf, len, "%s%llu..%llu", k->type == KEY_SECONDS ? "SECONDS " : "N ",
+		snprintf(buf, len, "%s (%llu..%llu)", k->type == KEY_SECONDS ? "SECONDS" : "N",
 			 (unsigned long long)k->min, (unsigned long long)k->max);
 		return buf;
 	case KEY_SIZE:
@@ -584,9 +584,8 @@ static void man_text(FILE *f, const char *s)
 
 static void key_print(FILE *f, const struct cfg_key *k, bool man)
 {
-	char syn[64];
-
-	key_syntax(k, syn, sizeof(syn));
+	char buf[64];
+	const char *syn = key_syntax(k, buf, sizeof(buf));
 	if (!man) {
 		fprintf(f, "  %s = %s\n      %s", k->name, syn, k->help);
 		if (k->def)
@@ -594,9 +593,9 @@ static void key_print(FILE *f, const struct cfg_key *k, bool man)
 		fputc('\n', f);
 		return;
 	}
-	fprintf(f, ".TP\n.B %s\n= \\fI", k->name);
+	fprintf(f, ".TP\n\\fB%s\\fR = \\fI", k->name);
 	man_text(f, syn);
-	fputs("\\fR\n.br\n", f);
+	fputs("\\fR\n", f);
 	man_text(f, k->help);
 	if (k->def) {
 		fputs(" (default: ", f);
