@@ -347,72 +347,110 @@ static int parse_marker(char *s, struct rcc_entry *e, char *err, size_t errlen)
 	return 0;
 }
 
-int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
-		    char *err, size_t errlen)
+/* The entry without surrounding blanks, into buf; 0 or -EINVAL. */
+static int entry_trim(const char *text, char *buf, size_t len, char *err, size_t errlen)
 {
-	char buf[256], orig[256], *s, *end, *ports = NULL, *slash;
-	struct entry_parts pt = {};
-	__u8 proto = 0;
+	char *end;
 
-	memset(e, 0, sizeof(*e));
-	e->action = action;
 	while (isspace((unsigned char)*text))
 		text++;
-	if (strlen(text) >= sizeof(buf)) {
+	if (strlen(text) >= len) {
 		snprintf(err, errlen, "entry too long");
 		return -EINVAL;
 	}
 	strcpy(buf, text);
 	for (end = buf + strlen(buf); end > buf && isspace((unsigned char)end[-1]);)
 		*--end = '\0';
-	strcpy(orig, buf);
-	s = buf;
-	if (!*s) {
+	if (!*buf) {
 		snprintf(err, errlen, "empty entry");
 		return -EINVAL;
 	}
-	if (parse_marker(s, e, err, errlen))
+	return 0;
+}
+
+/* A trailing /PROTO is letters after the last slash: cut off, into proto. */
+static int entry_proto(char *s, __u8 *proto, char *err, size_t errlen)
+{
+	char *slash = strrchr(s, '/');
+
+	*proto = 0;
+	if (!slash || !isalpha((unsigned char)slash[1]))
+		return 0;
+	*proto = rcc_proto_parse(slash + 1);
+	if (!*proto) {
+		snprintf(err, errlen, "bad protocol '%s' (tcp, udp or icmp)", slash + 1);
 		return -EINVAL;
-
-	/* A trailing /PROTO is letters after the last slash. */
-	slash = strrchr(s, '/');
-	if (slash && isalpha((unsigned char)slash[1])) {
-		proto = rcc_proto_parse(slash + 1);
-		if (!proto) {
-			snprintf(err, errlen, "bad protocol '%s' (tcp, udp or icmp)", slash + 1);
-			return -EINVAL;
-		}
-		*slash = '\0';
 	}
+	*slash = '\0';
+	return 0;
+}
 
-	if (*s == '[') {
-		char *close = strchr(s, ']');
+/* ADDR[:PORTS] or [IPV6][:PORTS]: *target is the address, *ports what
+ * follows its colon (NULL: none).  A bare IPv6 address has no ports. */
+static int entry_split(char *s, char **target, char **ports, char *err, size_t errlen)
+{
+	char *close;
 
-		if (!close) {
-			snprintf(err, errlen, "missing ']' after IPv6 address");
-			return -EINVAL;
-		}
-		*close = '\0';
-		if (close[1] == ':')
-			ports = close + 2;
-		else if (close[1]) {
-			snprintf(err, errlen, "unexpected '%s' after ']'", close + 1);
-			return -EINVAL;
-		}
-		s++;
-		if (!strchr(s, ':')) {
-			snprintf(err, errlen, "brackets are for IPv6 addresses, not '%s'", s);
-			return -EINVAL;
-		}
-	} else if (strchr(s, ':') != strrchr(s, ':')) {
-		/* bare IPv6: no ports without brackets */
-	} else if ((ports = strchr(s, ':'))) {
-		*ports++ = '\0';
+	*target = s;
+	*ports = NULL;
+	if (*s != '[') {
+		if (strchr(s, ':') == strrchr(s, ':') && (*ports = strchr(s, ':')))
+			*(*ports)++ = '\0';
+		return 0;
 	}
-
-	if (parse_target(s, e, &pt, err, errlen))
+	close = strchr(s, ']');
+	if (!close) {
+		snprintf(err, errlen, "missing ']' after IPv6 address");
 		return -EINVAL;
-	if (ports && parse_ports(ports, e, &pt, err, errlen))
+	}
+	*close = '\0';
+	if (close[1] == ':') {
+		*ports = close + 2;
+	} else if (close[1]) {
+		snprintf(err, errlen, "unexpected '%s' after ']'", close + 1);
+		return -EINVAL;
+	}
+	*target = s + 1;
+	if (!strchr(*target, ':')) {
+		snprintf(err, errlen, "brackets are for IPv6 addresses, not '%s'", *target);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The parsed parts, copied into e's own memory. */
+static int entry_store(struct rcc_entry *e, const char *text, const struct entry_parts *pt,
+		       char *err, size_t errlen)
+{
+	e->text = strdup(text);
+	e->host = pt->host[0] ? strdup(pt->host) : (char *)no_host;
+	e->ports = e->nports ? malloc(e->nports * sizeof(*e->ports)) : NULL;
+	if (!e->text || !e->host || (e->nports && !e->ports)) {
+		rcc_entry_release(e);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (e->nports)
+		memcpy(e->ports, pt->ports, e->nports * sizeof(*e->ports));
+	return 0;
+}
+
+int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
+		    char *err, size_t errlen)
+{
+	char buf[256], orig[256], *target, *ports;
+	struct entry_parts pt = {};
+	__u8 proto;
+
+	memset(e, 0, sizeof(*e));
+	e->action = action;
+	if (entry_trim(text, buf, sizeof(buf), err, errlen))
+		return -EINVAL;
+	strcpy(orig, buf);
+	if (parse_marker(buf, e, err, errlen) || entry_proto(buf, &proto, err, errlen) ||
+	    entry_split(buf, &target, &ports, err, errlen) ||
+	    parse_target(target, e, &pt, err, errlen) ||
+	    (ports && parse_ports(ports, e, &pt, err, errlen)))
 		return -EINVAL;
 	if (proto == RCC_PROTO_ICMP && e->nports) {
 		snprintf(err, errlen, "icmp has no ports");
@@ -422,22 +460,11 @@ int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
 		e->protos = proto;
 	else
 		e->protos = e->nports ? RCC_PROTO_TCP | RCC_PROTO_UDP : RCC_PROTO_ANY;
-
 	if ((e->flags & RCC_ENTRY_PRIVATE_OK) && (!pt.host[0] || action != RCC_ACT_ALLOW)) {
 		snprintf(err, errlen, "private_ok is for allow = HOSTNAME entries (it lets the name resolve to private addresses)");
 		return -EINVAL;
 	}
-	e->text = strdup(orig);
-	e->host = pt.host[0] ? strdup(pt.host) : (char *)no_host;
-	e->ports = e->nports ? malloc(e->nports * sizeof(*e->ports)) : NULL;
-	if (!e->text || !e->host || (e->nports && !e->ports)) {
-		rcc_entry_release(e);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	if (e->nports)
-		memcpy(e->ports, pt.ports, e->nports * sizeof(*e->ports));
-	return 0;
+	return entry_store(e, orig, &pt, err, errlen);
 }
 
 void rcc_entry_release(struct rcc_entry *e)
