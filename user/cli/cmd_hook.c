@@ -7,6 +7,7 @@
  * container starts unenforced.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,103 +161,162 @@ static char *read_stdin(void)
 	return buf;
 }
 
-int cmd_oci_hook(struct rcc_args *a)
+/* What the hook needs of the OCI state. */
+struct hook_state {
+	char id[256];
+	int pid;
+	char bundle[PATH_MAX];
+	char policy[64];	/* the rcc-bpf.policy annotation, "" if none */
+};
+
+static void json_str(json_object *o, const char *key, char *buf, size_t len)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, key, &v))
+		snprintf(buf, len, "%s", json_object_get_string(v));
+}
+
+/* The OCI state from stdin; RCC_EXIT_*, with the message printed. */
+static int read_state(struct hook_state *st)
 {
 	json_object *state, *v, *ann;
-	struct rcc_config cfg;
-	struct rcc_kernel k;
-	char path[PATH_MAX], msg[PATH_MAX + 128], policy[64] = "";
-	const char *id = "?", *bundle = NULL;
 	char *in = read_stdin();
-	struct bundle_caps caps;
-	__u32 pid_id;
-	int rc, r, pid = 0;
-	bool loaded = false;
+	int rc = RCC_EXIT_OK;
 
+	memset(st, 0, sizeof(*st));
+	strcpy(st->id, "?");
 	state = in ? json_tokener_parse(in) : NULL;
 	free(in);
 	if (!state || !json_object_is_type(state, json_type_object)) {
 		pr_warn("oci-hook: no OCI state JSON on stdin\n");
-		json_object_put(state);
-		return RCC_EXIT_USAGE;
+		rc = RCC_EXIT_USAGE;
+		goto out;
 	}
-	if (json_object_object_get_ex(state, "id", &v))
-		id = json_object_get_string(v);
+	json_str(state, "id", st->id, sizeof(st->id));
+	json_str(state, "bundle", st->bundle, sizeof(st->bundle));
 	if (json_object_object_get_ex(state, "pid", &v))
-		pid = json_object_get_int(v);
-	if (json_object_object_get_ex(state, "bundle", &v))
-		bundle = json_object_get_string(v);
-	if (json_object_object_get_ex(state, "annotations", &ann) &&
-	    json_object_object_get_ex(ann, RCC_LABEL_POLICY, &v))
-		snprintf(policy, sizeof(policy), "%s", json_object_get_string(v));
-	if (pid <= 0) {
+		st->pid = json_object_get_int(v);
+	if (json_object_object_get_ex(state, "annotations", &ann))
+		json_str(ann, RCC_LABEL_POLICY, st->policy, sizeof(st->policy));
+	if (st->pid <= 0) {
 		pr_warn("oci-hook: container %s: the state has no pid; run the hook at the createRuntime or prestart stage\n",
-			id);
-		json_object_put(state);
-		return RCC_EXIT_FAIL;
-	}
-	rc = cli_load_config(a, &cfg);
-	if (rc) {
-		pr_warn("oci-hook: container %s not started: the configuration has errors\n", id);
-		json_object_put(state);
-		return rc;
-	}
-	if (policy[0] && annotation_from_image(bundle, id, policy)) {
-		pr_warn("oci-hook: container %s: its annotation " RCC_LABEL_POLICY "=%s comes from its image (or that cannot be told): ignored; an annotation given at run time chooses\n",
-			id, policy);
-		policy[0] = '\0';
-	}
-	if (policy[0] && !rcc_config_label_policy(&cfg, policy, msg, sizeof(msg))) {
-		pr_warn("oci-hook: container %s not started: its annotation " RCC_LABEL_POLICY "=%s chooses nothing: %s\n",
-			id, policy, msg);
-		rc = RCC_EXIT_FAIL;
-		goto out;
-	}
-	if (rcc_cgroup_of_pid(pid, path, sizeof(path))) {
-		pr_warn("oci-hook: container %s: process %d is in no cgroup v2; not started\n", id, pid);
-		rc = RCC_EXIT_FAIL;
-		goto out;
-	}
-	/* the policies as loaded, if they are: loading is reload's job */
-	if (!rcc_kernel_open(&cfg, false, false, &k)) {
-		loaded = !rcc_kernel_policy_id(&k, policy[0] ? policy : cfg.default_policy, &pid_id);
-		if (!loaded)
-			rcc_kernel_close(&k);
-	}
-	if (!loaded) {
-		rc = cli_open_and_apply(&cfg, &k, NULL);
-		if (rc) {
-			pr_warn("oci-hook: container %s not started\n", id);
-			goto out;
-		}
-		rcc_kernel_unlock(&k);
-	}
-	/* a container that could undo its enforcement cannot be enforced */
-	caps = bundle_caps(bundle, pid);
-	if ((policy[0] || cfg.enforce_all) && !rcc_kernel_guarded(&k) && !cfg.allow_sys_admin &&
-	    (!caps.read || (caps.bpf && !caps.userns))) {
-		pr_warn("oci-hook: container %s not started: it holds CAP_SYS_ADMIN or CAP_BPF without a user namespace%s, and this kernel runs no bpf() guard (BPF LSM), so it could detach its own enforcement; drop those capabilities, use a user namespace, or set [containers] allow_sys_admin = yes\n",
-			id, caps.read ? "" : " (or its bundle could not be read)");
-		rcc_kernel_close(&k);
-		rc = RCC_EXIT_FAIL;
-		goto out;
-	}
-	/* tunnels (VXLAN) and tun with forwarding send what no hook judges */
-	if ((policy[0] || cfg.enforce_all) && !cfg.allow_net_admin && (!caps.read || caps.net_admin)) {
-		pr_warn("oci-hook: container %s not started: it holds CAP_NET_ADMIN%s, with which a VXLAN tunnel or a tun device with forwarding sends packets that no cgroup hook judges; drop it (--cap-drop NET_ADMIN) or set [containers] allow_net_admin = yes\n",
-			id, caps.read ? "" : " (or its bundle could not be read)");
-		rcc_kernel_close(&k);
-		rc = RCC_EXIT_FAIL;
-		goto out;
-	}
-	r = rcc_enforce_container(&cfg, &k, path, policy, false, msg, sizeof(msg));
-	rcc_kernel_close(&k);
-	if (r < 0) {
-		pr_warn("oci-hook: container %s not started: %s\n", id, msg);
+			st->id);
 		rc = RCC_EXIT_FAIL;
 	}
 out:
 	json_object_put(state);
+	return rc;
+}
+
+/* The policy the annotation chooses, if it may: else "" (image) or an
+ * error (a policy it may not choose); RCC_EXIT_*. */
+static int check_annotation(const struct rcc_config *cfg, struct hook_state *st)
+{
+	char why[PATH_MAX + 128];
+
+	if (st->policy[0] && annotation_from_image(st->bundle[0] ? st->bundle : NULL, st->id,
+						    st->policy)) {
+		pr_warn("oci-hook: container %s: its annotation " RCC_LABEL_POLICY "=%s comes from its image (or that cannot be told): ignored; an annotation given at run time chooses\n",
+			st->id, st->policy);
+		st->policy[0] = '\0';
+	}
+	if (st->policy[0] && !rcc_config_label_policy(cfg, st->policy, why, sizeof(why))) {
+		pr_warn("oci-hook: container %s not started: its annotation " RCC_LABEL_POLICY "=%s chooses nothing: %s\n",
+			st->id, st->policy, why);
+		return RCC_EXIT_FAIL;
+	}
+	return RCC_EXIT_OK;
+}
+
+/* The kernel side with the policies loaded: as they are when the one
+ * the container needs is there (loading is reload's job), else loaded
+ * now.  Unlocked on return; RCC_EXIT_*. */
+static int open_loaded(const struct rcc_config *cfg, const struct hook_state *st,
+		       struct rcc_kernel *k)
+{
+	__u32 policy_id;
+	int rc;
+
+	if (!rcc_kernel_open(cfg, false, false, k)) {
+		if (!rcc_kernel_policy_id(k, st->policy[0] ? st->policy : cfg->default_policy,
+					  &policy_id))
+			return RCC_EXIT_OK;
+		rcc_kernel_close(k);
+	}
+	rc = cli_open_and_apply(cfg, k, NULL);
+	if (rc) {
+		pr_warn("oci-hook: container %s not started\n", st->id);
+		return rc;
+	}
+	rcc_kernel_unlock(k);
+	return RCC_EXIT_OK;
+}
+
+/* A container that could undo or bypass its enforcement is not started,
+ * unless the configuration says it may be; RCC_EXIT_*. */
+static int check_caps(const struct rcc_config *cfg, struct rcc_kernel *k,
+		      const struct hook_state *st)
+{
+	struct bundle_caps caps = bundle_caps(st->bundle[0] ? st->bundle : NULL, st->pid);
+	bool enforced = st->policy[0] || cfg->enforce_all;
+	const char *unread = caps.read ? "" : " (or its bundle could not be read)";
+
+	if (enforced && !rcc_kernel_guarded(k) && !cfg->allow_sys_admin &&
+	    (!caps.read || (caps.bpf && !caps.userns))) {
+		pr_warn("oci-hook: container %s not started: it holds CAP_SYS_ADMIN or CAP_BPF without a user namespace%s, and this kernel runs no bpf() guard (BPF LSM), so it could detach its own enforcement; drop those capabilities, use a user namespace, or set [containers] allow_sys_admin = yes\n",
+			st->id, unread);
+		return RCC_EXIT_FAIL;
+	}
+	/* tunnels (VXLAN) and tun with forwarding send what no hook judges */
+	if (enforced && !cfg->allow_net_admin && (!caps.read || caps.net_admin)) {
+		pr_warn("oci-hook: container %s not started: it holds CAP_NET_ADMIN%s, with which a VXLAN tunnel or a tun device with forwarding sends packets that no cgroup hook judges; drop it (--cap-drop NET_ADMIN) or set [containers] allow_net_admin = yes\n",
+			st->id, unread);
+		return RCC_EXIT_FAIL;
+	}
+	return RCC_EXIT_OK;
+}
+
+int cmd_oci_hook(struct rcc_args *a)
+{
+	char path[PATH_MAX], msg[PATH_MAX + 128];
+	struct rcc_config cfg = {};
+	struct rcc_kernel k;
+	struct hook_state st;
+	bool opened = false;
+	int rc;
+
+	rc = read_state(&st);
+	if (rc)
+		return rc;
+	rc = cli_load_config(a, &cfg);
+	if (rc) {
+		pr_warn("oci-hook: container %s not started: the configuration has errors\n", st.id);
+		return rc;
+	}
+	rc = check_annotation(&cfg, &st);
+	if (rc)
+		goto out;
+	if (rcc_cgroup_of_pid(st.pid, path, sizeof(path))) {
+		pr_warn("oci-hook: container %s: process %d is in no cgroup v2; not started\n",
+			st.id, st.pid);
+		rc = RCC_EXIT_FAIL;
+		goto out;
+	}
+	rc = open_loaded(&cfg, &st, &k);
+	if (rc)
+		goto out;
+	opened = true;
+	rc = check_caps(&cfg, &k, &st);
+	if (rc)
+		goto out;
+	if (rcc_enforce_container(&cfg, &k, path, st.policy, false, msg, sizeof(msg)) < 0) {
+		pr_warn("oci-hook: container %s not started: %s\n", st.id, msg);
+		rc = RCC_EXIT_FAIL;
+	}
+out:
+	if (opened)
+		rcc_kernel_close(&k);
 	rcc_config_free(&cfg);
 	return rc;
 }
