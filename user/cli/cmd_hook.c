@@ -292,7 +292,7 @@ int cmd_oci_hook(struct rcc_args *a)
 	rc = cli_load_config(a, &cfg);
 	if (rc) {
 		pr_warn("oci-hook: container %s not started: the configuration has errors\n", st.id);
-		return rc;
+		goto out;
 	}
 	rc = check_annotation(&cfg, &st);
 	if (rc)

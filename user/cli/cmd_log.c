@@ -300,17 +300,67 @@ static int make_filter(const struct rcc_args *a, struct filter *f)
 	return RCC_EXIT_OK;
 }
 
+/* Prints the records of every log file, oldest first; returns the live
+ * file, left open when following it, else -1. */
+static int print_files(const struct rcc_config *cfg, struct filter *f, char **files,
+		       size_t n, bool follow)
+{
+	int fd = -1;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *carry = NULL;
+		size_t clen = 0;
+		int lfd = open(files[i], O_RDONLY | O_CLOEXEC);
+
+		if (lfd < 0)
+			continue;
+		read_lines(f, lfd, &carry, &clen);
+		free(carry);
+		if (follow && !strcmp(files[i], cfg->audit_log))
+			fd = lfd;
+		else
+			close(lfd);
+	}
+	return fd;
+}
+
+/* -f: with no daemon running, this command consumes the ring itself
+ * (and writes the log) while it runs; else it follows the file. */
+static int follow(const struct rcc_config *cfg, struct filter *f, int fd)
+{
+	struct rcc_audit *au = NULL;
+	struct rcc_kernel k;
+	int rc;
+
+	if (!geteuid() && !rcc_kernel_open(cfg, false, false, &k)) {
+		if (!rcc_audit_open(cfg, &k, echo_record, f, &au)) {
+			if (fd >= 0)
+				close(fd);
+			pr_info("rcc-bpf: no daemon is running: reading the events here, writing %s\n",
+				cfg->audit_log);
+			rc = cli_consume(au);
+			rcc_audit_close(au);
+			rcc_kernel_close(&k);
+			return rc;
+		}
+		rcc_kernel_close(&k);
+	}
+	follow_file(f, cfg->audit_log, fd);
+	return RCC_EXIT_OK;
+}
+
 int cmd_log(struct rcc_args *a)
 {
-	struct rcc_config cfg;
+	struct rcc_config cfg = {};
+	char **files = NULL;
 	struct filter f;
-	char **files;
-	size_t n, i;
-	int rc, fd = -1;
+	size_t n = 0;
+	int rc, fd;
 
 	rc = cli_load_config(a, &cfg);
 	if (rc)
-		return rc;
+		goto out;
 	rc = make_filter(a, &f);
 	if (rc)
 		goto out;
@@ -320,50 +370,15 @@ int cmd_log(struct rcc_args *a)
 	}
 	if (!n && !a->follow) {
 		pr_warn("no audit log at '%s' yet (rcc-bpf daemon writes it)\n", cfg.audit_log);
-		rcc_log_files_free(files, n);
 		rc = RCC_EXIT_FAIL;
 		goto out;
 	}
 	header(&f);
-	for (i = 0; i < n; i++) {
-		char *carry = NULL;
-		size_t clen = 0;
-		int lfd = open(files[i], O_RDONLY | O_CLOEXEC);
-
-		if (lfd < 0)
-			continue;
-		read_lines(&f, lfd, &carry, &clen);
-		free(carry);
-		/* the live file stays open for -f */
-		if (a->follow && !strcmp(files[i], cfg.audit_log))
-			fd = lfd;
-		else
-			close(lfd);
-	}
-	rcc_log_files_free(files, n);
-	if (a->follow) {
-		struct rcc_kernel k;
-		struct rcc_audit *au = NULL;
-
-		/* no daemon: this command is the consumer, while it runs */
-		if (!geteuid() && !rcc_kernel_open(&cfg, false, false, &k)) {
-			int err = rcc_audit_open(&cfg, &k, echo_record, &f, &au);
-
-			if (!err) {
-				if (fd >= 0)
-					close(fd);
-				pr_info("rcc-bpf: no daemon is running: reading the events here, writing %s\n",
-					cfg.audit_log);
-				rc = cli_consume(au);
-				rcc_audit_close(au);
-				rcc_kernel_close(&k);
-				goto out;
-			}
-			rcc_kernel_close(&k);
-		}
-		follow_file(&f, cfg.audit_log, fd);
-	}
+	fd = print_files(&cfg, &f, files, n, a->follow);
+	if (a->follow)
+		rc = follow(&cfg, &f, fd);
 out:
+	rcc_log_files_free(files, n);
 	rcc_config_free(&cfg);
 	return rc;
 }

@@ -270,83 +270,112 @@ static void print_text(const struct rcc_cgroup_info *cg, size_t ncg,
 		       (unsigned long long)pol[i].stats.audited);
 }
 
+/* Everything status shows, read once. */
+struct status {
+	struct pol_row pol[RCC_MAX_POLICIES];
+	size_t npol;
+	struct rcc_cgroup_info *cg;
+	struct ct_row *ct;
+	size_t ncg;
+	struct rcc_audit_totals totals;
+	bool guarded;
+	json_object *names, *host;
+};
+
+static void read_policies(struct rcc_kernel *k, struct status *st)
+{
+	__u32 id;
+
+	for (id = 1; id < RCC_MAX_POLICIES; id++) {
+		struct pol_row *r = &st->pol[st->npol];
+
+		if (rcc_kernel_policy_flags(k, id, &r->flags) || !(r->flags & RCC_POL_ACTIVE))
+			continue;
+		r->id = id;
+		rcc_kernel_policy_name(k, id, r->name, sizeof(r->name));
+		rcc_kernel_policy_stats(k, id, &r->stats);
+		st->npol++;
+	}
+}
+
+/* The kernel side's state into st; RCC_EXIT_*, or -ENOENT when nothing
+ * is loaded. */
+static int read_status(const struct rcc_config *cfg, struct status *st)
+{
+	struct rcc_kernel k;
+	int err = rcc_kernel_open(cfg, false, false, &k);
+
+	if (err == -ENOENT)
+		return err;
+	if (err) {
+		pr_warn("Failed to open the BPF state under '%s': %s\n", cfg->pin_dir, strerror(-err));
+		return RCC_EXIT_FAIL;
+	}
+	read_policies(&k, st);
+	err = rcc_kernel_cgroups(&k, &st->cg, &st->ncg);
+	if (!err)
+		err = rcc_kernel_audit_totals(&k, &st->totals);
+	st->guarded = rcc_kernel_guarded(&k);
+	rcc_kernel_close(&k);
+	if (err) {
+		pr_warn("Failed to read the enforced cgroups: %s\n", strerror(-err));
+		return RCC_EXIT_FAIL;
+	}
+	st->ct = calloc(st->ncg + 1, sizeof(*st->ct));
+	if (!st->ct)
+		return RCC_EXIT_FAIL;
+	containers_of(st->cg, st->ncg, st->ct);
+	st->names = cli_daemon_names(cfg);
+	st->host = host_addresses(cfg);
+	return RCC_EXIT_OK;
+}
+
+static void status_text(const struct rcc_config *cfg, const struct status *st)
+{
+	size_t i;
+
+	print_text(st->cg, st->ncg, st->ct, st->pol, st->npol);
+	audit_text(&st->totals);
+	names_text(cfg, st->names);
+	host_text(cfg, st->host);
+	printf("BPF GUARD: %s\n", st->guarded ?
+	       "active (sandboxes cannot reach our objects through bpf())" :
+	       "not running here: sandboxes must not hold CAP_SYS_ADMIN or CAP_BPF outside a user namespace");
+	for (i = 0; i < st->ncg; i++)
+		if (st->cg[i].path[0])
+			rcc_caps_warn(st->cg[i].path, st->guarded);
+}
+
 int cmd_status(struct rcc_args *a)
 {
-	struct rcc_audit_totals totals;
-	struct rcc_cgroup_info *cg = NULL;
-	struct ct_row *ct;
-	struct pol_row pol[RCC_MAX_POLICIES];
-	struct rcc_config cfg;
-	struct rcc_kernel k;
-	size_t ncg = 0, npol = 0, i;
-	json_object *names, *host;
-	bool guarded;
-	__u32 id;
-	int rc, err;
+	struct status *st = calloc(1, sizeof(*st));
+	struct rcc_config cfg = {};
+	int rc;
 
+	if (!st)
+		return RCC_EXIT_FAIL;
 	rc = cli_load_config(a, &cfg);
 	if (rc)
-		return rc;
-	err = rcc_kernel_open(&cfg, false, false, &k);
-	if (err == -ENOENT) {
+		goto out;
+	rc = read_status(&cfg, st);
+	if (rc == -ENOENT) {
 		if (a->json)
 			printf("{ \"cgroups\": [ ], \"policies\": [ ] }\n");
 		else
 			printf("nothing is loaded under %s\n", cfg.pin_dir);
-		rcc_config_free(&cfg);
-		return RCC_EXIT_OK;
+		rc = RCC_EXIT_OK;
+	} else if (rc == RCC_EXIT_OK && a->json) {
+		print_json(st->cg, st->ncg, st->ct, st->pol, st->npol, &st->totals, st->guarded,
+			   st->names, st->host);
+	} else if (rc == RCC_EXIT_OK) {
+		status_text(&cfg, st);
 	}
-	if (err) {
-		pr_warn("Failed to open the BPF state under '%s': %s\n", cfg.pin_dir, strerror(-err));
-		rcc_config_free(&cfg);
-		return RCC_EXIT_FAIL;
-	}
-	for (id = 1; id < RCC_MAX_POLICIES; id++) {
-		struct pol_row *r = &pol[npol];
-
-		if (rcc_kernel_policy_flags(&k, id, &r->flags) || !(r->flags & RCC_POL_ACTIVE))
-			continue;
-		r->id = id;
-		rcc_kernel_policy_name(&k, id, r->name, sizeof(r->name));
-		rcc_kernel_policy_stats(&k, id, &r->stats);
-		npol++;
-	}
-	err = rcc_kernel_cgroups(&k, &cg, &ncg);
-	if (!err)
-		err = rcc_kernel_audit_totals(&k, &totals);
-	guarded = rcc_kernel_guarded(&k);
-	rcc_kernel_close(&k);
-	if (err) {
-		pr_warn("Failed to read the enforced cgroups: %s\n", strerror(-err));
-		rcc_config_free(&cfg);
-		return RCC_EXIT_FAIL;
-	}
-	ct = calloc(ncg + 1, sizeof(*ct));
-	if (!ct) {
-		free(cg);
-		rcc_config_free(&cfg);
-		return RCC_EXIT_FAIL;
-	}
-	containers_of(cg, ncg, ct);
-	names = cli_daemon_names(&cfg);
-	host = host_addresses(&cfg);
-	if (a->json) {
-		print_json(cg, ncg, ct, pol, npol, &totals, guarded, names, host);
-	} else {
-		print_text(cg, ncg, ct, pol, npol);
-		audit_text(&totals);
-		names_text(&cfg, names);
-		host_text(&cfg, host);
-		printf("BPF GUARD: %s\n", guarded ? "active (sandboxes cannot reach our objects through bpf())"
-					       : "not running here: sandboxes must not hold CAP_SYS_ADMIN or CAP_BPF outside a user namespace");
-		for (i = 0; i < ncg; i++)
-			if (cg[i].path[0])
-				rcc_caps_warn(cg[i].path, guarded);
-	}
-	json_object_put(names);
-	json_object_put(host);
-	free(ct);
-	free(cg);
+out:
 	rcc_config_free(&cfg);
-	return RCC_EXIT_OK;
+	json_object_put(st->names);
+	json_object_put(st->host);
+	free(st->ct);
+	free(st->cg);
+	free(st);
+	return rc;
 }
