@@ -120,10 +120,12 @@ static void time_iso(__u64 wall_ns, char *buf, size_t len)
 	time_t s = wall_ns / 1000000000ull;
 	struct tm tm;
 
+	size_t n;
+
 	gmtime_r(&s, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned)(wall_ns % 1000000000ull / 1000));
+	/* strftime's year is as wide as it needs: nothing is ever cut */
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06uZ", (unsigned)(wall_ns % 1000000000ull / 1000));
 }
 
 static bool utf8_valid(const unsigned char *s, size_t n)

@@ -19,6 +19,7 @@
 #include "host/container.h"
 #include "host/enforcer.h"
 #include "lib/log.h"
+#include "lib/util.h"
 
 #define STATE_MAX (1 << 20)
 
@@ -60,8 +61,8 @@ static struct bundle_caps bundle_caps(const char *bundle, int pid)
 	char path[PATH_MAX];
 	size_t i, j;
 
-	snprintf(path, sizeof(path), "%s/config.json", bundle ?: "");
-	cfg = bundle ? json_object_from_file(path) : NULL;
+	cfg = bundle && !rcc_snprintf(path, sizeof(path), "%s/config.json", bundle) ?
+	      json_object_from_file(path) : NULL;
 	if (!cfg)
 		return bc;
 	bc.read = true;

@@ -18,6 +18,7 @@
 #include "host/cgroup.h"
 #include "cli/cli.h"
 #include "lib/log.h"
+#include "lib/util.h"
 
 struct filter {
 	const char *container;
@@ -256,9 +257,8 @@ static int parse_since(const char *s, char *out, size_t len)
 		if (!rest || (*rest && strcmp(rest, "Z")))
 			return -EINVAL;
 	}
-	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.000000Z", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	return 0;
+	/* the audit records' own form, so that strings compare as times */
+	return strftime(out, len, "%Y-%m-%dT%H:%M:%S.000000Z", &tm) ? 0 : -EINVAL;
 }
 
 static int make_filter(const struct rcc_args *a, struct filter *f)
@@ -270,10 +270,12 @@ static int make_filter(const struct rcc_args *a, struct filter *f)
 		char mnt[PATH_MAX];
 
 		/* the cgroup may be gone: a path, not a lookup */
-		if (a->cgroup[0] == '/' || rcc_cgroup_mount(mnt, sizeof(mnt)))
-			snprintf(f->cgroup, sizeof(f->cgroup), "%s", a->cgroup);
-		else
-			snprintf(f->cgroup, sizeof(f->cgroup), "%s/%s", mnt, a->cgroup);
+		if ((a->cgroup[0] == '/' || rcc_cgroup_mount(mnt, sizeof(mnt)) ?
+		     rcc_snprintf(f->cgroup, sizeof(f->cgroup), "%s", a->cgroup) :
+		     rcc_snprintf(f->cgroup, sizeof(f->cgroup), "%s/%s", mnt, a->cgroup))) {
+			pr_warn("log: --cgroup '%s' is too long\n", a->cgroup);
+			return RCC_EXIT_USAGE;
+		}
 		while (strlen(f->cgroup) > 1 && f->cgroup[strlen(f->cgroup) - 1] == '/')
 			f->cgroup[strlen(f->cgroup) - 1] = '\0';
 	}

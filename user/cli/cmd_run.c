@@ -21,6 +21,7 @@
 #include "host/cgroup.h"
 #include "cli/cli.h"
 #include "lib/log.h"
+#include "lib/util.h"
 #include "lib/pty.h"
 #include "cli/run_user.h"
 
@@ -42,7 +43,10 @@ static void child(const char *cg, const struct run_user *u, const struct rcc_pty
 
 	sigprocmask(SIG_SETMASK, &ps->mask, NULL);
 	sigaction(SIGPIPE, &ps->sigpipe, NULL);
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	if (rcc_snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
 	fd = open(procs, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0", 1) != 1)
 		goto fail;
