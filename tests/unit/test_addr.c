@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "policy/addr.h"
+#include "policy/entry.h"
 #include "rcc_shared.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

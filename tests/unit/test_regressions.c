@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "policy/addr.h"
+#include "policy/entry.h"
 #include "policy/config.h"
 #include "policy/policy.h"
 #include "rcc_shared.h"

@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -24,6 +26,20 @@ int rcc_snprintf(char *buf, size_t len, const char *fmt, ...)
 	n = vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 	return n < 0 ? -EINVAL : (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* A decimal number from 0 to max, nothing around it; 0 or -EINVAL. */
+static inline int rcc_parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || *end || *out > max)
+		return -EINVAL;
+	return 0;
 }
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Addresses, ports and protocols: parsing policy entries and printing. */
+/* Addresses in the 16-byte form the BPF side judges, prefixes, protocols. */
 #ifndef RCC_ADDR_H
 #define RCC_ADDR_H
 
@@ -7,39 +7,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#define RCC_MAX_PORT_RANGES 32
 #define RCC_HOSTNAME_MAX 254
-
-struct rcc_port_range {
-	__u16 lo, hi;
-};
-
-/*
- * One `allow =` or `deny =` entry.  Addresses are held in the 16-byte
- * form the BPF side judges (IPv4 as ::ffff:a.b.c.d, prefix + 96).
- */
-struct rcc_entry {
-	__u32 action;			/* enum rcc_action */
-	__u8 addr[16];
-	__u8 plen;			/* 0..128 in the 16-byte space */
-	__u8 protos;			/* RCC_PROTO_* */
-	__u8 nports;			/* 0: every port */
-	__u8 flags;			/* RCC_ENTRY_* */
-	int line;
-	char *host;			/* non-empty: a name, addr unset */
-	struct rcc_port_range *ports;	/* nports of them */
-	char *text;			/* as written, for messages */
-};
-
-/* `allow = NAME private_ok`: the name may resolve to a private or
- * loopback address (otherwise the rebinding guard drops those). */
-#define RCC_ENTRY_PRIVATE_OK 0x1
-
-/* Parses ENTRY; on error returns -EINVAL and writes why into err (and
- * e owns nothing).  Policies hold a million entries: e stays small. */
-int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
-		    char *err, size_t errlen);
-void rcc_entry_release(struct rcc_entry *e);
 
 /* IPv4 or IPv6 literal into the 16-byte form; 0 or -EINVAL. */
 int rcc_addr_parse(const char *s, __u8 addr[16], bool *is_v4);

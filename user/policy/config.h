@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 
-#include "policy/addr.h"
+#include "policy/entry.h"
 
 #define RCC_DEFAULT_CONFIG "/etc/rcc-bpf/rcc-bpf.conf"
 #define RCC_DEFAULT_PIN_DIR "/sys/fs/bpf/rcc-bpf"
