@@ -108,14 +108,15 @@ static bool annotation_from_image(const char *bundle, const char *id, const char
 	char graph[PATH_MAX], path[PATH_MAX + 64], *end;
 	json_object *all = NULL, *man = NULL, *v, *ann;
 	const char *image = NULL;
-	bool from_image = true;
+	bool from_image = true;	/* until told otherwise */
 	size_t i;
 
-	snprintf(graph, sizeof(graph), "%s", bundle ?: "");
+	if (rcc_snprintf(graph, sizeof(graph), "%s", bundle ?: "") ||
+	    rcc_snprintf(path, sizeof(path), "/overlay-containers/%s/userdata", id))
+		goto out;
 	end = strstr(graph, "/overlay-containers/");
-	snprintf(path, sizeof(path), "/overlay-containers/%s/userdata", id);
 	if (!end || strcmp(end, path))
-		goto cannot_tell;
+		goto out;
 	*end = '\0';
 	snprintf(path, sizeof(path), "%s/overlay-containers/containers.json", graph);
 	all = json_object_from_file(path);
@@ -127,21 +128,17 @@ static bool annotation_from_image(const char *bundle, const char *id, const char
 			image = json_object_object_get_ex(c, "image", &v) ? json_object_get_string(v) : "";
 	}
 	if (!image)
-		goto cannot_tell;
+		goto out;
 	if (!*image || strchr(image, '/') || strstr(image, "..")) {
 		from_image = !!*image; /* "": its own root filesystem, no image */
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/overlay-images/%s/manifest", graph, image);
 	man = json_object_from_file(path);
-	if (!man)
-		goto cannot_tell;
-	from_image = json_object_object_get_ex(man, "annotations", &ann) &&
-		     json_object_object_get_ex(ann, RCC_LABEL_POLICY, &v) &&
-		     !strcmp(json_object_get_string(v), value);
-	goto out;
-cannot_tell:
-	from_image = true;
+	if (man)
+		from_image = json_object_object_get_ex(man, "annotations", &ann) &&
+			     json_object_object_get_ex(ann, RCC_LABEL_POLICY, &v) &&
+			     !strcmp(json_object_get_string(v), value);
 out:
 	json_object_put(man);
 	json_object_put(all);
