@@ -297,8 +297,7 @@ int cmd_status(struct rcc_args *a)
 		return RCC_EXIT_OK;
 	}
 	if (err) {
-		pr_warn("Failed to open the BPF state under '%s': %s\n", cfg.pin_dir, strerror(-err));
-		rcc_config_free(&cfg);
+		rcc_config_free(&cfg); /* reported */
 		return RCC_EXIT_FAIL;
 	}
 	for (id = 1; id < RCC_MAX_POLICIES; id++) {

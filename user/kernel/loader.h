@@ -62,11 +62,10 @@ bool rcc_kernel_guarded(const struct rcc_kernel *k);
 
 /* lock.c: lets other commands change state while this one keeps its fds. */
 void rcc_kernel_unlock(struct rcc_kernel *k);
-/* Takes the state lock again (a long-lived process, for one change).
- * Prints nothing. */
+/* Takes the state lock again (a long-lived process, for one change). */
 int rcc_kernel_lock(struct rcc_kernel *k);
 /* The same, or -EWOULDBLOCK at once when another command holds it.
- * Prints nothing. */
+ * Prints nothing: a caller that polls tries again later. */
 int rcc_kernel_trylock(struct rcc_kernel *k);
 
 /* commit.c: compiles cfg (policy/ruleset.h), plans the change against

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "kernel/loader.h"
+#include "lib/log.h"
 
 void rcc_kernel_unlock(struct rcc_kernel *k)
 {
@@ -30,7 +31,9 @@ static int lock_how(struct rcc_kernel *k, int how)
 
 int rcc_kernel_lock(struct rcc_kernel *k)
 {
-	return lock_how(k, LOCK_EX);
+	int err = lock_how(k, LOCK_EX);
+
+	return err ? rcc_fail(err, "Failed to lock '%s'", k->pin_dir) : 0;
 }
 
 int rcc_kernel_trylock(struct rcc_kernel *k)

@@ -451,8 +451,8 @@ int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
 	err = ensure_bpffs(k->pin_dir);
 	if (!err && create)
 		err = make_pin_dir(k->pin_dir);
-	if (!err && lock && (err = rcc_kernel_lock(k)))
-		err = rcc_fail(err, "Failed to lock '%s'", k->pin_dir);
+	if (!err && lock)
+		err = rcc_kernel_lock(k);
 	if (!err && access(k->dir, F_OK)) {
 		err = create ? create_pins(k->dir, cfg) : -ENOENT;
 		if (!err)
