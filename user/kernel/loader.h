@@ -6,6 +6,16 @@
  *   PIN_DIR/v2/links/CGID/HOOK   one bpf_link per hook per linked cgroup
  * Everything stays when rcc-bpf exits: that is what keeps sandboxes
  * enforced.  State changes happen under a flock on PIN_DIR.
+ *
+ * This header is the kernel layer's interface; its files, by job:
+ *   object.c   the skeleton (only it includes it), the pins, the guard
+ *   lock.c     the flock
+ *   links.c    cgroups and their links
+ *   plan.c     what an apply must change (plan.h), mostly pure
+ *   commit.c   applying: compile, plan, commit step by step with undo
+ *   stats.c    reads for status and the audit consumer
+ *   maps.c     map names and small shared reads (maps.h, internal)
+ *   mapsync.c  a map brought to a wanted content without a gap
  */
 #ifndef RCC_LOADER_H
 #define RCC_LOADER_H
