@@ -132,16 +132,35 @@ enum rcc_reason {
 	RCC_R__MAX,
 };
 
+/*
+ * Every hook, once: X(ID, name, program, attach type, per cgroup).
+ *   ID          enum rcc_hook's RCC_HOOK_ID, in struct rcc_event.hook: the
+ *               values stay put (pinned programs outlive an upgrade)
+ *   name        the audit log's "hook" and the link's pin name
+ *               (PIN_DIR/v2/links/CGID/name)
+ *   program     the program in bpf/rcc_enforce.bpf.c, and its pin name
+ *   attach type its enum bpf_attach_type (expanded only where it is known)
+ *   per cgroup  1: linked to every enforced cgroup; 0: the bpf() guard,
+ *               attached once for the whole host
+ */
+#define RCC_HOOKS(X)                                                              \
+	X(CONNECT4, "connect4", "rcc_connect4", BPF_CGROUP_INET4_CONNECT, 1)        \
+	X(CONNECT6, "connect6", "rcc_connect6", BPF_CGROUP_INET6_CONNECT, 1)        \
+	X(SENDMSG4, "sendmsg4", "rcc_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, 1)         \
+	X(SENDMSG6, "sendmsg6", "rcc_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, 1)         \
+	X(EGRESS, "egress", "rcc_egress", BPF_CGROUP_INET_EGRESS, 1)                \
+	X(SOCK_CREATE, "sock_create", "rcc_sock_create", BPF_CGROUP_INET_SOCK_CREATE, 1) \
+	/* lsm/bpf: the bpf() syscall */                                          \
+	X(BPF, "bpf", "rcc_bpf_guard", BPF_LSM_MAC, 0)                              \
+	/* post_bind: marks the sandbox's own sockets; never denies */            \
+	X(POST_BIND4, "post_bind4", "rcc_post_bind4", BPF_CGROUP_INET4_POST_BIND, 1) \
+	X(POST_BIND6, "post_bind6", "rcc_post_bind6", BPF_CGROUP_INET6_POST_BIND, 1)
+
 enum rcc_hook {
-	RCC_HOOK_CONNECT4 = 1,
-	RCC_HOOK_CONNECT6,
-	RCC_HOOK_SENDMSG4,
-	RCC_HOOK_SENDMSG6,
-	RCC_HOOK_EGRESS,
-	RCC_HOOK_SOCK_CREATE,
-	RCC_HOOK_BPF,		/* lsm/bpf: the bpf() syscall */
-	RCC_HOOK_POST_BIND4,	/* marks the sandbox's own sockets; never denies */
-	RCC_HOOK_POST_BIND6,
+	RCC_HOOK__NONE = 0,
+#define RCC_HOOK_ENUM(id, ...) RCC_HOOK_##id,
+	RCC_HOOKS(RCC_HOOK_ENUM)
+#undef RCC_HOOK_ENUM
 	RCC_HOOK__MAX,
 };
 

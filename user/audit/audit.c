@@ -82,13 +82,9 @@ static const char *const reason_names[RCC_R__MAX] = {
 };
 
 static const char *const hook_names[RCC_HOOK__MAX] = {
-	[RCC_HOOK_CONNECT4] = "connect4",
-	[RCC_HOOK_CONNECT6] = "connect6",
-	[RCC_HOOK_SENDMSG4] = "sendmsg4",
-	[RCC_HOOK_SENDMSG6] = "sendmsg6",
-	[RCC_HOOK_EGRESS] = "egress",
-	[RCC_HOOK_SOCK_CREATE] = "sock_create",
-	[RCC_HOOK_BPF] = "bpf",
+#define HOOK_NAME(id, name, ...) [RCC_HOOK_##id] = name,
+	RCC_HOOKS(HOOK_NAME)
+#undef HOOK_NAME
 };
 
 static const char *reason_name(unsigned reason)

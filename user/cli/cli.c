@@ -150,7 +150,7 @@ static int check_environment(void)
 	struct __user_cap_data_struct d[2] = {};
 	char mnt[PATH_MAX];
 
-	/* CAP_DAC_OVERRIDE: the pins are mode 0, see loader.c */
+	/* CAP_DAC_OVERRIDE: the pins are mode 0, see kernel/object.c */
 	if (syscall(SYS_capget, &h, d) || !has_cap(d, CAP_DAC_OVERRIDE) ||
 	    !(has_cap(d, CAP_SYS_ADMIN) || (has_cap(d, CAP_BPF) && has_cap(d, CAP_NET_ADMIN)))) {
 		pr_warn("this command needs root (CAP_DAC_OVERRIDE, with CAP_SYS_ADMIN or CAP_BPF and CAP_NET_ADMIN): run it with sudo\n");

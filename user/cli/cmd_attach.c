@@ -43,7 +43,11 @@ int cmd_attach(struct rcc_args *a)
 		rcc_kernel_policy_name(&k, id, name, sizeof(name));
 		err = 0;
 	} else {
+		/* not loaded is an answer the kernel layer does not report;
+		 * rcc_kernel_attach reports its own failures */
 		err = rcc_kernel_policy_id(&k, p->name, &id);
+		if (err)
+			rcc_fail(err, "Failed to attach policy '%s' to '%s'", p->name, path);
 		err = err ?: rcc_kernel_attach(&k, path, id);
 	}
 	guarded = rcc_kernel_guarded(&k);
@@ -53,8 +57,6 @@ int cmd_attach(struct rcc_args *a)
 		       path, name, from);
 		rcc_caps_warn(path, guarded);
 	} else if (err) {
-		pr_warn("Failed to attach policy '%s' to '%s': %s\n", p->name, path,
-			strerror(-err));
 		rc = RCC_EXIT_FAIL;
 	} else {
 		if (is_ct)
@@ -93,9 +95,7 @@ int cmd_detach(struct rcc_args *a)
 		goto out;
 	}
 	if (err) {
-		pr_warn("Failed to open the BPF state under '%s': %s\n", cfg.pin_dir,
-			strerror(-err));
-		rc = RCC_EXIT_FAIL;
+		rc = RCC_EXIT_FAIL; /* reported */
 		goto out;
 	}
 	err = rcc_kernel_detach(&k, path);
@@ -109,8 +109,7 @@ int cmd_detach(struct rcc_args *a)
 			pr_warn("'%s' is not attached\n", path);
 		rc = RCC_EXIT_FAIL;
 	} else if (err) {
-		pr_warn("Failed to detach '%s': %s\n", path, strerror(-err));
-		rc = RCC_EXIT_FAIL;
+		rc = RCC_EXIT_FAIL; /* reported */
 	} else {
 		printf("detached %s\n", path);
 	}

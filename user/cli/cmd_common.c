@@ -161,11 +161,8 @@ int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k,
 	int err;
 
 	err = rcc_kernel_open(cfg, true, true, k);
-	if (err) {
-		pr_warn("Failed to open the BPF state under '%s': %s\n", cfg->pin_dir,
-			strerror(-err));
-		return RCC_EXIT_FAIL;
-	}
+	if (err)
+		return RCC_EXIT_FAIL; /* reported */
 	rcc_kernel_prune(k);
 	if (!o) {
 		/* under the lock: the daemon cannot apply between ask and load */
@@ -178,13 +175,9 @@ int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k,
 	if (!err)
 		return RCC_EXIT_OK;
 	rcc_kernel_close(k);
-	if (err == -EINVAL || err == -EBUSY || err == -ENOSPC) {
-		pr_warn("nothing was changed; the policies already loaded keep enforcing\n");
-		return RCC_EXIT_USAGE;
-	}
-	pr_warn("Failed to load the policies: %s; the policies already loaded keep enforcing\n",
-		strerror(-err));
-	return RCC_EXIT_FAIL;
+	/* the kernel layer said what failed; what it means: */
+	pr_warn("nothing was changed; the policies already loaded keep enforcing\n");
+	return err == -EINVAL || err == -EBUSY || err == -ENOSPC ? RCC_EXIT_USAGE : RCC_EXIT_FAIL;
 }
 
 int cli_target(const struct rcc_args *a, char *path, size_t len,

@@ -151,7 +151,6 @@ static int supervise(pid_t pid, int sigfd, struct rcc_pty *pty)
 static void release_cgroup(const struct rcc_config *cfg, const char *cg, int kill_err)
 {
 	struct rcc_kernel k;
-	int err;
 
 	if (kill_err) {
 		pr_warn("Failed to empty '%s': %s; it stays enforced with its policy. "
@@ -159,13 +158,11 @@ static void release_cgroup(const struct rcc_config *cfg, const char *cg, int kil
 			cg, strerror(-kill_err), cg, cg);
 		return;
 	}
-	err = rcc_kernel_open(cfg, false, true, &k);
-	if (!err) {
-		err = rcc_kernel_detach(&k, cg);
+	/* both report their failures; -ENOENT: nothing to detach */
+	if (!rcc_kernel_open(cfg, false, true, &k)) {
+		rcc_kernel_detach(&k, cg);
 		rcc_kernel_close(&k);
 	}
-	if (err && err != -ENOENT)
-		pr_warn("Failed to detach '%s': %s\n", cg, strerror(-err));
 	if (rmdir(cg) && errno != ENOENT)
 		pr_warn("Failed to remove cgroup '%s': %s\n", cg, strerror(errno));
 }
@@ -255,11 +252,13 @@ int cmd_run(struct rcc_args *a)
 		rmdir(cg);
 		goto out;
 	}
+	/* not loaded is an answer the kernel layer does not report */
 	err = rcc_kernel_policy_id(&k, p->name, &id);
+	if (err)
+		rcc_fail(err, "Failed to attach policy '%s' to '%s'", p->name, cg);
 	err = err ?: rcc_kernel_attach(&k, cg, id);
 	rcc_kernel_close(&k);
 	if (err) {
-		pr_warn("Failed to attach policy '%s' to '%s': %s\n", p->name, cg, strerror(-err));
 		release_cgroup(&cfg, cg, 0);
 		rc = RCC_EXIT_FAIL;
 		goto out;

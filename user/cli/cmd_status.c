@@ -307,10 +307,8 @@ static int read_status(const struct rcc_config *cfg, struct status *st)
 
 	if (err == -ENOENT)
 		return err;
-	if (err) {
-		pr_warn("Failed to open the BPF state under '%s': %s\n", cfg->pin_dir, strerror(-err));
-		return RCC_EXIT_FAIL;
-	}
+	if (err)
+		return RCC_EXIT_FAIL; /* reported */
 	read_policies(&k, st);
 	err = rcc_kernel_cgroups(&k, &st->cg, &st->ncg);
 	if (!err)

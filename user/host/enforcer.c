@@ -65,8 +65,9 @@ static int inherit(const struct rcc_config *cfg, struct rcc_kernel *k, const cha
 			rcc_kernel_unlock(k);
 		}
 		if (err) {
-			snprintf(msg, len, "cannot drop default_policy '%s' below %s: %s",
-				 cfg->default_policy, from, strerror(-err));
+			/* the kernel layer said why */
+			snprintf(msg, len, "cannot drop default_policy '%s' below %s",
+				 cfg->default_policy, from);
 			return err;
 		}
 		pr_info("rcc-bpf: %s: dropped its own default_policy '%s'; policy '%s' of %s holds\n",
@@ -118,7 +119,8 @@ int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
 		rcc_kernel_unlock(k);
 	}
 	if (err) {
-		snprintf(msg, len, "cannot attach policy '%s' to '%s': %s", name, path, strerror(-err));
+		/* the kernel layer said why */
+		snprintf(msg, len, "cannot attach policy '%s' to '%s'", name, path);
 		return err;
 	}
 	snprintf(msg, len, "policy '%s' on %s", name, path);
@@ -192,9 +194,7 @@ void rcc_enforce_parents(const struct rcc_config *cfg, struct rcc_kernel *k)
 			err = rcc_kernel_attach(k, path, want);
 			rcc_kernel_unlock(k);
 		}
-		if (err)
-			pr_warn("Failed to attach policy '%s' to '%s': %s\n", name, path, strerror(-err));
-		else
+		if (!err) /* else the kernel layer reported it */
 			pr_info("rcc-bpf: parent cgroup %s: policy '%s'\n", path, name);
 	}
 }

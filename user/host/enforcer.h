@@ -31,8 +31,9 @@ bool rcc_enforced_above(struct rcc_kernel *k, const char *path, __u32 *policy_id
  * choice (a run-time label or annotation), or NULL.  Without one, or
  * when the label may not choose (rcc_config_label_policy; warned), the
  * policy of the nearest enforced cgroup above holds (nothing is
- * attached), else default_policy.  Returns enum rcc_enforce_result
- * or -errno with the reason in msg.
+ * attached), else default_policy.  Returns enum rcc_enforce_result,
+ * or -errno with msg saying what was not done: the kernel layer has
+ * printed why when it failed (kernel/loader.h), else msg says why too.
  */
 int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
 			  const char *path, const char *policy, bool keep_existing,

@@ -6,6 +6,16 @@
  *   PIN_DIR/v2/links/CGID/HOOK   one bpf_link per hook per linked cgroup
  * Everything stays when rcc-bpf exits: that is what keeps sandboxes
  * enforced.  State changes happen under a flock on PIN_DIR.
+ *
+ * This header is the kernel layer's interface; its files, by job:
+ *   object.c   the skeleton (only it includes it), the pins, the guard
+ *   lock.c     the flock
+ *   links.c    cgroups and their links
+ *   plan.c     what an apply must change (plan.h), mostly pure
+ *   commit.c   applying: compile, plan, commit step by step with undo
+ *   stats.c    reads for status and the audit consumer
+ *   maps.c     map names and small shared reads (maps.h, internal)
+ *   mapsync.c  a map brought to a wanted content without a gap
  */
 #ifndef RCC_LOADER_H
 #define RCC_LOADER_H
@@ -43,25 +53,36 @@ struct rcc_kernel {
 	__u32 max_cgroups;
 };
 
-/* Opens the pinned state; with create, loads and pins it when absent.
- * -ENOENT: nothing pinned (and !create).  Takes the lock when lock. */
+/*
+ * Errors (CONTRIBUTING.md): every function here that returns -errno has
+ * reported the failure itself, once, unless its comment says "prints
+ * nothing"; the caller then reports it.  Answers (not loaded, not
+ * attached) are returned without a message.
+ */
+
+/* object.c: opens the pinned state; with create, loads and pins it when
+ * absent (and attaches the bpf() guard).  Takes the lock when lock.
+ * -ENOENT, printing nothing, when nothing is pinned and !create. */
 int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
 		    struct rcc_kernel *k);
+/* Closes every fd (the lock's too); k may be closed again. */
 void rcc_kernel_close(struct rcc_kernel *k);
-/* Lets other commands change state while this one keeps its fds. */
+/* Whether the bpf() guard (lsm/bpf) is attached and the BPF LSM runs. */
+bool rcc_kernel_guarded(const struct rcc_kernel *k);
+
+/* lock.c: lets other commands change state while this one keeps its fds. */
 void rcc_kernel_unlock(struct rcc_kernel *k);
 /* Takes the state lock again (a long-lived process, for one change). */
 int rcc_kernel_lock(struct rcc_kernel *k);
-/* The same, or -EWOULDBLOCK at once when another command holds it. */
+/* The same, or -EWOULDBLOCK at once when another command holds it.
+ * Prints nothing: a caller that polls tries again later. */
 int rcc_kernel_trylock(struct rcc_kernel *k);
-/* Whether the bpf() guard (lsm/bpf) is attached and the BPF LSM runs. */
-bool rcc_kernel_guarded(const struct rcc_kernel *k);
-/* Whether the cgroup at path has an entry of its own. */
-bool rcc_kernel_is_attached(struct rcc_kernel *k, const char *path, __u32 *policy_id);
 
-/* Makes the maps hold exactly the policies of cfg, gap-free.  Nothing
- * changes when any policy fails to compile (-EINVAL) or a policy that
- * enforces a cgroup would be removed (-EBUSY). */
+/* commit.c: compiles cfg (policy/ruleset.h), plans the change against
+ * the maps (plan.h) and commits it: the maps hold exactly the policies
+ * of cfg, gap-free.  Nothing changes when any policy fails to compile
+ * (-EINVAL), a policy that enforces a cgroup would be removed (-EBUSY)
+ * or a map or the policy ids or versions would run out (-ENOSPC). */
 int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
 		     const struct rcc_compile_opts *opts);
 /* The same after a DNS refresh: connections already allowed keep going
@@ -69,17 +90,22 @@ int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
 int rcc_kernel_apply_dns(struct rcc_kernel *k, const struct rcc_config *cfg,
 			 const struct rcc_compile_opts *opts);
 
-/* Policy id of a loaded policy; -ENOENT when not loaded. */
-int rcc_kernel_policy_id(struct rcc_kernel *k, const char *name, __u32 *id);
-int rcc_kernel_policy_name(struct rcc_kernel *k, __u32 id, char *name,
-			   size_t len);
-
-/* Enforces policy on the cgroup at path (and every descendant). */
+/* links.c: enforces policy on the cgroup at path (and every descendant). */
 int rcc_kernel_attach(struct rcc_kernel *k, const char *path, __u32 policy_id);
-/* -ENOENT: path is not attached itself. */
+/* -ENOENT, printing nothing: path is not attached itself (or is gone). */
 int rcc_kernel_detach(struct rcc_kernel *k, const char *path);
 /* Drops the state of cgroups that no longer exist. */
 int rcc_kernel_prune(struct rcc_kernel *k);
+/* Whether the cgroup at path has an entry of its own. */
+bool rcc_kernel_is_attached(struct rcc_kernel *k, const char *path, __u32 *policy_id);
+
+/* stats.c: the reads below all print nothing. */
+
+/* Policy id of a loaded policy; -ENOENT when not loaded. */
+int rcc_kernel_policy_id(struct rcc_kernel *k, const char *name, __u32 *id);
+/* Its name; "#ID" and -ENOENT when it has none. */
+int rcc_kernel_policy_name(struct rcc_kernel *k, __u32 id, char *name,
+			   size_t len);
 
 struct rcc_cgroup_info {
 	__u64 id;
@@ -92,8 +118,10 @@ struct rcc_cgroup_info {
 /* Every enforced cgroup; caller frees *out. */
 int rcc_kernel_cgroups(struct rcc_kernel *k, struct rcc_cgroup_info **out,
 		       size_t *n);
+/* A policy's counters, summed over the CPUs. */
 int rcc_kernel_policy_stats(struct rcc_kernel *k, __u32 id,
 			    struct rcc_counters *out);
+/* The flags of its version in force; -ENOENT when none is. */
 int rcc_kernel_policy_flags(struct rcc_kernel *k, __u32 id, __u32 *flags);
 
 /* What the audit consumer did with the ring's events, kept pinned so

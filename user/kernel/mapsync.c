@@ -10,7 +10,6 @@
 
 #define BATCH 8192
 
-
 static int dump_batch(int fd, struct rcc_kvset *out)
 {
 	__u8 in_batch[64], out_batch[64];
@@ -64,21 +63,6 @@ int rcc_map_dump(int fd, struct rcc_kvset *out)
 		out->n = start;
 		err = dump_iter(fd, out);
 	}
-	return err;
-}
-
-int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d)
-{
-	struct rcc_kvset have;
-	int err;
-
-	rcc_kvset_init(&have, want->ksz, want->vsz);
-	err = rcc_map_dump(fd, &have);
-	if (!err)
-		err = rcc_map_diff_with(fd, &have, want, d);
-	else
-		memset(d, 0, sizeof(*d));
-	rcc_kvset_free(&have);
 	return err;
 }
 

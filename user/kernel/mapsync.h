@@ -20,8 +20,8 @@ struct rcc_mapdiff {
 	size_t applied;
 };
 
-int rcc_map_diff(int fd, const struct rcc_kvset *want, struct rcc_mapdiff *d);
-/* The same against a dump already taken (have) of the map at fd. */
+/* Plans the change of the map at fd from have (a dump of it) to want:
+ * 0 or -ENOMEM.  Prints nothing. */
 int rcc_map_diff_with(int fd, const struct rcc_kvset *have,
 		      const struct rcc_kvset *want, struct rcc_mapdiff *d);
 /* Adds and updates; on failure restores what it did, returns -errno. */

@@ -155,9 +155,12 @@ int rcc_kvset_diff(const struct rcc_kvset *have, const struct rcc_kvset *want,
 		goto out;
 	}
 	for (i = 0; i < want->n; i++) {
-		const __u8 *k = want->keys + i * ksz;
+		__u32 *slot = index_slot(&ix, want->keys, ksz, want->keys + i * ksz);
 
-		*index_slot(&ix, want->keys, ksz, k) = i + 1; /* duplicates: last wins */
+		/* duplicates: the last wins, an earlier one is never put */
+		if (*slot)
+			seen[*slot - 1] = 1;
+		*slot = i + 1;
 	}
 	for (i = 0; !err && i < have->n; i++) {
 		const __u8 *k = have->keys + i * ksz, *v = have->vals + i * vsz;

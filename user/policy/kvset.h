@@ -37,7 +37,8 @@ int rcc_kv_dedupe(void *keys, void *vals, size_t *n, size_t ksz, size_t vsz,
  * What turns have into want: puts (changed values first, then new keys),
  * dels (keys no longer wanted, with their old values).  The first
  * nchanged puts replace a value; old holds those old values, so a change
- * applied half-way can be undone.  Of equal keys in want the last wins.
+ * applied half-way can be undone.  Of equal keys in want the last wins
+ * (when have is empty, puts is want as it is: applied in order).
  */
 struct rcc_kvdiff {
 	struct rcc_kvset puts;

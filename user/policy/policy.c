@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
 #include "policy/kvset.h"
 #include "policy/policy.h"
 
@@ -179,7 +180,7 @@ static int barriers_add(struct builder *b)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(barriers) / sizeof(barriers[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(barriers); i++) {
 		struct rcc_entry e;
 		char err[128];
 		struct node *nd;
@@ -209,8 +210,7 @@ static int host_add(struct builder *b)
 {
 	const struct rcc_addr_list *h = b->opts->host;
 	size_t i;
-	int err = special_add(b, host_loopback_set,
-			      sizeof(host_loopback_set) / sizeof(host_loopback_set[0]));
+	int err = special_add(b, host_loopback_set, ARRAY_SIZE(host_loopback_set));
 
 	for (i = 0; !err && h && i < h->n; i++) {
 		struct node *nd;
@@ -354,8 +354,7 @@ static void compile_warn(struct builder *b, int line, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-#define NSPECIAL (sizeof(loopback_set) / sizeof(loopback_set[0]) + \
-		  sizeof(private_set) / sizeof(private_set[0]))
+#define NSPECIAL (ARRAY_SIZE(loopback_set) + ARRAY_SIZE(private_set))
 
 /* The loopback and private ranges, parsed once (prefixlen here: the
  * length in the 16-byte space, without the trie key's +32). */
@@ -363,7 +362,7 @@ static const struct rcc_prefix_key *internal_ranges(void)
 {
 	static struct rcc_prefix_key parsed[NSPECIAL];
 	static bool done;
-	const size_t nloop = sizeof(loopback_set) / sizeof(loopback_set[0]);
+	const size_t nloop = ARRAY_SIZE(loopback_set);
 	size_t i;
 
 	for (i = 0; !done && i < NSPECIAL; i++) {
@@ -386,7 +385,7 @@ static bool in_private_set(const __u8 a[16])
 	const struct rcc_prefix_key *r = internal_ranges();
 	size_t i;
 
-	for (i = sizeof(loopback_set) / sizeof(loopback_set[0]); i < NSPECIAL; i++)
+	for (i = ARRAY_SIZE(loopback_set); i < NSPECIAL; i++)
 		if (rcc_prefix_covers(r[i].addr, r[i].prefixlen, a))
 			return true;
 	return false;
@@ -460,6 +459,67 @@ static int cmp_node(const void *a, const void *b)
 	return c ? c : (int)x->plen - (int)y->plen;
 }
 
+/* Adds what node s says about its prefix to node d (the same prefix, or
+ * one covering it); what d already names keeps its origin and line. */
+static void node_merge(struct node *d, const struct node *s)
+{
+	__u32 r;
+	size_t j;
+
+	for (j = 0; j < 3; j++)
+		if (!d->origin[j][0])
+			memcpy(d->origin[j], s->origin[j], RCC_ORIGIN_MAX);
+	d->flags |= s->flags;
+	for (r = 0; r < s->nrules; r++)
+		node_add_rule(d, &s->rules[r]);
+	d->overflow |= s->overflow;
+	if (!d->line)
+		d->line = s->line;
+}
+
+/* Sorts the nodes by address then length, one node per prefix. */
+static void nodes_sort(struct builder *b)
+{
+	size_t i, out = 0;
+
+	qsort(b->nodes, b->nnodes, sizeof(*b->nodes), cmp_node);
+	for (i = 0; i < b->nnodes; i++) {
+		if (out && !cmp_node(&b->nodes[out - 1], &b->nodes[i])) {
+			b->nodes[out - 1].barrier |= b->nodes[i].barrier;
+			node_merge(&b->nodes[out - 1], &b->nodes[i]);
+			continue;
+		}
+		if (out != i)
+			b->nodes[out] = b->nodes[i];
+		out++;
+	}
+	b->nnodes = out;
+}
+
+/* Node n, which carries everything that covers it, into trie entry i. */
+static void node_emit(struct builder *b, const struct node *n, size_t i)
+{
+	struct rcc_compiled *o = b->out;
+
+	o->prefix_keys[i].prefixlen = 32 + n->plen;
+	o->prefix_keys[i].version = htonl(o->version);
+	memcpy(o->prefix_keys[i].addr, n->addr, 16);
+	o->prefix_vals[i].flags = n->flags;
+	o->prefix_vals[i].nrules = n->nrules;
+	memcpy(o->prefix_vals[i].rules, n->rules, sizeof(n->rules));
+	memcpy(o->prefix_origin[i], n->origin, sizeof(n->origin));
+}
+
+static void overflow_error(struct builder *b, const struct node *n)
+{
+	char pfx[64];
+
+	rcc_prefix_format(n->addr, n->plen, pfx, sizeof(pfx));
+	compile_error(b, n->line ? n->line : b->p->line,
+		      "more than %d port rules apply to %s (with those of the prefixes around it); merge ports into fewer entries",
+		      RCC_MAX_RULES, pfx);
+}
+
 /*
  * Turns the nodes into trie entries where each carries everything that
  * covers it, so the longest match alone decides.  Sorted by address then
@@ -468,41 +528,17 @@ static int cmp_node(const void *a, const void *b)
 static int nodes_finish(struct builder *b)
 {
 	struct rcc_compiled *o = b->out;
-	size_t i, j, out = 0, depth = 0;
-	size_t *stack;
+	size_t i, depth = 0, *stack;
+	int err = 0;
 
-	qsort(b->nodes, b->nnodes, sizeof(*b->nodes), cmp_node);
-	/* merge duplicates of one prefix */
-	for (i = 0; i < b->nnodes; i++) {
-		if (out && !cmp_node(&b->nodes[out - 1], &b->nodes[i])) {
-			struct node *d = &b->nodes[out - 1], *s = &b->nodes[i];
-			__u32 r;
-
-			for (j = 0; j < 3; j++)
-				if (!d->origin[j][0])
-					memcpy(d->origin[j], s->origin[j], RCC_ORIGIN_MAX);
-			d->flags |= s->flags;
-			for (r = 0; r < s->nrules; r++)
-				node_add_rule(d, &s->rules[r]);
-			d->overflow |= s->overflow;
-			d->barrier |= s->barrier;
-			if (!d->line)
-				d->line = s->line;
-			continue;
-		}
-		if (out != i)
-			b->nodes[out] = b->nodes[i];
-		out++;
-	}
-	b->nnodes = out;
-
+	nodes_sort(b);
 	stack = calloc(b->nnodes + 1, sizeof(*stack));
 	o->prefix_keys = calloc(b->nnodes + 1, sizeof(*o->prefix_keys));
 	o->prefix_vals = calloc(b->nnodes + 1, sizeof(*o->prefix_vals));
 	o->prefix_origin = calloc(b->nnodes + 1, sizeof(*o->prefix_origin));
 	if (!stack || !o->prefix_keys || !o->prefix_vals || !o->prefix_origin) {
-		free(stack);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto out;
 	}
 	for (i = 0; i < b->nnodes; i++) {
 		struct node *n = &b->nodes[i];
@@ -512,41 +548,21 @@ static int nodes_finish(struct builder *b)
 						   b->nodes[stack[depth - 1]].plen, n->addr))
 			depth--;
 		if (depth && !n->barrier) {
-			struct node *up = &b->nodes[stack[depth - 1]];
-			__u32 r;
+			const struct node *up = &b->nodes[stack[depth - 1]];
 
-			for (j = 0; j < 3; j++)
-				if (!n->origin[j][0])
-					memcpy(n->origin[j], up->origin[j], RCC_ORIGIN_MAX);
-			n->flags |= up->flags;
-			for (r = 0; r < up->nrules; r++)
-				node_add_rule(n, &up->rules[r]);
+			node_merge(n, up);
 			/* reported once, where the overflow begins */
 			report |= n->overflow && !up->overflow;
-			n->overflow |= up->overflow;
-			if (!n->line)
-				n->line = up->line;
 		}
 		stack[depth++] = i;
-		if (report) {
-			char pfx[64];
-
-			rcc_prefix_format(n->addr, n->plen, pfx, sizeof(pfx));
-			compile_error(b, n->line ? n->line : b->p->line,
-				      "more than %d port rules apply to %s (with those of the prefixes around it); merge ports into fewer entries",
-				      RCC_MAX_RULES, pfx);
-		}
-		o->prefix_keys[i].prefixlen = 32 + n->plen;
-		o->prefix_keys[i].version = htonl(o->version);
-		memcpy(o->prefix_keys[i].addr, n->addr, 16);
-		o->prefix_vals[i].flags = n->flags;
-		o->prefix_vals[i].nrules = n->nrules;
-		memcpy(o->prefix_vals[i].rules, n->rules, sizeof(n->rules));
-		memcpy(o->prefix_origin[i], n->origin, sizeof(n->origin));
+		if (report)
+			overflow_error(b, n);
+		node_emit(b, n, i);
 	}
 	o->nprefixes = b->nnodes;
+out:
 	free(stack);
-	return 0;
+	return err;
 }
 
 /* Duplicate keys: allow wins for ports; protocol sets add up for addresses. */
@@ -595,9 +611,9 @@ int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 version,
 	memcpy(out->pol.protocols, p->protocols, sizeof(p->protocols));
 
 	err = barriers_add(&b);
-	err = err ?: special_add(&b, loopback_set, sizeof(loopback_set) / sizeof(loopback_set[0]));
+	err = err ?: special_add(&b, loopback_set, ARRAY_SIZE(loopback_set));
 	if (!err && p->block_private)
-		err = special_add(&b, private_set, sizeof(private_set) / sizeof(private_set[0]));
+		err = special_add(&b, private_set, ARRAY_SIZE(private_set));
 	if (!err && p->block_host)
 		err = host_add(&b);
 	for (i = 0; !err && i < p->nentries; i++)
