@@ -16,7 +16,7 @@ PKG_CONFIG ?= pkg-config
 
 VMLINUX_DIR := vmlinux/$(ARCH)
 CFLAGS ?= -O2 -g
-WARN := -Wall -Wextra -Werror -Wno-format-truncation
+WARN := -Wall -Wextra -Werror
 # -MMD -MP: each object depends on exactly the headers it includes.
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -MMD -MP -DRCC_VERSION=\"$(VERSION)\" \
 	-Iinclude -Iuser -I$(OUTPUT) \
