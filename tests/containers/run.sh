@@ -15,7 +15,7 @@
 #   RCCT_CHURN=N          containers in test_churn (default 200)
 #
 # Needs root, podman with crun, busybox-static (the containers' root
-# filesystem), cc with a static libc (the container-side probe), python3
+# filesystem), the static container-side probe (make test-tools), python3
 # and bpftool.  The helpers of tests/integration/lib.sh (sourced, read
 # only) make each test's network: a sandbox netns SB that the containers
 # join (--network ns:/run/netns/SB), a world netns W holding every
@@ -42,6 +42,7 @@ case $RCC in
 esac
 
 ROOTFS=$RUN_DIR/rootfs
+PROBE_BUILT=$ROOT/build/tests/tools/rcctc_probe	# `make test-tools` builds it, static
 FIXTURES=$ROOT/tests/unit/fixtures/cgroup_layouts.txt
 CHURN=${RCCT_CHURN:-200}
 CHURN_PARALLEL=4
@@ -1004,9 +1005,11 @@ ct_sweep() {
 # c_preflight: what this suite needs beyond lib.sh's preflight
 c_preflight() {
 	local bad=0 tool ctl
-	for tool in podman crun cc; do
+	for tool in podman crun; do
 		command -v "$tool" >/dev/null || { echo "missing tool: $tool"; bad=1; }
 	done
+	[ -x "$PROBE_BUILT" ] ||
+		{ echo "no static probe at $PROBE_BUILT: run make test-tools (it builds it)"; bad=1; }
 	if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' ||
 		[ ! -x /bin/busybox ]; then
 		echo "busybox-static is not installed (the containers' root filesystem): apt-get install busybox-static"
@@ -1035,7 +1038,7 @@ c_preflight() {
 	return 0
 }
 
-# rootfs_build: busybox-static and its applets, and the probe, built static
+# rootfs_build: busybox-static and its applets, and the static probe
 rootfs_build() {
 	local a
 	mkdir -p "$ROOTFS"/{bin,proc,sys,dev,etc,tmp,run} || return 1
@@ -1043,8 +1046,7 @@ rootfs_build() {
 	for a in sh nc wget sleep cat echo true; do
 		ln -sf busybox "$ROOTFS/bin/$a" || return 1
 	done
-	cc -static -O2 -Wall -o "$ROOTFS/bin/rcctc_probe" "$HERE/rcctc_probe.c" ||
-		{ echo "cannot build the static probe (cc -static; libc6-dev has libc.a)"; return 1; }
+	cp "$PROBE_BUILT" "$ROOTFS/bin/rcctc_probe" || return 1
 }
 
 # ulimits the runtime may set: at or below this shell's hard limits

@@ -21,6 +21,7 @@
 RCCT_RUN=${RCCT_RUN:-$$}
 RUN_DIR=/tmp/rcct-$RCCT_RUN
 TOOLS=$RUN_DIR/tools
+TOOLS_BUILT=$ROOT/build/tests/tools	# `make test-tools` builds them there
 RCCT_CMD_TIMEOUT=${RCCT_CMD_TIMEOUT:-20}  # one sandboxed command, seconds
 RCCT_TEST_TIMEOUT=${RCCT_TEST_TIMEOUT:-300}
 WORLD_PORTS=9,80,443,5000,8080,8081
@@ -590,22 +591,25 @@ expect_attached_once() {
 
 # ---------------------------------------------------------------- audit
 
-# build_tools: the C tools, compiled into $TOOLS (a failure is reported
-# by the tests that need them)
-build_tools() {
-	local src
+# tools_install: the C tools that `make test-tools` built, copied into
+# $TOOLS; one that was not built is named here, and the tests that need
+# it fail (need_tool)
+tools_install() {
+	local src bin
 	for src in "$ROOT"/tests/tools/rcct_*.c; do
-		[ -e "$src" ] || continue
-		cc -O2 -Wall -o "$TOOLS/$(basename "$src" .c)" "$src" ||
-			echo "note: cannot compile $src" >&2
+		bin=$TOOLS_BUILT/$(basename "$src" .c)
+		if [ -x "$bin" ]; then
+			cp "$bin" "$TOOLS/" || return 1
+		else
+			echo "note: no $bin (make test-tools builds it): the tests that need it fail" >&2
+		fi
 	done
-	return 0
 }
 
-# need_tool NAME: the compiled tool is there
+# need_tool NAME: the C tool NAME is there
 need_tool() {
 	[ -x "$TOOLS/$1" ] && return 0
-	fail_check "tool $1 was not built (cc missing?)"
+	fail_check "tool $1 was not built: no $TOOLS_BUILT/$1 (run make test-tools)"
 	return 1
 }
 

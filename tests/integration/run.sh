@@ -17,8 +17,8 @@
 # Each test gets fresh network namespaces (sandbox SB, world W, one veth),
 # its own cgroups and pin dir, and asserts on what ARRIVED in W (packet
 # capture on W's veth plus a TCP/UDP sink), beside what the client saw.
-# Needs root, cgroup2, bpffs (mounted if absent), python3, bpftool; cc
-# for the C tools (tests/tools/rcct_*.c) of the audit flood tests.
+# Needs root, cgroup2, bpffs (mounted if absent), python3, bpftool, and
+# the C tools of the audit flood tests (make test-tools).
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -1872,7 +1872,7 @@ main() {
 		echo "cannot prepare $RUN_DIR" >&2
 		return 1
 	}
-	build_tools
+	tools_install || { echo "cannot prepare $TOOLS" >&2; return 1; }
 	trap on_exit EXIT
 	trap on_interrupt INT TERM
 	[ -x "$RCC" ] || echo "note: no rcc-bpf at $RCC; the tests that need it will fail"
