@@ -26,7 +26,7 @@ fi
 pkgs=$(sed -n '/^PKGS="/,/"$/p' tools/deps.sh | tr -d '"' | sed 's/^PKGS=//')
 passed=0 failed=0
 for cmd in $CANDIDATES; do
-	git grep -qIwE -- "$cmd" -- tests/integration tests/containers tests/tools \
+	git grep -qIwE -- "$cmd" -- tests/lib tests/integration tests/containers tests/tools \
 		tools Makefile .ci 2>/dev/null || continue
 	path=$(command -v "$cmd" 2>/dev/null)
 	owner=""
