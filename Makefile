@@ -123,9 +123,43 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(RCC_LIB) $(POLICY_LIB) | $(OUTPUT)/tests
 
 unit: $(UNIT_BINS)
 
+# Test and bench tools ------------------------------------------------
+# The C tools the test suites and the bench run: tests/tools/rcct_*.c, the
+# container-side probe (static: it runs inside a busybox root filesystem)
+# and the bench's own programs.  The scripts use these and build nothing.
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/tools/%,$(wildcard tests/tools/*.c)) \
+	$(OUTPUT)/tests/tools/rcctc_probe
+BENCH_TOOLS := $(addprefix $(OUTPUT)/bench/,connbench auditflood cmpbench)
+.PHONY: test-tools
+
+test-tools: $(TEST_TOOLS) $(BENCH_TOOLS)
+
+$(OUTPUT)/tests/tools/%: tests/tools/%.c | deps-check
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -o $@ $<
+
+# rcct_cgkill runs rcc-bpf's own code: it links the library
+$(OUTPUT)/tests/tools/rcct_cgkill: tests/tools/rcct_cgkill.c $(RCC_LIB) $(POLICY_LIB) | deps-check
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $< $(RCC_LIB) $(POLICY_LIB) $(USER_LIBS) -o $@
+-include $(OUTPUT)/tests/tools/rcct_cgkill.d
+
+$(OUTPUT)/tests/tools/rcctc_probe: tests/containers/rcctc_probe.c | deps-check
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -static -O2 -Wall -o $@ $<
+
+$(BENCH_TOOLS): $(OUTPUT)/bench/%: tools/bench/%.c | deps-check
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
+# ----------------------------------------------- end of test and bench tools
+
 # Unit tests, then the real-kernel integration tests (root).
 check: deps-ensure
-	$(Q)$(MAKE) --no-print-directory all unit $(OUTPUT)/bench/dnsbench $(OUTPUT)/man-keys
+	$(Q)$(MAKE) --no-print-directory all unit $(OUTPUT)/bench/dnsbench $(OUTPUT)/man-keys test-tools
 	$(Q)$(SUDO) tests/run-all.sh $(UNIT_BINS)
 
 demo: deps-ensure
@@ -146,7 +180,7 @@ man: $(OUTPUT)/man-keys
 	$(Q)tools/man/update-keys.sh
 
 bench: deps-ensure
-	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench/dnsbench
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench/dnsbench $(BENCH_TOOLS)
 	$(Q)$(SUDO) tools/bench/run.sh
 
 SBINDIR = $(PREFIX)/sbin

@@ -18,6 +18,7 @@ result() { # OK MESSAGE
 if [ ! -x build/man-keys ] || [ ! -x build/rcc-bpf ]; then
 	echo "FAIL build/man-keys or build/rcc-bpf is missing: run make check"
 	echo "docs: 0 passed, 1 failed"
+	[ -z "${TEST_COUNTS:-}" ] || echo "0 1" >"$TEST_COUNTS"
 	exit 1
 fi
 tools/man/update-keys.sh --check
@@ -31,4 +32,5 @@ for k in $keys; do
 	result $? "conf/rcc-bpf.conf does not show key '$k'"
 done
 echo "docs: $passed passed, $failed failed"
+[ -z "${TEST_COUNTS:-}" ] || echo "$passed $failed" >"$TEST_COUNTS"
 [ "$failed" = 0 ]

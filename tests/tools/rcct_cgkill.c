@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * rcct_cgkill CGROUP: empties CGROUP the way run does on kernels without
- * cgroup.kill (rcc_cgroup_kill_by_freezing, compiled in from the source),
- * so that the fallback is tested on kernels that have cgroup.kill.
+ * cgroup.kill (rcc_cgroup_kill_by_freezing, linked from librcc.a), so that
+ * the fallback is tested on kernels that have cgroup.kill.
  * Prints "ok" or "err ERRNO-TEXT".
  */
-#include "../../user/cgroup.c"
+#include <stdio.h>
+#include <string.h>
+
+#include "host/cgroup.h"
 
 int main(int argc, char **argv)
 {

@@ -287,8 +287,6 @@ cmp_targets() {
 }
 
 compare_bench() {
-	CMPB=$ROOT/build/bench/cmpbench
-	cc -O2 -Wall -Wextra -o "$CMPB" "$HERE/cmpbench.c"
 	log "compare: nftables and iptables beside rcc-bpf, sizes $CMP_SIZES"
 	cmp_setup
 	local args=(--members "$WORK/members" --rounds "$CMP_ROUNDS" --cpu "$CPU" --out "$OUT" "${CMP_CFGS[@]}")

@@ -165,7 +165,7 @@ sweep() {
 
 [ "$(id -u)" = 0 ] || die "needs root (run it through 'make bench', or with sudo)"
 [ -x "$RCC" ] || die "no rcc-bpf binary at $RCC; run 'make' first"
-for t in ip nsenter cc awk timeout taskset jq numfmt getconf; do
+for t in ip nsenter awk timeout taskset jq numfmt getconf; do
 	command -v "$t" >/dev/null || die "'$t' is missing"
 done
 CG2=$(awk '{ split($0, p, " - "); split(p[2], f, " "); if (f[1] == "cgroup2") { split(p[1], g, " "); print g[5]; exit } }' /proc/self/mountinfo)
@@ -177,12 +177,13 @@ sweep
 
 mkdir -p "$OUT"
 WORK=$(mktemp -d "/tmp/$ID.XXXXXX")
-log "building connbench"
+# the bench's programs, built by `make bench` (and `make check`)
 CB=$ROOT/build/bench/connbench
-mkdir -p "${CB%/*}"
-cc -O2 -Wall -Wextra -o "$CB" "$HERE/connbench.c"
 AF=$ROOT/build/bench/auditflood
-cc -O2 -Wall -Wextra -o "$AF" "$HERE/auditflood.c"
+CMPB=$ROOT/build/bench/cmpbench
+for b in "$CB" "$AF" "$CMPB"; do
+	[ -x "$b" ] || die "no $b; run 'make bench' (it builds it)"
+done
 # shellcheck source=tools/bench/audit.sh
 . "$HERE/audit.sh"
 # shellcheck source=tools/bench/compare.sh

@@ -9,9 +9,52 @@
 # root filesystem (podman import, podman build): no registry.
 
 TESTS+=(
+	test_label_policy
 	test_image_label_chooses_nothing
 	test_label_policies
 )
+
+test_label_policy() {
+	local lab unl cg
+	conf_containers
+	ct_run strict --label rcc-bpf.policy=strict -- sleep 600 || return 1
+	lab=$CT_NAME
+	ct_run plain -- sleep 600 || return 1
+	unl=$CT_NAME
+	ct_run bad --label rcc-bpf.policy=nosuch -- sleep 600 || return 1
+
+	rcc attach "$lab"
+	expect_eq "attach the labelled container: exit code" "$RCC_RC" 0
+	expect "its label chose policy strict" contains "$RCC_OUT" "attached policy 'strict'"
+	rcc attach "$unl"
+	expect_eq "attach the unlabelled container: exit code" "$RCC_RC" 0
+	expect "it got the default policy" contains "$RCC_OUT" "attached policy 'default'"
+	st_load
+	expect_eq "status: policy of $lab" "$(st_field container_name "$lab" policy)" strict
+	expect_eq "status: policy of $unl" "$(st_field container_name "$unl" policy)" default
+
+	ct_refused "$lab" "$PUBLIC" 80
+	ct_refused "$lab" 10.1.2.3 80
+	ct_allowed "$lab" "$PUBLIC" 443
+	ct_allowed "$unl" "$PUBLIC" 80
+	ct_refused "$unl" 10.1.2.3 80
+
+	# --policy beats the label
+	rcc attach "$lab" --policy default
+	expect_eq "attach --policy default over the label: exit code" "$RCC_RC" 0
+	ct_allowed "$lab" "$PUBLIC" 80
+
+	# a label naming no policy of the configuration chooses nothing: the
+	# default policy holds, and attach says why
+	rcc attach "$CT_NAME"
+	expect_eq "attach a container labelled with a missing policy: exit code" "$RCC_RC" 0
+	expect "the message names the missing policy" contains "$RCC_OUT" "policy 'nosuch'"
+	cg=$(ct_cgroup "$CT_NAME")
+	st_load
+	expect_eq "status: default policy for it" "$(st_field path "$cg" policy)" default
+	ct_refused "$CT_NAME" 10.1.2.3 80
+	ct_allowed "$CT_NAME" "$PUBLIC" 80
+}
 
 # labels_conf [CONTAINERS-LINES]: default, strict (only $PUBLIC:443/tcp)
 # and open (private ranges allowed)

@@ -1,6 +1,60 @@
 # shellcheck shell=bash
-# Reloads: a decision sees the old configuration whole or the new one
-# whole, never a mix (sourced by tests/integration/run.sh).
+# Reloads: connections under way are never refused across reloads, and a
+# decision sees the old configuration whole or the new one whole, never a
+# mix.
+
+TESTS+=(test_reload_no_refusals test_reload_never_mixes)
+
+test_reload_no_refusals() {
+	need_rcc || return 1
+	local base extra i tcp_pid udp_pid m_tcp m_udp
+	base="[policy default]
+allow = 10.1.2.3:8080/tcp
+allow = 10.1.2.3:5000/udp"
+	extra="deny = 203.0.113.0/24
+allow = 192.168.1.1:443/tcp"
+	conf_write <<<"$base"
+	rcc_attach sb || return 1
+
+	new_marker; m_tcp=$M
+	new_marker; m_udp=$M
+	RCCT_CMD_TIMEOUT=30 in_sandbox sb "$PY" "$TOOLS/rcct_client.py" \
+		loop 4 tcp-connect 10.1.2.3 8080 "$m_tcp" >"$T_DIR/loop-tcp.out" &
+	tcp_pid=$!
+	RCCT_CMD_TIMEOUT=30 in_sandbox sb "$PY" "$TOOLS/rcct_client.py" \
+		loop 4 udp-sendto 10.1.2.3 5000 "$m_udp" >"$T_DIR/loop-udp.out" &
+	udp_pid=$!
+	sleep 0.5
+	for i in 1 2 3 4; do
+		if [ $((i % 2)) = 1 ]; then
+			conf_write <<<"$base
+$extra"
+		else
+			conf_write <<<"$base"
+		fi
+		rcc reload
+		expect_eq "reload $i exit code" "$RCC_RC" 0
+		sleep 0.4
+	done
+	wait "$tcp_pid" "$udp_pid"
+	expect_result "tcp loop to 10.1.2.3:8080 across reloads" \
+		"$(cat "$T_DIR/loop-tcp.out")" ok
+	expect_result "udp loop to 10.1.2.3:5000 across reloads" \
+		"$(cat "$T_DIR/loop-udp.out")" ok
+	expect_arrived "$m_tcp"
+	expect_arrived "$m_udp"
+
+	# the last reload (without the extra lines) took effect, the one
+	# before it too
+	allowed sb tcp-connect 203.0.113.10 80
+	refused sb tcp-connect 192.168.1.1 443
+	conf_write <<<"$base
+$extra"
+	rcc reload
+	expect_eq "final reload exit code" "$RCC_RC" 0
+	refused sb tcp-connect 203.0.113.10 80
+	allowed sb tcp-connect 192.168.1.1 443
+}
 
 # A: allowlist; 203.0.113.0/25 open on 443 only; many exact entries of
 #    its own, so that removing them takes a while.
@@ -69,5 +123,3 @@ allow = 10.1.2.3:8080/tcp"
 	refused sb tcp-connect 203.0.113.10 80
 	allowed sb tcp-connect 203.0.113.10 443
 }
-
-TESTS+=(test_reload_never_mixes)

@@ -1,17 +1,68 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# rcc-bpf run: what COMMAND can do to the caller and to the host besides
-# the network (privileges, session and terminal, leftovers, the runtime
-# sockets), sourced by tests/integration/run.sh.
+# rcc-bpf run: COMMAND runs enforced in a transient cgroup, and what it
+# can do to the caller and to the host besides the network (privileges,
+# session and terminal, leftovers, the runtime sockets).
 
 TESTS+=(
+	test_run_command
 	test_run_privileges
 	test_run_tty
 	test_run_leftovers_killed
 	test_run_unkillable_stays_enforced
 	test_run_runtime_socket_warning
 )
+
+# run_result: the client's result line in RCC_OUT
+run_result() {
+	printf '%s\n' "$RCC_OUT" | grep -E '^(ok|err)( |$)' | tail -n 1
+}
+
+# expect_run_cgroups_gone: no transient cgroup left under run_cgroup
+expect_run_cgroups_gone() {
+	local left=""
+	[ -d "$T_RUN_CG" ] && left=$(find "$T_RUN_CG" -mindepth 1 -type d)
+	expect_eq "transient cgroups left under $T_RUN_CG_NAME" "$left" ""
+}
+
+test_run_command() {
+	need_rcc || return 1
+	local client_cmd=("$PY" "$TOOLS/rcct_client.py")
+	rcc run -- sh -c 'exit 7'
+	expect_eq "run returns the command's exit status" "$RCC_RC" 7
+	expect_run_cgroups_gone
+
+	rcc run -- cat /proc/self/cgroup
+	expect "the command ran in a cgroup under $T_RUN_CG_NAME/" \
+		grep -qE "^0::/$T_RUN_CG_NAME/." <<<"$RCC_OUT"
+	expect_run_cgroups_gone
+
+	new_marker
+	capture_mark
+	rcc run -- ip netns exec "$NS_SB" "${client_cmd[@]}" tcp-connect 10.1.2.3 80 "$M"
+	expect_eq "run: refused connect exits 1" "$RCC_RC" 1
+	expect_result "run: tcp-connect 10.1.2.3 80" "$(run_result)" "err EPERM"
+	expect_not_arrived "$M" 10.1.2.3 80
+	expect_run_cgroups_gone
+
+	new_marker
+	rcc run -- ip netns exec "$NS_SB" "${client_cmd[@]}" tcp-connect 203.0.113.10 80 "$M"
+	expect_eq "run: allowed connect exits 0" "$RCC_RC" 0
+	expect_arrived "$M"
+
+	new_marker
+	rcc run --policy open -- ip netns exec "$NS_SB" "${client_cmd[@]}" tcp-connect 10.1.2.3 80 "$M"
+	expect_eq "run --policy open: private connect exits 0" "$RCC_RC" 0
+	expect_arrived "$M"
+
+	rcc run --user nobody -- id -u
+	expect_eq "run --user nobody: exit code" "$RCC_RC" 0
+	expect_eq "run --user nobody: uid" "$(printf '%s\n' "$RCC_OUT" | tail -n 1)" \
+		"$(id -u nobody)"
+	expect_run_cgroups_gone
+}
+
 
 # last_number: the last line of RCC_OUT that is only a number
 last_number() {
