@@ -99,9 +99,11 @@ allow = 10.1.2.3:8080/tcp"
 	z_pid=$!
 	sleep 0.5
 	t0=$SECONDS
-	# as many reloads as fit in the probes' time (each takes a while)
+	# as many reloads as fit in the probes' time (each takes a while),
+	# in pairs B then A, so that A is in force at the end
 	n=0
-	while [ "$n" -lt 8 ] && [ $((SECONDS - t0)) -lt $((secs - 3)) ]; do
+	while [ $((n % 2)) = 1 ] ||
+		{ [ "$n" -lt 8 ] && [ $((SECONDS - t0)) -lt $((secs - 3)) ]; }; do
 		n=$((n + 1)) i=$n
 		if [ $((i % 2)) = 1 ]; then conf_write <<<"$b"; else conf_write <<<"$a"; fi
 		rcc reload >/dev/null
