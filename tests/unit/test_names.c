@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "host/names.h"
+#include "lib/clock.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define S 1000ull
@@ -270,7 +271,7 @@ static void test_save_load(void **state)
 	char path[] = "/tmp/rcc-test-names-XXXXXX";
 	struct rcc_names other;
 	struct rcc_name *r;
-	__u64 now = rcc_now_ms();
+	__u64 now = rcc_clock_ms();
 	int fd = mkstemp(path);
 
 	(void)state;
@@ -379,7 +380,7 @@ static void test_deny_kept_across_restart(void **state)
 	struct rcc_answer_addr bad = A("203.0.113.66", 5), api = A("203.0.113.1", 5);
 	char path[] = "/tmp/rcc-test-names-XXXXXX";
 	struct rcc_names other;
-	__u64 now = rcc_now_ms(), later = now + 3600 * S;
+	__u64 now = rcc_clock_ms(), later = now + 3600 * S;
 	int fd = mkstemp(path);
 
 	(void)state;

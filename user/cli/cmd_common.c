@@ -8,6 +8,7 @@
 #include "host/cgroup.h"
 #include "cli/cli.h"
 #include "host/container.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "host/hostaddr.h"
 #include "daemon/control.h"
@@ -135,7 +136,7 @@ void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
 	if (cli_compile_init(cfg, mode, c) || !c->names.n)
 		return;
 	if (ask_daemon && (arr = cli_daemon_names(cfg))) {
-		rcc_names_from_json(&c->names, arr, rcc_now_ms());
+		rcc_names_from_json(&c->names, arr, rcc_clock_ms());
 		json_object_put(arr);
 		c->from_daemon = true;
 	}

@@ -32,6 +32,7 @@
 #include "daemon/control.h"
 #include "host/dns.h"
 #include "host/enforcer.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "host/hostaddr.h"
 #include "host/watch.h"
@@ -86,7 +87,7 @@ struct daemon {
 
 static __u64 now_ms(void)
 {
-	return rcc_now_ms();
+	return rcc_clock_ms();
 }
 
 /* sd_notify(3)'s protocol, without linking libsystemd for it. */

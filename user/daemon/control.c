@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "daemon/control.h"
-#include "host/names.h"
+#include "lib/clock.h"
 
 #define SERVE_TIMEOUT_MS 200
 #define REQ_MAX 256
@@ -90,7 +90,7 @@ static int wait_fd(int fd, short events, int ms)
 /* Writes all of buf, giving up after ms in total. */
 static int write_all(int fd, const char *buf, size_t len, int ms)
 {
-	__u64 end = rcc_now_ms() + ms;
+	__u64 end = rcc_clock_ms() + ms;
 
 	while (len) {
 		ssize_t n = write(fd, buf, len);
@@ -102,7 +102,7 @@ static int write_all(int fd, const char *buf, size_t len, int ms)
 			len -= n;
 			continue;
 		}
-		if (rcc_now_ms() >= end || wait_fd(fd, POLLOUT, (int)(end - rcc_now_ms())))
+		if (rcc_clock_ms() >= end || wait_fd(fd, POLLOUT, (int)(end - rcc_clock_ms())))
 			return -ETIMEDOUT;
 	}
 	return 0;
@@ -151,7 +151,7 @@ int rcc_control_ask(const char *path, const char *req, char **resp, int timeout_
 	struct sockaddr_un sa;
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
-	__u64 end = rcc_now_ms() + timeout_ms;
+	__u64 end = rcc_clock_ms() + timeout_ms;
 	int s, err;
 
 	*resp = NULL;
@@ -190,10 +190,10 @@ int rcc_control_ask(const char *path, const char *req, char **resp, int timeout_
 			err = -errno;
 			break;
 		}
-		if (rcc_now_ms() >= end)
+		if (rcc_clock_ms() >= end)
 			err = -ETIMEDOUT;
 		else
-			err = wait_fd(s, POLLIN, (int)(end - rcc_now_ms()));
+			err = wait_fd(s, POLLIN, (int)(end - rcc_clock_ms()));
 	}
 	if (!err && !len)
 		err = -ECONNRESET;

@@ -9,18 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "host/names.h"
 
 #define BACKOFF_MAX_MS 30000ull
-
-__u64 rcc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
 
 void rcc_names_init(struct rcc_names *t, const struct rcc_config *cfg,
 		    const struct rcc_addr_list *host)
@@ -467,7 +460,7 @@ int rcc_names_save(const struct rcc_names *t, const char *path)
 	int err = 0;
 
 	json_object_object_add(o, "saved_wall_ms", json_object_new_int64(wall_ms()));
-	json_object_object_add(o, "names", rcc_names_to_json(t, rcc_now_ms()));
+	json_object_object_add(o, "names", rcc_names_to_json(t, rcc_clock_ms()));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) || rename(tmp, path)) {
 		err = -errno ?: -EIO;
@@ -480,7 +473,7 @@ int rcc_names_save(const struct rcc_names *t, const char *path)
 int rcc_names_load(struct rcc_names *t, const char *path)
 {
 	struct json_object *o, *saved, *arr;
-	__u64 now = rcc_now_ms();
+	__u64 now = rcc_clock_ms();
 	struct stat st;
 	__s64 age;
 	size_t i;

@@ -108,6 +108,4 @@ size_t rcc_names_from_json(struct rcc_names *t, struct json_object *arr,
 int rcc_names_save(const struct rcc_names *t, const char *path);
 int rcc_names_load(struct rcc_names *t, const char *path);
 
-__u64 rcc_now_ms(void);
-
 #endif
