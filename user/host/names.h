@@ -64,8 +64,20 @@ struct rcc_answer_addr {
 	__u32 ttl;
 };
 
+/* An empty table with cfg's TTL bounds; host: the addresses the
+ * rebinding guard keeps out (NULL: none), which the table reads, never
+ * frees. */
 void rcc_names_init(struct rcc_names *t, const struct rcc_config *cfg,
 		    const struct rcc_addr_list *host);
+/* Takes cfg's dns_min_ttl, dns_max_ttl and dns_stale_grace (a reload's,
+ * or the one in force again). */
+void rcc_names_bounds(struct rcc_names *t, const struct rcc_config *cfg);
+/* rcc_names_init() and rcc_names_set(), and o set to compile cfg over the
+ * table (its names reported as mode says) and over host: what a command
+ * loads.  None is asked yet.  0 or -ENOMEM; prints nothing. */
+int rcc_names_compile_init(struct rcc_names *t, const struct rcc_config *cfg,
+			   const struct rcc_addr_list *host, enum rcc_dns_mode mode,
+			   struct rcc_compile_opts *o);
 /* Makes the table hold the hostnames of cfg's entries: known ones keep
  * their addresses, new ones are due at once.  0 or -ENOMEM. */
 int rcc_names_set(struct rcc_names *t, const struct rcc_config *cfg);
