@@ -146,10 +146,60 @@ out:
 	close(c);
 }
 
+/* Reads s until the peer closes it, into *buf (malloc'd, NUL-ended),
+ * giving up at end; 0 or -errno, *buf set either way. */
+static int read_all(int s, char **buf, size_t *len, __u64 end)
+{
+	size_t cap = 0;
+	int err = 0;
+
+	*len = 0;
+	while (!err) {
+		ssize_t n;
+
+		if (*len + 4096 + 1 > cap) {
+			char *nb = realloc(*buf, cap = cap ? cap * 2 : 65536);
+
+			if (!nb)
+				return -ENOMEM;
+			*buf = nb;
+		}
+		n = read(s, *buf + *len, cap - *len - 1);
+		if (n > 0) {
+			*len += n;
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+		if (rcc_clock_ms() >= end)
+			err = -ETIMEDOUT;
+		else
+			err = wait_fd(s, POLLIN, (int)(end - rcc_clock_ms()));
+	}
+	if (!err)
+		(*buf)[*len] = '\0';
+	return err;
+}
+
+/* A socket anyone could have made answers nothing we load: -EPERM unless
+ * root or we answer on s. */
+static int peer_trusted(int s)
+{
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
+	    (cred.uid != 0 && cred.uid != geteuid()))
+		return -EPERM;
+	return 0;
+}
+
 int rcc_control_ask(const char *path, const char *req, char **resp, int timeout_ms)
 {
 	struct sockaddr_un sa;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	char *buf = NULL;
 	__u64 end = rcc_clock_ms() + timeout_ms;
 	int s, err;
@@ -167,47 +217,11 @@ int rcc_control_ask(const char *path, const char *req, char **resp, int timeout_
 	}
 	err = write_all(s, req, strlen(req), timeout_ms);
 	err = err ?: write_all(s, "\n", 1, timeout_ms);
-	while (!err) {
-		ssize_t n;
-
-		if (len + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
-
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		n = read(s, buf + len, cap - len - 1);
-		if (n > 0) {
-			len += n;
-			continue;
-		}
-		if (n == 0)
-			break;
-		if (errno != EAGAIN && errno != EINTR) {
-			err = -errno;
-			break;
-		}
-		if (rcc_clock_ms() >= end)
-			err = -ETIMEDOUT;
-		else
-			err = wait_fd(s, POLLIN, (int)(end - rcc_clock_ms()));
-	}
+	err = err ?: read_all(s, &buf, &len, end);
 	if (!err && !len)
 		err = -ECONNRESET;
+	err = err ?: peer_trusted(s);
 	if (!err) {
-		/* a socket anyone could have made answers nothing we load */
-		struct ucred cred;
-		socklen_t clen = sizeof(cred);
-
-		if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
-		    (cred.uid != 0 && cred.uid != geteuid()))
-			err = -EPERM;
-	}
-	if (!err) {
-		buf[len] = '\0';
 		*resp = buf;
 		buf = NULL;
 	}
