@@ -2,17 +2,22 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "daemon/control.h"
 #include "lib/clock.h"
+#include "lib/log.h"
 
 #define SERVE_TIMEOUT_MS 200
 #define REQ_MAX 256
@@ -108,14 +113,46 @@ static int write_all(int fd, const char *buf, size_t len, int ms)
 	return 0;
 }
 
-void rcc_control_serve(int lfd, char *(*answer)(const char *req, void *ctx), void *ctx)
+/* The answer to req (see control.h), malloc'd; NULL: none. */
+static char *answer(struct rcc_sync *sync, const char *req)
+{
+	struct rcc_reload_answer ra;
+	struct json_object *o;
+	char *out;
+
+	if (!strcmp(req, "names")) {
+		o = rcc_sync_names_json(sync);
+	} else if (!strcmp(req, "host")) {
+		o = rcc_sync_host_json(sync);
+	} else if (!strcmp(req, "reload")) {
+		if (rcc_sync_reload_ask(sync, &ra))
+			return NULL;
+		o = json_object_new_object();
+		json_object_object_add(o, "ok", json_object_new_boolean(ra.ok));
+		json_object_object_add(o, "config", json_object_new_string(ra.config));
+		if (!ra.ok)
+			json_object_object_add(o, "error", json_object_new_string(ra.why));
+	} else if (!strcmp(req, "ping")) {
+		o = json_object_new_object();
+	} else {
+		o = json_object_new_object();
+		json_object_object_add(o, "error", json_object_new_string("unknown request"));
+	}
+	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return out;
+}
+
+/* Accepts one client and answers it.  Never blocks for long: a slow
+ * client is dropped. */
+static void serve(struct rcc_control *ctl)
 {
 	char req[REQ_MAX];
 	size_t got = 0;
 	char *resp, *nl;
 	int c;
 
-	c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	c = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (c < 0)
 		return;
 	for (;;) {
@@ -136,7 +173,7 @@ void rcc_control_serve(int lfd, char *(*answer)(const char *req, void *ctx), voi
 		if (got == sizeof(req) - 1)
 			goto out;
 	}
-	resp = answer(req, ctx);
+	resp = answer(ctl->sync, req);
 	if (resp) {
 		/* a big table to a reader that stalls: bounded, then dropped */
 		write_all(c, resp, strlen(resp), 1000);
@@ -144,6 +181,56 @@ void rcc_control_serve(int lfd, char *(*answer)(const char *req, void *ctx), voi
 	}
 out:
 	close(c);
+}
+
+static void *thread_main(void *arg)
+{
+	struct rcc_control *ctl = arg;
+	struct pollfd p[2] = { { .fd = ctl->fd, .events = POLLIN },
+			       { .fd = ctl->stop_fd, .events = POLLIN } };
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the loop's */
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (p[0].revents)
+			serve(ctl);
+	}
+	return NULL;
+}
+
+int rcc_control_start(struct rcc_control *ctl, struct rcc_sync *sync)
+{
+	int err;
+
+	ctl->sync = sync;
+	ctl->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (ctl->stop_fd < 0)
+		return rcc_fail(-errno, "Failed to start the control socket's thread");
+	err = pthread_create(&ctl->thread, NULL, thread_main, ctl);
+	if (err)
+		return rcc_fail(-err, "Failed to start the control socket's thread");
+	ctl->running = true;
+	return 0;
+}
+
+void rcc_control_stop(struct rcc_control *ctl, const char *config)
+{
+	__u64 one = 1;
+
+	if (ctl->running) {
+		rcc_sync_reload_cancel(ctl->sync, config);
+		if (write(ctl->stop_fd, &one, sizeof(one)) == sizeof(one))
+			pthread_join(ctl->thread, NULL);
+	}
+	ctl->running = false;
+	if (ctl->stop_fd >= 0)
+		close(ctl->stop_fd);
+	ctl->stop_fd = -1;
 }
 
 /* Reads s until the peer closes it, into *buf (malloc'd, NUL-ended),
