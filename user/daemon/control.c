@@ -116,7 +116,7 @@ static int write_all(int fd, const char *buf, size_t len, int ms)
 /* The answer to req (see control.h), malloc'd; NULL: none. */
 static char *answer(struct rcc_sync *sync, const char *req)
 {
-	struct rcc_reload_answer ra;
+	struct rcc_sync_answer ra;
 	struct json_object *o;
 	char *out;
 

@@ -23,7 +23,7 @@ struct rcc_sync {
 	const struct rcc_addr_list *host;
 	int wake_fd;			/* eventfd: a reload is asked */
 	int reload_state;		/* RELOAD_* */
-	struct rcc_reload_answer answer;
+	struct rcc_sync_answer answer;
 };
 
 int rcc_sync_new(const struct rcc_names *names, const struct rcc_addr_list *host,
@@ -89,7 +89,7 @@ struct json_object *rcc_sync_host_json(struct rcc_sync *s)
 	return o;
 }
 
-int rcc_sync_reload_ask(struct rcc_sync *s, struct rcc_reload_answer *a)
+int rcc_sync_reload_ask(struct rcc_sync *s, struct rcc_sync_answer *a)
 {
 	struct timespec until;
 	__u64 one = 1;

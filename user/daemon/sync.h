@@ -23,7 +23,7 @@ struct rcc_sync;
 struct json_object;
 
 /* How a reload went, for the one who asked. */
-struct rcc_reload_answer {
+struct rcc_sync_answer {
 	bool ok;
 	char why[256];			/* when !ok */
 	char config[PATH_MAX];		/* the file in force */
@@ -45,7 +45,7 @@ struct json_object *rcc_sync_names_json(struct rcc_sync *s);
 struct json_object *rcc_sync_host_json(struct rcc_sync *s);
 /* The control thread: asks the loop for a reload and waits for its
  * answer, 60 s at most; 0, or -errno when the loop could not be woken. */
-int rcc_sync_reload_ask(struct rcc_sync *s, struct rcc_reload_answer *a);
+int rcc_sync_reload_ask(struct rcc_sync *s, struct rcc_sync_answer *a);
 
 /* The loop: readable when a reload is asked. */
 int rcc_sync_reload_fd(const struct rcc_sync *s);

@@ -131,7 +131,7 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 {
 	struct query *q = arg;
 	struct rcc_dns *d = q->d;
-	struct rcc_answer_addr a[64];
+	struct rcc_names_answer_addr a[64];
 	struct ares_addrinfo_node *n;
 	struct rcc_name *r;
 	__u64 now = rcc_clock_ms();

@@ -235,7 +235,7 @@ static void note_new(struct rcc_names *t, struct rcc_name *r, const __u8 a[16])
 /* The answer's addresses into keep (*k of them; one answered twice keeps
  * the later expiry); returns the earliest expiry. */
 static __u64 keep_answered(struct rcc_names *t, struct rcc_name *r,
-			   const struct rcc_answer_addr *a, size_t n, __u64 now,
+			   const struct rcc_names_answer_addr *a, size_t n, __u64 now,
 			   struct rcc_name_addr *keep, size_t *k)
 {
 	__u64 next = 0;
@@ -285,7 +285,7 @@ static void keep_unexpired(struct rcc_names *t, struct rcc_name *r, __u64 now,
 }
 
 void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
-		      const struct rcc_answer_addr *a, size_t n, __u64 now)
+		      const struct rcc_names_answer_addr *a, size_t n, __u64 now)
 {
 	struct rcc_name_addr *keep;
 	__u64 next;

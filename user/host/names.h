@@ -59,7 +59,7 @@ struct rcc_names {
 };
 
 /* One address of an answer, with its TTL in seconds. */
-struct rcc_answer_addr {
+struct rcc_names_answer_addr {
 	__u8 addr[16];
 	__u32 ttl;
 };
@@ -89,7 +89,7 @@ struct rcc_name *rcc_names_find(const struct rcc_names *t, const char *name);
 
 /* A good answer (n >= 1 addresses). */
 void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
-		      const struct rcc_answer_addr *a, size_t n, __u64 now);
+		      const struct rcc_names_answer_addr *a, size_t n, __u64 now);
 /* No answer: status -ENOENT (NXDOMAIN, no records) or -EAGAIN. */
 void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status,
 		       const char *why, __u64 now);
