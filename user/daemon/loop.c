@@ -66,6 +66,7 @@ static int on_signal(void *ctx)
 {
 	struct rcc_loop *l = ctx;
 	struct signalfd_siginfo si;
+
 	if (read(l->sfd, &si, sizeof(si)) != sizeof(si))
 		return 0;
 	if (si.ssi_signo == SIGHUP) {
