@@ -12,8 +12,8 @@
 #include "host/watch.h"
 
 struct rcc_cgwatch {
-	struct rcc_reconcile *rec;	/* its cfg and k enforce */
-	struct rcc_watch *watch;	/* NULL: not watching */
+	struct rcc_reconcile *rec; /* its cfg and k enforce */
+	struct rcc_watch *watch;   /* NULL: not watching */
 };
 
 /* Watches the cgroup v2 tree (before what runs is enforced: nothing

@@ -4,8 +4,8 @@
 #include "daemon/consume.h"
 #include "lib/log.h"
 
-int rcc_consume_open(struct rcc_consume *c, const struct rcc_config *cfg,
-		     struct rcc_kernel *k, struct rcc_loop *l)
+int rcc_consume_open(struct rcc_consume *c, const struct rcc_config *cfg, struct rcc_kernel *k,
+		     struct rcc_loop *l)
 {
 	int err = rcc_audit_open(cfg, k, NULL, NULL, &c->au);
 

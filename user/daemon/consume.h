@@ -15,15 +15,15 @@
 #include "daemon/loop.h"
 
 struct rcc_consume {
-	struct rcc_audit *au;		/* NULL: not consuming */
-	const struct rcc_config *cfg;	/* its ring_size bounds the last drain;
-					 * NULL: two rounds */
+	struct rcc_audit *au; /* NULL: not consuming */
+	/* its ring_size bounds the last drain (NULL: two rounds) */
+	const struct rcc_config *cfg;
 };
 
 /* Opens the consumer on cfg's ring (rcc_audit_open) and adds it to l;
  * 0 or -errno, printed (-EWOULDBLOCK: another consumer reads it). */
-int rcc_consume_open(struct rcc_consume *c, const struct rcc_config *cfg,
-		     struct rcc_kernel *k, struct rcc_loop *l);
+int rcc_consume_open(struct rcc_consume *c, const struct rcc_config *cfg, struct rcc_kernel *k,
+		     struct rcc_loop *l);
 void rcc_consume_close(struct rcc_consume *c);
 
 /* The loop's hooks (struct rcc_loop_ops), for an owner that has more. */

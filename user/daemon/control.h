@@ -18,8 +18,8 @@
 
 /* The daemon's end: the socket, and the thread that answers on it. */
 struct rcc_control {
-	int fd;				/* listening; -1: none */
-	int stop_fd;			/* eventfd: the thread ends */
+	int fd;	     /* listening; -1: none */
+	int stop_fd; /* eventfd: the thread ends */
 	pthread_t thread;
 	bool running;
 	struct rcc_sync *sync;
@@ -40,7 +40,6 @@ void rcc_control_stop(struct rcc_control *ctl, const char *config);
 /* Asks the daemon at path; *resp is malloc'd.  -ENOENT/-ECONNREFUSED:
  * no daemon; -ETIMEDOUT: it did not answer within timeout_ms; -EPERM: the
  * process that answers is neither root nor us.  Prints nothing. */
-int rcc_control_ask(const char *path, const char *req, char **resp,
-		    int timeout_ms);
+int rcc_control_ask(const char *path, const char *req, char **resp, int timeout_ms);
 
 #endif

@@ -37,10 +37,10 @@
 struct rcc_dns;
 
 struct rcc_daemon {
-	const char *config;		/* -c FILE (NULL: the default), reloaded */
-	struct rcc_config cfg;		/* in force; a reload replaces it whole */
+	const char *config;    /* -c FILE (NULL: the default), reloaded */
+	struct rcc_config cfg; /* in force; a reload replaces it whole */
 	struct rcc_kernel k;
-	bool k_open;			/* k is ours to close */
+	bool k_open; /* k is ours to close */
 	struct rcc_loop loop;
 	struct rcc_sync *sync;
 	struct rcc_control ctl;
@@ -50,9 +50,9 @@ struct rcc_daemon {
 	struct rcc_hostwatch hw;
 	/* hostname entries, kept fresh (reload.c) */
 	struct rcc_names names;
-	struct rcc_compile_opts o;	/* over names and hw.host */
+	struct rcc_compile_opts o; /* over names and hw.host */
 	struct rcc_dns *dns;
-	struct stat cfg_st;		/* the file as loaded, to see it change */
+	struct stat cfg_st; /* the file as loaded, to see it change */
 	__u64 dns_warned_ms, last_save_ms;
 	__u64 watchdog_ms, last_watchdog_ms;
 };

@@ -7,7 +7,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 
-#define HOST_LOG_MAX 8			/* address changes logged one by one */
+#define HOST_LOG_MAX 8 /* address changes logged one by one */
 #define WARN_EVERY_MS 60000
 
 /* Logs what differs between two sorted sets, a few lines at most. */
@@ -16,9 +16,15 @@ static void log_changes(const struct rcc_addr_list *old, const struct rcc_addr_l
 	size_t i = 0, j = 0, moved = 0;
 
 	while (i < old->n || j < now->n) {
-		int c = i == old->n ? 1 : j == now->n ? -1 :
-			memcmp(old->addrs[i], now->addrs[j], 16);
 		char shown[64];
+		int c;
+
+		if (i == old->n)
+			c = 1;
+		else if (j == now->n)
+			c = -1;
+		else
+			c = memcmp(old->addrs[i], now->addrs[j], 16);
 
 		if (!c) {
 			i++;

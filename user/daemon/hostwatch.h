@@ -15,10 +15,10 @@
 #include "policy/policy.h"
 
 struct rcc_hostwatch {
-	struct rcc_addr_list host;	/* as last read; changed under sync.c's lock */
-	int fd;				/* rtnetlink; -1: not following them */
-	bool dirty;			/* read them again at the next tick */
-	bool changed;			/* host is newer than the maps */
+	struct rcc_addr_list host; /* as last read; changed under sync.c's lock */
+	int fd;			   /* rtnetlink; -1: not following them */
+	bool dirty;		   /* read them again at the next tick */
+	bool changed;		   /* host is newer than the maps */
 	__u64 warned_ms;
 	struct rcc_sync *sync;
 };

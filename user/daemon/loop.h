@@ -34,16 +34,16 @@ struct rcc_loop_ops {
 
 struct rcc_loop_job {
 	int fd;
-	rcc_loop_fn fn;			/* NULL: the fd only wakes the loop */
+	rcc_loop_fn fn; /* NULL: the fd only wakes the loop */
 	void *ctx;
 };
 
 struct rcc_loop {
 	struct rcc_loop_job jobs[RCC_LOOP_JOBS];
 	size_t n;
-	int ep, sfd, tfd;		/* -1 outside rcc_loop_run() */
+	int ep, sfd, tfd; /* -1 outside rcc_loop_run() */
 	bool stop, more;
-	int err;			/* a job's or a hook's failure */
+	int err; /* a job's or a hook's failure */
 	const struct rcc_loop_ops *ops;
 	void *ctx;
 };

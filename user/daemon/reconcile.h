@@ -14,9 +14,9 @@
 #define RCC_RECONCILE_MS 30000
 
 struct rcc_reconcile {
-	const struct rcc_config *cfg;	/* the daemon's, as a reload leaves it */
+	const struct rcc_config *cfg; /* the daemon's, as a reload leaves it */
 	struct rcc_kernel *k;
-	bool prune;			/* a cgroup went: prune at the next tick */
+	bool prune; /* a cgroup went: prune at the next tick */
 	__u64 last_ms;
 };
 

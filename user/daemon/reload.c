@@ -11,7 +11,7 @@
 #include "lib/log.h"
 #include "lib/sdnotify.h"
 
-#define NAMES_SAVE_MS 5000	/* plus 1 ms a name: big tables less often */
+#define NAMES_SAVE_MS 5000 /* plus 1 ms a name: big tables less often */
 #define WARN_EVERY_MS 60000
 
 /* Where the name table outlives the daemon: beside its socket. */
@@ -155,7 +155,8 @@ static int names_narrow(void *ctx)
  * whole); on failure the names are as they were.  0 or -errno, warned. */
 static int apply(struct rcc_daemon *d, const struct rcc_config *fresh)
 {
-	struct step s = { .d = d, .fresh = fresh,
+	struct step s = { .d = d,
+			  .fresh = fresh,
 			  .new_resolver = strcmp(fresh->resolver, d->cfg.resolver) != 0 };
 	int err;
 
@@ -259,7 +260,8 @@ static void refresh(struct rcc_daemon *d)
 
 	if (config_changed(d)) {
 		/* loading the old file's policies would undo whoever loaded the new */
-		pr_info("rcc-bpf: %s changed; reloading it before refreshing addresses\n", d->cfg.path);
+		pr_info("rcc-bpf: %s changed; reloading it before refreshing addresses\n",
+			d->cfg.path);
 		rcc_reload(d, NULL, 0);
 		return;
 	}

@@ -21,13 +21,13 @@ struct rcc_sync {
 	pthread_cond_t cv;
 	const struct rcc_names *names;
 	const struct rcc_addr_list *host;
-	int wake_fd;			/* eventfd: a reload is asked */
-	int reload_state;		/* RELOAD_* */
+	int wake_fd;	  /* eventfd: a reload is asked */
+	int reload_state; /* RELOAD_* */
 	struct rcc_sync_answer answer;
 };
 
 int rcc_sync_new(const struct rcc_names *names, const struct rcc_addr_list *host,
-		   struct rcc_sync **out)
+		 struct rcc_sync **out)
 {
 	struct rcc_sync *s = calloc(1, sizeof(*s));
 
@@ -138,8 +138,7 @@ bool rcc_sync_reload_asked(struct rcc_sync *s)
 	return asked(s, false);
 }
 
-void rcc_sync_reload_done(struct rcc_sync *s, bool ok, const char *why,
-			    const char *config)
+void rcc_sync_reload_done(struct rcc_sync *s, bool ok, const char *why, const char *config)
 {
 	pthread_mutex_lock(&s->mu);
 	s->reload_state = RELOAD_DONE;

@@ -25,14 +25,14 @@ struct json_object;
 /* How a reload went, for the one who asked. */
 struct rcc_sync_answer {
 	bool ok;
-	char why[256];			/* when !ok */
-	char config[PATH_MAX];		/* the file in force */
+	char why[256];	       /* when !ok */
+	char config[PATH_MAX]; /* the file in force */
 };
 
 /* Over the loop's names and host (which it keeps owning); 0 or -errno,
  * printed. */
 int rcc_sync_new(const struct rcc_names *names, const struct rcc_addr_list *host,
-		   struct rcc_sync **out);
+		 struct rcc_sync **out);
 void rcc_sync_free(struct rcc_sync *s);
 
 /* The loop: fn(ctx) under the lock, for any change to the names or the
@@ -52,8 +52,7 @@ int rcc_sync_reload_fd(const struct rcc_sync *s);
 /* The loop, when that fd is readable: true when a reload waits for
  * rcc_sync_reload_done(). */
 bool rcc_sync_reload_asked(struct rcc_sync *s);
-void rcc_sync_reload_done(struct rcc_sync *s, bool ok, const char *why,
-			    const char *config);
+void rcc_sync_reload_done(struct rcc_sync *s, bool ok, const char *why, const char *config);
 /* At stop, before the control thread is joined: a reload still waiting
  * is told no. */
 void rcc_sync_reload_cancel(struct rcc_sync *s, const char *config);
