@@ -123,7 +123,9 @@ static int names_widen(void *ctx)
 
 	rcc_names_bounds(&d->names, s->fresh);
 	err = rcc_names_set_both(&d->names, &d->cfg, s->fresh);
-	if (!err && s->new_resolver)
+	if (err)
+		return rcc_fail(err, "Failed to add the names of '%s'", s->fresh->path);
+	if (s->new_resolver)
 		err = dns_switch(d, s->fresh);
 	if (!err && d->dns)
 		rcc_dns_resolve_all(d->dns, 3000, true);
@@ -171,7 +173,7 @@ static int apply(struct rcc_daemon *d, const struct rcc_config *fresh)
 	if (err) {
 		/* the old names, TTL bounds and resolver again */
 		rcc_sync_write(d->sync, names_restore, &s);
-		pr_warn("reload: %s; the configuration in force stays\n", strerror(-err));
+		pr_warn("reload: the configuration in force stays\n"); /* why: reported */
 	}
 	return err;
 }
@@ -282,7 +284,7 @@ static void refresh(struct rcc_daemon *d)
 		return;
 	}
 	if (rcc_clock_ms() - d->dns_warned_ms >= WARN_EVERY_MS) {
-		pr_warn("Failed to load refreshed addresses: %s; retrying\n", strerror(-err));
+		pr_warn("refreshed addresses are not loaded yet; retrying\n"); /* why: reported */
 		d->dns_warned_ms = rcc_clock_ms();
 	}
 }
