@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "host/names.h"
+#include "lib/clock.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define S 1000ull
@@ -73,9 +74,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct rcc_answer_addr A(const char *s, __u32 ttl)
+static struct rcc_names_answer_addr A(const char *s, __u32 ttl)
 {
-	struct rcc_answer_addr a = { .ttl = ttl };
+	struct rcc_names_answer_addr a = { .ttl = ttl };
 	bool v4;
 
 	assert_int_equal(rcc_addr_parse(s, a.addr, &v4), 0);
@@ -105,7 +106,7 @@ static const char *addrs_of(const char *name)
 static void test_set_dedupes_and_keeps(void **state)
 {
 	struct rcc_name *r;
-	struct rcc_answer_addr a = A("203.0.113.1", 30);
+	struct rcc_names_answer_addr a = A("203.0.113.1", 30);
 
 	(void)state;
 	assert_int_equal(t.n, 3);
@@ -128,7 +129,7 @@ static void test_set_dedupes_and_keeps(void **state)
 static void test_ttl_clamped(void **state)
 {
 	struct rcc_name *r = rcc_names_find(&t, "cdn.example");
-	struct rcc_answer_addr a[] = { A("203.0.113.10", 1), A("2001:db8::10", 100000) };
+	struct rcc_names_answer_addr a[] = { A("203.0.113.10", 1), A("2001:db8::10", 100000) };
 
 	(void)state;
 	rcc_names_answer(&t, r, a, N(a), 10 * S);
@@ -141,9 +142,9 @@ static void test_ttl_clamped(void **state)
 static void test_rotation_is_gap_free(void **state)
 {
 	struct rcc_name *r = rcc_names_find(&t, "cdn.example");
-	struct rcc_answer_addr first[] = { A("203.0.113.10", 10), A("203.0.113.11", 10) };
-	struct rcc_answer_addr second[] = { A("203.0.113.11", 10), A("203.0.113.12", 10) };
-	struct rcc_answer_addr third[] = { A("203.0.113.12", 10) };
+	struct rcc_names_answer_addr first[] = { A("203.0.113.10", 10), A("203.0.113.11", 10) };
+	struct rcc_names_answer_addr second[] = { A("203.0.113.11", 10), A("203.0.113.12", 10) };
+	struct rcc_names_answer_addr third[] = { A("203.0.113.12", 10) };
 
 	(void)state;
 	rcc_names_answer(&t, r, first, N(first), 0);
@@ -169,7 +170,7 @@ static void test_rotation_is_gap_free(void **state)
 static void test_failure_keeps_then_drops(void **state)
 {
 	struct rcc_name *r = rcc_names_find(&t, "api.example");
-	struct rcc_answer_addr a = A("203.0.113.1", 30);
+	struct rcc_names_answer_addr a = A("203.0.113.1", 30);
 	__u64 last_next = 0;
 	int i;
 
@@ -209,7 +210,7 @@ static void test_failure_keeps_then_drops(void **state)
 static void test_zero_grace(void **state)
 {
 	struct rcc_name *r = rcc_names_find(&t, "api.example");
-	struct rcc_answer_addr a = A("203.0.113.1", 30);
+	struct rcc_names_answer_addr a = A("203.0.113.1", 30);
 
 	(void)state;
 	t.grace = 0;
@@ -224,7 +225,7 @@ static void test_zero_grace(void **state)
 static void test_internal_noted(void **state)
 {
 	struct rcc_name *r = rcc_names_find(&t, "api.example");
-	struct rcc_answer_addr a[] = { A("169.254.169.254", 30), A("203.0.113.1", 30) };
+	struct rcc_names_answer_addr a[] = { A("169.254.169.254", 30), A("203.0.113.1", 30) };
 
 	(void)state;
 	rcc_names_answer(&t, r, a, N(a), 0);
@@ -242,7 +243,7 @@ static void test_internal_noted(void **state)
 static void test_json_round_trip(void **state)
 {
 	struct rcc_names other;
-	struct rcc_answer_addr a[] = { A("203.0.113.1", 30), A("2001:db8::1", 60) };
+	struct rcc_names_answer_addr a[] = { A("203.0.113.1", 30), A("2001:db8::1", 60) };
 	struct json_object *arr;
 	struct rcc_name *r;
 
@@ -266,11 +267,11 @@ static void test_json_round_trip(void **state)
 
 static void test_save_load(void **state)
 {
-	struct rcc_answer_addr a = A("203.0.113.1", 60);
+	struct rcc_names_answer_addr a = A("203.0.113.1", 60);
 	char path[] = "/tmp/rcc-test-names-XXXXXX";
 	struct rcc_names other;
 	struct rcc_name *r;
-	__u64 now = rcc_now_ms();
+	__u64 now = rcc_clock_ms();
 	int fd = mkstemp(path);
 
 	(void)state;
@@ -322,8 +323,8 @@ static void test_deny_flag(void **state)
 
 static void test_deny_kept_while_failing(void **state)
 {
-	struct rcc_answer_addr bad = A("203.0.113.66", 30), api = A("203.0.113.1", 30);
-	struct rcc_answer_addr moved = A("203.0.113.67", 30);
+	struct rcc_names_answer_addr bad = A("203.0.113.66", 30), api = A("203.0.113.1", 30);
+	struct rcc_names_answer_addr moved = A("203.0.113.67", 30);
 	struct rcc_name *r = rcc_names_find(&t, "bad.example");
 
 	(void)state;
@@ -376,10 +377,10 @@ static void test_deny_never_resolved(void **state)
 
 static void test_deny_kept_across_restart(void **state)
 {
-	struct rcc_answer_addr bad = A("203.0.113.66", 5), api = A("203.0.113.1", 5);
+	struct rcc_names_answer_addr bad = A("203.0.113.66", 5), api = A("203.0.113.1", 5);
 	char path[] = "/tmp/rcc-test-names-XXXXXX";
 	struct rcc_names other;
-	__u64 now = rcc_now_ms(), later = now + 3600 * S;
+	__u64 now = rcc_clock_ms(), later = now + 3600 * S;
 	int fd = mkstemp(path);
 
 	(void)state;

@@ -96,7 +96,7 @@ static int cmp_d(const void *a, const void *b)
 /* Every name one address: 2001:db8:100::N, or :200:: when moved. */
 static void answer(struct rcc_names *t, size_t i, bool moved, __u64 now)
 {
-	struct rcc_answer_addr a = { .ttl = 5 };
+	struct rcc_names_answer_addr a = { .ttl = 5 };
 
 	inet_pton(AF_INET6, moved ? "2001:db8:200::" : "2001:db8:100::", a.addr);
 	a.addr[12] = i >> 24;

@@ -108,8 +108,5 @@ struct json_object *cli_daemon_names(const struct rcc_config *cfg);
  * command's own); RCC_EXIT_* */
 int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k,
 		       const struct rcc_compile_opts *o);
-struct rcc_audit;
-/* Consumes events until SIGTERM or SIGINT; RCC_EXIT_* */
-int cli_consume(struct rcc_audit *au);
 
 #endif

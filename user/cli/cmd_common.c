@@ -8,6 +8,7 @@
 #include "host/cgroup.h"
 #include "cli/cli.h"
 #include "host/container.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "host/hostaddr.h"
 #include "daemon/control.h"
@@ -116,13 +117,7 @@ int cli_compile_init(const struct rcc_config *cfg, enum rcc_dns_mode mode,
 	if (err)
 		pr_warn("Failed to read this host's addresses: %s; block_host covers none\n",
 			strerror(-err));
-	c->o.host = &c->host;
-	c->o.file = cfg->path[0] ? cfg->path : "<built-in>";
-	c->o.dns_mode = mode;
-	c->o.resolve = rcc_names_lookup;
-	c->o.resolve_ctx = &c->names;
-	rcc_names_init(&c->names, cfg, &c->host);
-	return rcc_names_set(&c->names, cfg);
+	return rcc_names_compile_init(&c->names, cfg, &c->host, mode, &c->o);
 }
 
 void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
@@ -135,7 +130,7 @@ void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
 	if (cli_compile_init(cfg, mode, c) || !c->names.n)
 		return;
 	if (ask_daemon && (arr = cli_daemon_names(cfg))) {
-		rcc_names_from_json(&c->names, arr, rcc_now_ms());
+		rcc_names_from_json(&c->names, arr, rcc_clock_ms());
 		json_object_put(arr);
 		c->from_daemon = true;
 	}

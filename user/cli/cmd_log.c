@@ -17,6 +17,7 @@
 #include "audit/auditlog.h"
 #include "host/cgroup.h"
 #include "cli/cli.h"
+#include "daemon/consume.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -341,7 +342,7 @@ static int follow(const struct rcc_config *cfg, struct filter *f, int fd)
 				close(fd);
 			pr_info("rcc-bpf: no daemon is running: reading the events here, writing %s\n",
 				cfg->audit_log);
-			rc = cli_consume(au);
+			rc = rcc_consume_run(au) ? RCC_EXIT_FAIL : RCC_EXIT_OK;
 			rcc_audit_close(au);
 			rcc_kernel_close(&k);
 			return rc;

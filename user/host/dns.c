@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "host/dns.h"
+#include "lib/clock.h"
 
 /* Thousands of names: a few dozen at a time (each is an A and an AAAA
  * query on one UDP socket; a bigger burst overflows its receive buffer). */
@@ -130,10 +131,10 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 {
 	struct query *q = arg;
 	struct rcc_dns *d = q->d;
-	struct rcc_answer_addr a[64];
+	struct rcc_names_answer_addr a[64];
 	struct ares_addrinfo_node *n;
 	struct rcc_name *r;
-	__u64 now = rcc_now_ms();
+	__u64 now = rcc_clock_ms();
 	size_t k = 0;
 
 	(void)timeouts;
@@ -225,7 +226,7 @@ void rcc_dns_process(struct rcc_dns *d)
 				evs[i].events & EPOLLOUT ? evs[i].data.fd : ARES_SOCKET_BAD);
 	/* answers made room: the queue moves on without waiting for a tick */
 	if (n > 0)
-		start_due(d, rcc_now_ms());
+		start_due(d, rcc_clock_ms());
 }
 
 void rcc_dns_tick(struct rcc_dns *d, __u64 now)
@@ -237,7 +238,7 @@ void rcc_dns_tick(struct rcc_dns *d, __u64 now)
 
 void rcc_dns_resolve_all(struct rcc_dns *d, int timeout_ms, bool only_new)
 {
-	__u64 start = rcc_now_ms(), now = start;
+	__u64 start = rcc_clock_ms(), now = start;
 	size_t i;
 
 	for (i = 0; i < d->t->n; i++)
@@ -251,7 +252,7 @@ void rcc_dns_resolve_all(struct rcc_dns *d, int timeout_ms, bool only_new)
 		epoll_wait(d->epfd, &ev, 1, 50);
 		rcc_dns_process(d);
 		ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-		now = rcc_now_ms();
+		now = rcc_clock_ms();
 		start_due(d, now);
 	}
 	if (!d->inflight)

@@ -9,27 +9,39 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "host/names.h"
 
 #define BACKOFF_MAX_MS 30000ull
 
-__u64 rcc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
 void rcc_names_init(struct rcc_names *t, const struct rcc_config *cfg,
 		    const struct rcc_addr_list *host)
 {
 	memset(t, 0, sizeof(*t));
+	rcc_names_bounds(t, cfg);
+	t->host = host;
+}
+
+void rcc_names_bounds(struct rcc_names *t, const struct rcc_config *cfg)
+{
 	t->min_ttl = cfg->dns_min_ttl;
 	t->max_ttl = cfg->dns_max_ttl;
 	t->grace = cfg->dns_stale_grace;
-	t->host = host;
+}
+
+int rcc_names_compile_init(struct rcc_names *t, const struct rcc_config *cfg,
+			   const struct rcc_addr_list *host, enum rcc_dns_mode mode,
+			   struct rcc_compile_opts *o)
+{
+	rcc_names_init(t, cfg, host);
+	memset(o, 0, sizeof(*o));
+	o->host = host;
+	o->file = cfg->path[0] ? cfg->path : "<built-in>";
+	o->dns_mode = mode;
+	o->resolve = rcc_names_lookup;
+	o->resolve_ctx = t;
+	return rcc_names_set(t, cfg);
 }
 
 static void name_release(struct rcc_name *r)
@@ -67,40 +79,45 @@ int rcc_names_set(struct rcc_names *t, const struct rcc_config *cfg)
 	return rcc_names_set_both(t, cfg, NULL);
 }
 
-int rcc_names_set_both(struct rcc_names *t, const struct rcc_config *cfg,
-		       const struct rcc_config *more)
+/* Appends a record for each hostname entry of cfg to *v (n used, cap
+ * allocated); 0 or -ENOMEM, with what was appended still in *v. */
+static int collect(const struct rcc_config *cfg, struct rcc_name **v, size_t *n, size_t *cap)
 {
-	const struct rcc_config *cfgs[2] = { cfg, more };
-	struct rcc_name *v = NULL;
-	size_t n = 0, cap = 0, i, j, out, c;
+	size_t i, j;
 
-	for (c = 0; c < 2; c++) {
-		cfg = cfgs[c];
-		for (i = 0; cfg && i < cfg->npolicies; i++)
-			for (j = 0; j < cfg->policies[i].nentries; j++) {
-				const struct rcc_entry *e = &cfg->policies[i].entries[j];
+	for (i = 0; cfg && i < cfg->npolicies; i++)
+		for (j = 0; j < cfg->policies[i].nentries; j++) {
+			const struct rcc_entry *e = &cfg->policies[i].entries[j];
+			struct rcc_name *r;
 
-				if (!e->host[0])
-					continue;
-				if (n == cap) {
-					void *nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+			if (!e->host[0])
+				continue;
+			if (*n == *cap) {
+				void *nv = realloc(*v, (*cap ? *cap * 2 : 64) * sizeof(**v));
 
-					if (!nv)
-						goto nomem;
-					v = nv;
-				}
-				memset(&v[n], 0, sizeof(v[n]));
-				v[n].name = strdup(e->host);
-				if (!v[n].name)
-					goto nomem;
-				v[n].deny = e->action == RCC_ACT_DENY;
-				v[n++].guarded = e->action == RCC_ACT_ALLOW &&
-						 !(e->flags & RCC_ENTRY_PRIVATE_OK);
+				if (!nv)
+					return -ENOMEM;
+				*v = nv;
+				*cap = *cap ? *cap * 2 : 64;
 			}
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_name);
-	/* one record a name (shared by entries and policies), known state kept */
+			r = &(*v)[*n];
+			memset(r, 0, sizeof(*r));
+			r->name = strdup(e->host);
+			if (!r->name)
+				return -ENOMEM;
+			r->deny = e->action == RCC_ACT_DENY;
+			r->guarded = e->action == RCC_ACT_ALLOW && !(e->flags & RCC_ENTRY_PRIVATE_OK);
+			(*n)++;
+		}
+	return 0;
+}
+
+/* One record a name (shared by entries and policies) in sorted v, each
+ * with the state t knows of it moved in; how many are left. */
+static size_t merge(struct rcc_names *t, struct rcc_name *v, size_t n)
+{
+	size_t i, out;
+
 	for (i = 0, out = 0; i < n; i++) {
 		struct rcc_name *old;
 
@@ -124,15 +141,31 @@ int rcc_names_set_both(struct rcc_names *t, const struct rcc_config *cfg,
 		}
 		out++;
 	}
+	return out;
+}
+
+int rcc_names_set_both(struct rcc_names *t, const struct rcc_config *cfg,
+		       const struct rcc_config *more)
+{
+	struct rcc_name *v = NULL;
+	size_t n = 0, cap = 0, i;
+	int err;
+
+	err = collect(cfg, &v, &n, &cap);
+	err = err ?: collect(more, &v, &n, &cap);
+	if (err) {
+		for (i = 0; i < n; i++)
+			free(v[i].name);
+		free(v);
+		return err;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_name);
+	n = merge(t, v, n);
 	rcc_names_free(t);
 	t->v = v;
-	t->n = out;
+	t->n = n;
 	return 0;
-nomem:
-	for (i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
-	return -ENOMEM;
 }
 
 static struct rcc_name_addr *addr_find(struct rcc_name *r, const __u8 a[16])
@@ -182,12 +215,81 @@ static __u64 clamp_ttl_ms(const struct rcc_names *t, __u32 ttl)
 	return ttl * 1000ull;
 }
 
+/* An address r did not have: the rebinding guard's or the log's. */
+static void note_new(struct rcc_names *t, struct rcc_name *r, const __u8 a[16])
+{
+	char shown[64];
+
+	t->changed = true;
+	if (!r->guarded || !rcc_addr_is_internal(a, t->host)) {
+		log_change(t, r, "added", a);
+		return;
+	}
+	if (internal_note(r, a) && t->verbose) {
+		rcc_prefix_format(a, 128, shown, sizeof(shown));
+		pr_warn("rcc-bpf: dns: %s resolves to %s, an internal address: left out (rebinding guard; private_ok on the entry allows it)\n",
+			r->name, shown);
+	}
+}
+
+/* The answer's addresses into keep (*k of them; one answered twice keeps
+ * the later expiry); returns the earliest expiry. */
+static __u64 keep_answered(struct rcc_names *t, struct rcc_name *r,
+			   const struct rcc_names_answer_addr *a, size_t n, __u64 now,
+			   struct rcc_name_addr *keep, size_t *k)
+{
+	__u64 next = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		__u64 exp = now + clamp_ttl_ms(t, a[i].ttl);
+		size_t j;
+
+		for (j = 0; j < *k && memcmp(keep[j].addr, a[i].addr, 16); j++)
+			;
+		if (j < *k) {
+			if (exp > keep[j].expires_ms)
+				keep[j].expires_ms = exp;
+			continue;
+		}
+		memcpy(keep[*k].addr, a[i].addr, 16);
+		keep[(*k)++].expires_ms = exp;
+		if (!next || exp < next)
+			next = exp;
+		if (!addr_find(r, a[i].addr))
+			note_new(t, r, a[i].addr);
+	}
+	return next;
+}
+
+/* r's addresses that left the answer into keep too, until they expire. */
+static void keep_unexpired(struct rcc_names *t, struct rcc_name *r, __u64 now,
+			   struct rcc_name_addr *keep, size_t *k)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		size_t j;
+
+		for (j = 0; j < *k && memcmp(keep[j].addr, r->addrs[i].addr, 16); j++)
+			;
+		if (j < *k)
+			continue;
+		if (r->addrs[i].expires_ms > now) {
+			keep[(*k)++] = r->addrs[i];
+		} else {
+			t->changed = true;
+			log_change(t, r, "removed", r->addrs[i].addr);
+		}
+	}
+}
+
 void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
-		      const struct rcc_answer_addr *a, size_t n, __u64 now)
+		      const struct rcc_names_answer_addr *a, size_t n, __u64 now)
 {
 	struct rcc_name_addr *keep;
-	__u64 next = 0;
-	size_t i, k = 0;
+	__u64 next;
+	size_t k = 0;
 
 	keep = calloc(r->n + n, sizeof(*keep));
 	if (!keep) {
@@ -195,50 +297,8 @@ void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
 		return;
 	}
 	/* what is answered, then what left the answer but has not expired */
-	for (i = 0; i < n; i++) {
-		__u64 exp = now + clamp_ttl_ms(t, a[i].ttl);
-		size_t j;
-
-		for (j = 0; j < k && memcmp(keep[j].addr, a[i].addr, 16); j++)
-			;
-		if (j < k) {
-			if (exp > keep[j].expires_ms)
-				keep[j].expires_ms = exp;
-			continue;
-		}
-		memcpy(keep[k].addr, a[i].addr, 16);
-		keep[k++].expires_ms = exp;
-		if (!next || exp < next)
-			next = exp;
-		if (!addr_find(r, a[i].addr)) {
-			t->changed = true;
-			if (r->guarded && rcc_addr_is_internal(a[i].addr, t->host)) {
-				char shown[64];
-
-				if (internal_note(r, a[i].addr) && t->verbose) {
-					rcc_prefix_format(a[i].addr, 128, shown, sizeof(shown));
-					pr_warn("rcc-bpf: dns: %s resolves to %s, an internal address: left out (rebinding guard; private_ok on the entry allows it)\n",
-						r->name, shown);
-				}
-			} else {
-				log_change(t, r, "added", a[i].addr);
-			}
-		}
-	}
-	for (i = 0; i < r->n; i++) {
-		size_t j;
-
-		for (j = 0; j < k && memcmp(keep[j].addr, r->addrs[i].addr, 16); j++)
-			;
-		if (j < k)
-			continue;
-		if (r->addrs[i].expires_ms > now) {
-			keep[k++] = r->addrs[i];
-		} else {
-			t->changed = true;
-			log_change(t, r, "removed", r->addrs[i].addr);
-		}
-	}
+	next = keep_answered(t, r, a, n, now, keep, &k);
+	keep_unexpired(t, r, now, keep, &k);
 	if (r->failing_since_ms && t->verbose)
 		pr_info("rcc-bpf: dns: %s: resolved after %llu s unresolved\n", r->name,
 			(unsigned long long)((now - r->failing_since_ms) / 1000));
@@ -467,7 +527,7 @@ int rcc_names_save(const struct rcc_names *t, const char *path)
 	int err = 0;
 
 	json_object_object_add(o, "saved_wall_ms", json_object_new_int64(wall_ms()));
-	json_object_object_add(o, "names", rcc_names_to_json(t, rcc_now_ms()));
+	json_object_object_add(o, "names", rcc_names_to_json(t, rcc_clock_ms()));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) || rename(tmp, path)) {
 		err = -errno ?: -EIO;
@@ -480,7 +540,7 @@ int rcc_names_save(const struct rcc_names *t, const char *path)
 int rcc_names_load(struct rcc_names *t, const char *path)
 {
 	struct json_object *o, *saved, *arr;
-	__u64 now = rcc_now_ms();
+	__u64 now = rcc_clock_ms();
 	struct stat st;
 	__s64 age;
 	size_t i;

@@ -59,13 +59,25 @@ struct rcc_names {
 };
 
 /* One address of an answer, with its TTL in seconds. */
-struct rcc_answer_addr {
+struct rcc_names_answer_addr {
 	__u8 addr[16];
 	__u32 ttl;
 };
 
+/* An empty table with cfg's TTL bounds; host: the addresses the
+ * rebinding guard keeps out (NULL: none), which the table reads, never
+ * frees. */
 void rcc_names_init(struct rcc_names *t, const struct rcc_config *cfg,
 		    const struct rcc_addr_list *host);
+/* Takes cfg's dns_min_ttl, dns_max_ttl and dns_stale_grace (a reload's,
+ * or the one in force again). */
+void rcc_names_bounds(struct rcc_names *t, const struct rcc_config *cfg);
+/* rcc_names_init() and rcc_names_set(), and o set to compile cfg over the
+ * table (its names reported as mode says) and over host: what a command
+ * loads.  None is asked yet.  0 or -ENOMEM; prints nothing. */
+int rcc_names_compile_init(struct rcc_names *t, const struct rcc_config *cfg,
+			   const struct rcc_addr_list *host, enum rcc_dns_mode mode,
+			   struct rcc_compile_opts *o);
 /* Makes the table hold the hostnames of cfg's entries: known ones keep
  * their addresses, new ones are due at once.  0 or -ENOMEM. */
 int rcc_names_set(struct rcc_names *t, const struct rcc_config *cfg);
@@ -77,7 +89,7 @@ struct rcc_name *rcc_names_find(const struct rcc_names *t, const char *name);
 
 /* A good answer (n >= 1 addresses). */
 void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
-		      const struct rcc_answer_addr *a, size_t n, __u64 now);
+		      const struct rcc_names_answer_addr *a, size_t n, __u64 now);
 /* No answer: status -ENOENT (NXDOMAIN, no records) or -EAGAIN. */
 void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status,
 		       const char *why, __u64 now);
@@ -107,7 +119,5 @@ size_t rcc_names_from_json(struct rcc_names *t, struct json_object *arr,
  * expiry and grace while DNS is down.  0 or -errno. */
 int rcc_names_save(const struct rcc_names *t, const char *path);
 int rcc_names_load(struct rcc_names *t, const char *path);
-
-__u64 rcc_now_ms(void);
 
 #endif

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <time.h>
+
+#include "lib/clock.h"
+
+__u64 rcc_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
