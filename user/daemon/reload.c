@@ -257,7 +257,7 @@ static bool has_deny_names(const struct rcc_config *cfg)
  * gap-free (new entries go in before old ones go). */
 static void refresh(struct rcc_daemon *d)
 {
-	bool names_moved = d->names.changed;
+	bool names_moved = d->names.changed, retry_quiet;
 	int err;
 
 	if (config_changed(d)) {
@@ -269,13 +269,18 @@ static void refresh(struct rcc_daemon *d)
 	}
 	if (rcc_kernel_trylock(&d->k))
 		return; /* another command is changing state: next tick */
+	/* a retry every tick says why it fails once a minute, not each time */
+	retry_quiet = d->dns_warned_ms && rcc_clock_ms() - d->dns_warned_ms < WARN_EVERY_MS;
+	rcc_log_mute(retry_quiet);
 	/* a deny name's or the host's new address must stop flows the
 	 * egress cache let go */
 	err = d->hw.changed || has_deny_names(&d->cfg) ?
 		      rcc_kernel_apply(&d->k, &d->cfg, &d->o) :
 		      rcc_kernel_apply_dns(&d->k, &d->cfg, &d->o);
+	rcc_log_mute(false);
 	rcc_kernel_unlock(&d->k);
 	if (!err) {
+		d->dns_warned_ms = 0;
 		d->hw.changed = false;
 		if (names_moved) {
 			d->names.changed = false;
@@ -283,7 +288,7 @@ static void refresh(struct rcc_daemon *d)
 		}
 		return;
 	}
-	if (rcc_clock_ms() - d->dns_warned_ms >= WARN_EVERY_MS) {
+	if (!retry_quiet) {
 		pr_warn("refreshed addresses are not loaded yet; retrying\n"); /* why: reported */
 		d->dns_warned_ms = rcc_clock_ms();
 	}

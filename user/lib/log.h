@@ -3,10 +3,15 @@
 #ifndef RCC_LOG_H
 #define RCC_LOG_H
 
+#include <stdbool.h>
+
 enum rcc_log_level { RCC_LOG_WARN, RCC_LOG_INFO, RCC_LOG_DEBUG };
 
 void rcc_log_set_level(enum rcc_log_level level);
 enum rcc_log_level rcc_log_get_level(void);
+/* Silences this thread's messages (for a retry whose failure was already
+ * reported), until called with false. */
+void rcc_log_mute(bool on);
 void rcc_log(enum rcc_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
