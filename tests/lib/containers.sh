@@ -286,7 +286,7 @@ ct_sweep() {
 	return 0
 }
 
-# c_preflight: what this suite needs beyond lib.sh's preflight
+# c_preflight: what this suite needs beyond the common preflight
 c_preflight() {
 	local bad=0 tool ctl
 	for tool in podman crun; do

@@ -367,14 +367,14 @@ static void test_resolver_parse(void **state)
 		bool v4;
 
 		assert_int_equal(rcc_addr_parse(good[i].addr, want, &v4), 0);
-		if (rcc_resolver_parse(good[i].text, a, &port, err, sizeof(err)) ||
+		if (rcc_addr_port_parse(good[i].text, a, &port, err, sizeof(err)) ||
 		    memcmp(a, want, 16) || port != good[i].port)
 			fail_msg("'%s': port %u (%s)", good[i].text, port, err);
 	}
 	for (i = 0; i < N(bad); i++) {
 		char err[160] = "";
 
-		if (rcc_resolver_parse(bad[i], NULL, NULL, err, sizeof(err)) != -EINVAL ||
+		if (rcc_addr_port_parse(bad[i], NULL, NULL, err, sizeof(err)) != -EINVAL ||
 		    !strstr(err, "is not ADDR[:PORT]"))
 			fail_msg("'%s' accepted (%s)", bad[i], err);
 	}
@@ -540,7 +540,7 @@ static void test_addr_from_sockaddr(void **state)
 	assert_false(rcc_addr_from_sockaddr(a, &other));
 }
 
-/* ---- rcc_prefix_format --------------------------------------------- */
+/* ---- rcc_addr_prefix_format --------------------------------------------- */
 
 struct fmt_row {
 	const char *addr;
@@ -571,14 +571,14 @@ static void test_prefix_format(void **state)
 		char buf[64];
 
 		addr16(fmt_rows[i].addr, a);
-		rcc_prefix_format(a, fmt_rows[i].plen, buf, sizeof(buf));
+		rcc_addr_prefix_format(a, fmt_rows[i].plen, buf, sizeof(buf));
 		if (strcmp(buf, fmt_rows[i].want))
 			fail_msg("%s len %u: '%s', want '%s'", fmt_rows[i].addr,
 				 fmt_rows[i].plen, buf, fmt_rows[i].want);
 	}
 }
 
-/* ---- rcc_prefix_covers --------------------------------------------- */
+/* ---- rcc_addr_prefix_covers --------------------------------------------- */
 
 struct cover_row {
 	const char *net;
@@ -619,7 +619,7 @@ static void test_prefix_covers(void **state)
 
 		addr16(r->net, net);
 		addr16(r->addr, a);
-		if (rcc_prefix_covers(net, r->plen, a) != r->want)
+		if (rcc_addr_prefix_covers(net, r->plen, a) != r->want)
 			fail_msg("%s/%u covers %s: got %d, want %d", r->net, r->plen,
 				 r->addr, !r->want, r->want);
 	}
@@ -660,7 +660,7 @@ static void test_hostname_valid(void **state)
 	memset(l64, 'x', 64);
 	l64[64] = '\0';
 	for (i = 0; i < N(rows); i++)
-		if (rcc_hostname_valid(rows[i].name) != rows[i].valid)
+		if (rcc_addr_hostname_valid(rows[i].name) != rows[i].valid)
 			fail_msg("'%s': valid %d, want %d", rows[i].name, !rows[i].valid,
 				 rows[i].valid);
 }
@@ -668,16 +668,16 @@ static void test_hostname_valid(void **state)
 static void test_proto_names(void **state)
 {
 	(void)state;
-	assert_int_equal(rcc_proto_parse("tcp"), RCC_PROTO_TCP);
-	assert_int_equal(rcc_proto_parse("UDP"), RCC_PROTO_UDP);
-	assert_int_equal(rcc_proto_parse("icmp"), RCC_PROTO_ICMP);
-	assert_int_equal(rcc_proto_parse("icmpv6"), RCC_PROTO_ICMP);
-	assert_int_equal(rcc_proto_parse("sctp"), 0);
-	assert_int_equal(rcc_proto_parse(""), 0);
-	assert_string_equal(rcc_proto_name(RCC_PROTO_TCP), "tcp");
-	assert_string_equal(rcc_proto_name(RCC_PROTO_UDP), "udp");
-	assert_string_equal(rcc_proto_name(RCC_PROTO_ICMP), "icmp");
-	assert_string_equal(rcc_proto_name(RCC_PROTO_OTHER), "other");
+	assert_int_equal(rcc_addr_proto_parse("tcp"), RCC_PROTO_TCP);
+	assert_int_equal(rcc_addr_proto_parse("UDP"), RCC_PROTO_UDP);
+	assert_int_equal(rcc_addr_proto_parse("icmp"), RCC_PROTO_ICMP);
+	assert_int_equal(rcc_addr_proto_parse("icmpv6"), RCC_PROTO_ICMP);
+	assert_int_equal(rcc_addr_proto_parse("sctp"), 0);
+	assert_int_equal(rcc_addr_proto_parse(""), 0);
+	assert_string_equal(rcc_addr_proto_name(RCC_PROTO_TCP), "tcp");
+	assert_string_equal(rcc_addr_proto_name(RCC_PROTO_UDP), "udp");
+	assert_string_equal(rcc_addr_proto_name(RCC_PROTO_ICMP), "icmp");
+	assert_string_equal(rcc_addr_proto_name(RCC_PROTO_OTHER), "other");
 }
 
 int main(void)

@@ -156,7 +156,7 @@ static void test_policy_defaults(void **state)
 	assert_null(cfg.policies);
 
 	memset(&d, 0xa5, sizeof(d));
-	rcc_policy_cfg_defaults(&d, "x");
+	rcc_config_policy_defaults(&d, "x");
 	assert_string_equal(d.name, "x");
 	assert_true(d.block_private && d.block_host && d.allow_loopback && d.allow_public);
 	assert_false(d.audit || d.allow_raw_sockets);

@@ -97,7 +97,7 @@ static const char *addrs_of(const char *name)
 	for (i = 0; i < n; i++) {
 		char s[64];
 
-		rcc_prefix_format(got[i], 128, s, sizeof(s));
+		rcc_addr_prefix_format(got[i], 128, s, sizeof(s));
 		len += snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? " " : "", s);
 	}
 	return buf;

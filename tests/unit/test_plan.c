@@ -158,7 +158,7 @@ static size_t under(const struct state *s, __u32 v)
 
 	for (m = 0; m < RCC_RS__MAX; m++)
 		for (i = 0; i < s->maps[m].n; i++)
-			n += rcc_rs_key_version(m, s->maps[m].keys + i * s->maps[m].ksz) == v;
+			n += rcc_ruleset_key_version(m, s->maps[m].keys + i * s->maps[m].ksz) == v;
 	return n;
 }
 
@@ -179,9 +179,9 @@ static void expect_labelled(const struct rcc_plan *p, size_t i, __u32 v)
 		for (j = 0; j < rp->count[m]; j++) {
 			const __u8 *k = p->want[m].keys + (rp->first[m] + j) * p->want[m].ksz;
 
-			if (rcc_rs_key_version(m, k) != v)
+			if (rcc_ruleset_key_version(m, k) != v)
 				fail_msg("policy %zu map %d entry %zu: version %u, want %u", i, m, j,
-					 rcc_rs_key_version(m, k), v);
+					 rcc_ruleset_key_version(m, k), v);
 		}
 	}
 }
@@ -261,7 +261,7 @@ static void test_ruleset_build(void **state)
 	for (m = 0; m < RCC_RS__MAX; m++) {
 		assert_int_equal(rs.sets[m].n, total[m]);
 		for (i = 0; i < rs.sets[m].n; i++)
-			assert_int_equal(rcc_rs_key_version(m, rs.sets[m].keys + i * rs.sets[m].ksz), 0);
+			assert_int_equal(rcc_ruleset_key_version(m, rs.sets[m].keys + i * rs.sets[m].ksz), 0);
 	}
 	assert_non_null(rcc_ruleset_policy(&rs, "b"));
 	assert_null(rcc_ruleset_policy(&rs, "c"));
@@ -305,7 +305,7 @@ static void test_ruleset_label(void **state)
 			for (j = 0; j < rs.policies[i].count[m]; j++) {
 				size_t e = rs.policies[i].first[m] + j;
 
-				assert_int_equal(rcc_rs_key_version(m, want[m].keys + e * want[m].ksz),
+				assert_int_equal(rcc_ruleset_key_version(m, want[m].keys + e * want[m].ksz),
 						 versions[i]);
 				/* only the version differs; the values are copied */
 				assert_memory_equal(want[m].vals + e * want[m].vsz,

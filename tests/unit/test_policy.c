@@ -451,7 +451,7 @@ static void test_host_loopback(void **state)
 		compile_ok(&f, text, &host_list);
 		addr16(rows[i].addr, a);
 		rcc_compiled_judge_at(&f.c, rows[i].where, a, rows[i].port, TCP, &x);
-		rcc_explain_format(f.p, &x, line, sizeof(line));
+		rcc_policy_explain_format(f.p, &x, line, sizeof(line));
 		if (x.action != rows[i].action || x.reason != rows[i].reason)
 			fail_msg("%s%s:%u where %u: %s/%s, want %s/%s", rows[i].conf, rows[i].addr,
 				 rows[i].port, rows[i].where, action_name(x.action),
@@ -950,7 +950,7 @@ static void test_ipv6_spaces(void **state)
 	check_rows("wide", &f.c, wide, N(wide));
 	addr16("169.254.169.254", a);
 	rcc_compiled_judge(&f.c, a, 443, TCP, &x);
-	rcc_explain_format(f.p, &x, line, sizeof(line));
+	rcc_policy_explain_format(f.p, &x, line, sizeof(line));
 	assert_non_null(strstr(line, "allow = [::/0]:443/tcp (line 3) is IPv6 and covers the IPv4"));
 	fix_free(&f);
 
@@ -960,7 +960,7 @@ static void test_ipv6_spaces(void **state)
 	addr16("64:ff9b::10.0.0.1", a);
 	rcc_compiled_judge(&f.c, a, 22, TCP, &x);
 	assert_true(x.via_nat64);
-	rcc_explain_format(f.p, &x, line, sizeof(line));
+	rcc_policy_explain_format(f.p, &x, line, sizeof(line));
 	assert_non_null(strstr(line, "NAT64: no entry inside 64:ff9b::/96 matched, so judged as 10.0.0.1"));
 	fix_free(&f);
 }
@@ -1212,9 +1212,9 @@ static void test_rebinding_guard(void **state)
 	check_rows("guard quiet", &f.c, rows, N(rows));
 	fix_free(&f);
 
-	assert_true(rcc_addr_is_internal(host_buf[2], NULL));	/* 10.0.0.5 */
-	assert_false(rcc_addr_is_internal(host_buf[0], NULL));	/* no host list */
-	assert_true(rcc_addr_is_internal(host_buf[0], &host_list));
+	assert_true(rcc_policy_addr_internal(host_buf[2], NULL));	/* 10.0.0.5 */
+	assert_false(rcc_policy_addr_internal(host_buf[0], NULL));	/* no host list */
+	assert_true(rcc_policy_addr_internal(host_buf[0], &host_list));
 }
 
 static void test_dns_modes(void **state)
@@ -1249,7 +1249,7 @@ static void test_dns_modes(void **state)
 	fix_free(&f);
 }
 
-/* ---- rcc_explain_format --------------------------------------------- */
+/* ---- rcc_policy_explain_format --------------------------------------------- */
 
 struct xrow {
 	const char *addr;
@@ -1270,7 +1270,7 @@ static void check_explain(const char *ctx, const struct fix *f,
 
 		addr16(rows[i].addr, a);
 		rcc_compiled_judge(&f->c, a, rows[i].port, rows[i].proto, &x);
-		rcc_explain_format(f->p, &x, buf, sizeof(buf));
+		rcc_policy_explain_format(f->p, &x, buf, sizeof(buf));
 		if (strcmp(buf, rows[i].want))
 			fail_msg("%s: %s port %u: '%s', want '%s'", ctx, rows[i].addr,
 				 rows[i].port, buf, rows[i].want);
@@ -1352,10 +1352,10 @@ static void test_explain_truncates(void **state)
 	char buf[12];
 
 	(void)state;
-	rcc_policy_cfg_defaults(&p, "p");
+	rcc_config_policy_defaults(&p, "p");
 	snprintf(x.origin, sizeof(x.origin), "192.168.0.0/16");
 	memset(buf, 'Z', sizeof(buf));
-	rcc_explain_format(&p, &x, buf, sizeof(buf));
+	rcc_policy_explain_format(&p, &x, buf, sizeof(buf));
 	assert_string_equal(buf, "deny: 192.1");
 }
 

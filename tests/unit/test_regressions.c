@@ -145,12 +145,12 @@ static void test_addr_merge_rule_attribution(void **state)
 
 	assert_int_equal(rcc_addr_parse("198.51.100.7", a, &v4), 0);
 	rcc_compiled_judge(&c, a, 53, RCC_PROTO_UDP, &x);
-	rcc_explain_format(&cfg.policies[0], &x, buf, sizeof(buf));
+	rcc_policy_explain_format(&cfg.policies[0], &x, buf, sizeof(buf));
 	assert_string_equal(buf, "allow: allow = 198.51.100.7/udp (line 3)");
 
 	assert_int_equal(rcc_addr_parse("198.51.100.8", a, &v4), 0);
 	rcc_compiled_judge(&c, a, 53, RCC_PROTO_UDP, &x);
-	rcc_explain_format(&cfg.policies[0], &x, buf, sizeof(buf));
+	rcc_policy_explain_format(&cfg.policies[0], &x, buf, sizeof(buf));
 	assert_string_equal(buf, "deny: deny = 198.51.100.8/udp (line 5)");
 
 	rcc_compiled_free(&c);

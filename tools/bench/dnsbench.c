@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 #include "host/names.h"
 
 enum { PH_WARM, PH_IDLE, PH_UPDATE, PH_STOP, NPH };

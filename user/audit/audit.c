@@ -207,7 +207,7 @@ static void add_addr(json_object *o, const char *key, const __u8 a[16])
 {
 	char buf[64];
 
-	rcc_prefix_format(a, 128, buf, sizeof(buf));
+	rcc_addr_prefix_format(a, 128, buf, sizeof(buf));
 	json_object_object_add(o, key, json_object_new_string(buf));
 }
 
@@ -321,7 +321,7 @@ static void policy_and_rule(struct rcc_audit *a, const struct rcc_event *e,
 static void write_object(struct rcc_audit *a, json_object *o)
 {
 	const char *line = to_line(o);
-	int err = rcc_logw_line(a->log, line, strlen(line));
+	int err = rcc_auditlog_line(a->log, line, strlen(line));
 
 	if (err && !a->err) {
 		a->err = err;
@@ -482,7 +482,7 @@ int rcc_audit_open(const struct rcc_config *cfg, struct rcc_kernel *k,
 		goto fail;
 	}
 	sync_clocks(a);
-	err = rcc_logw_open(cfg->audit_log, cfg->audit_max_bytes, cfg->audit_keep,
+	err = rcc_auditlog_open(cfg->audit_log, cfg->audit_max_bytes, cfg->audit_keep,
 			    cfg->audit_fsync_ms, &a->log);
 	if (err) {
 		pr_warn("Failed to open the audit log '%s': %s\n", cfg->audit_log, strerror(-err));
@@ -520,7 +520,7 @@ int rcc_audit_drain(struct rcc_audit *a)
 
 int rcc_audit_flush(struct rcc_audit *a, bool sync)
 {
-	int err = rcc_logw_flush(a->log, sync);
+	int err = rcc_auditlog_flush(a->log, sync);
 
 	if (err && !a->err) {
 		a->err = err;
@@ -589,7 +589,7 @@ void rcc_audit_close(struct rcc_audit *a)
 	if (!a)
 		return;
 	ring_buffer__free(a->rb);
-	rcc_logw_close(a->log);
+	rcc_auditlog_close(a->log);
 	if (a->lock_fd >= 0)
 		close(a->lock_fd);
 	for (i = 0; i < CG_CACHE; i++)

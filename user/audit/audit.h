@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "policy/config.h"
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 
 struct rcc_audit;
 

@@ -93,7 +93,7 @@ static int open_current(struct rcc_logw *w)
 	return 0;
 }
 
-int rcc_logw_open(const char *path, __u64 max_bytes, unsigned keep,
+int rcc_auditlog_open(const char *path, __u64 max_bytes, unsigned keep,
 		  unsigned fsync_ms, struct rcc_logw **out)
 {
 	struct rcc_logw *w = calloc(1, sizeof(*w));
@@ -125,7 +125,7 @@ int rcc_logw_open(const char *path, __u64 max_bytes, unsigned keep,
 		}
 	}
 	if (err) {
-		rcc_logw_close(w);
+		rcc_auditlog_close(w);
 		return err;
 	}
 	*out = w;
@@ -169,7 +169,7 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int rcc_logw_flush(struct rcc_logw *w, bool sync)
+int rcc_auditlog_flush(struct rcc_logw *w, bool sync)
 {
 	int err = 0;
 
@@ -192,7 +192,7 @@ int rcc_logw_flush(struct rcc_logw *w, bool sync)
 	return err;
 }
 
-int rcc_logw_line(struct rcc_logw *w, const char *line, size_t len)
+int rcc_auditlog_line(struct rcc_logw *w, const char *line, size_t len)
 {
 	int err;
 
@@ -201,7 +201,7 @@ int rcc_logw_line(struct rcc_logw *w, const char *line, size_t len)
 	/* a file's lines stay within max_bytes: flush before it would cross */
 	if (w->len + len + 1 > RCC_LOGW_BUF ||
 	    (w->size + w->len + len + 1 > w->max_bytes && w->len)) {
-		err = rcc_logw_flush(w, false);
+		err = rcc_auditlog_flush(w, false);
 		if (err)
 			return err;
 	}
@@ -211,19 +211,19 @@ int rcc_logw_line(struct rcc_logw *w, const char *line, size_t len)
 	return 0;
 }
 
-void rcc_logw_close(struct rcc_logw *w)
+void rcc_auditlog_close(struct rcc_logw *w)
 {
 	if (!w)
 		return;
 	if (w->fd >= 0) {
-		rcc_logw_flush(w, true);
+		rcc_auditlog_flush(w, true);
 		close(w->fd);
 	}
 	free(w->buf);
 	free(w);
 }
 
-int rcc_log_files(const char *path, unsigned max_keep, char ***files, size_t *n)
+int rcc_auditlog_files(const char *path, unsigned max_keep, char ***files, size_t *n)
 {
 	char **f = calloc(max_keep + 2, sizeof(*f));
 	size_t k = 0;
@@ -245,7 +245,7 @@ int rcc_log_files(const char *path, unsigned max_keep, char ***files, size_t *n)
 	return 0;
 }
 
-void rcc_log_files_free(char **files, size_t n)
+void rcc_auditlog_files_free(char **files, size_t n)
 {
 	size_t i;
 

@@ -13,16 +13,16 @@
 
 struct rcc_logw;
 
-int rcc_logw_open(const char *path, __u64 max_bytes, unsigned keep,
+int rcc_auditlog_open(const char *path, __u64 max_bytes, unsigned keep,
 		  unsigned fsync_ms, struct rcc_logw **out);
 /* Buffers one line (without its newline). */
-int rcc_logw_line(struct rcc_logw *w, const char *line, size_t len);
+int rcc_auditlog_line(struct rcc_logw *w, const char *line, size_t len);
 /* Writes what is buffered; syncs when the interval is up or force. */
-int rcc_logw_flush(struct rcc_logw *w, bool sync);
-void rcc_logw_close(struct rcc_logw *w);
+int rcc_auditlog_flush(struct rcc_logw *w, bool sync);
+void rcc_auditlog_close(struct rcc_logw *w);
 
 /* The files of a log, oldest first: PATH.K .. PATH.1, PATH. */
-int rcc_log_files(const char *path, unsigned max_keep, char ***files, size_t *n);
-void rcc_log_files_free(char **files, size_t n);
+int rcc_auditlog_files(const char *path, unsigned max_keep, char ***files, size_t *n);
+void rcc_auditlog_files_free(char **files, size_t n);
 
 #endif

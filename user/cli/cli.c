@@ -290,7 +290,7 @@ static int parse_cmd_args(const struct rcc_cmd *c, int argc, char **argv,
 	return RCC_EXIT_OK;
 }
 
-int rcc_main(int argc, char **argv)
+int cli_main(int argc, char **argv)
 {
 	struct rcc_args a = {};
 	const struct rcc_cmd *c = NULL;

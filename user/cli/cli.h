@@ -9,7 +9,7 @@
 
 #include "policy/config.h"
 #include "host/names.h"
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 
 enum { RCC_EXIT_OK = 0, RCC_EXIT_FAIL = 1, RCC_EXIT_USAGE = 2 };
 
@@ -58,7 +58,7 @@ int cmd_daemon(struct rcc_args *a);
 int cmd_log(struct rcc_args *a);
 int cmd_oci_hook(struct rcc_args *a);
 
-int rcc_main(int argc, char **argv);
+int cli_main(int argc, char **argv);
 
 /* Helpers the commands share. */
 /* Loads the configuration; prints problems; RCC_EXIT_* */
@@ -80,7 +80,7 @@ const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg,
 					    const char *option,
 					    const struct rcc_container *c);
 /* Compile options for this host: its addresses (block_host, rebinding
- * guard; rcc_host_addrs, as the daemon reads them) and the addresses of
+ * guard; rcc_hostaddr_read, as the daemon reads them) and the addresses of
  * cfg's hostnames. */
 struct cli_compile {
 	struct rcc_compile_opts o;

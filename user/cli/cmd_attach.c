@@ -7,8 +7,8 @@
 #include "host/cgroup.h"
 #include "cli/cli.h"
 #include "host/container.h"
-#include "host/enforcer.h"
-#include "host/capscan.h"
+#include "host/enforce.h"
+#include "host/caps.h"
 #include "lib/log.h"
 
 int cmd_attach(struct rcc_args *a)
@@ -38,7 +38,7 @@ int cmd_attach(struct rcc_args *a)
 	}
 	/* unasked, a cgroup below an enforced one keeps that one's policy */
 	inherited = !a->policy && !(is_ct && ct.policy[0] && !strcmp(p->name, ct.policy)) &&
-		    rcc_enforced_above(&k, path, &id, from, sizeof(from));
+		    rcc_enforce_nearest_above(&k, path, &id, from, sizeof(from));
 	if (inherited) {
 		rcc_kernel_policy_name(&k, id, name, sizeof(name));
 		err = 0;
@@ -47,7 +47,7 @@ int cmd_attach(struct rcc_args *a)
 		 * rcc_kernel_attach reports its own failures */
 		err = rcc_kernel_policy_id(&k, p->name, &id);
 		if (err)
-			rcc_fail(err, "Failed to attach policy '%s' to '%s'", p->name, path);
+			rcc_log_fail(err, "Failed to attach policy '%s' to '%s'", p->name, path);
 		err = err ?: rcc_kernel_attach(&k, path, id);
 	}
 	guarded = rcc_kernel_guarded(&k);
@@ -102,7 +102,7 @@ int cmd_detach(struct rcc_args *a)
 	if (err == -ENOENT) {
 		char from[PATH_MAX];
 
-		if (rcc_enforced_above(&k, path, NULL, from, sizeof(from)))
+		if (rcc_enforce_nearest_above(&k, path, NULL, from, sizeof(from)))
 			pr_warn("'%s' is not attached itself: it is enforced through '%s'; detach that one\n",
 				path, from);
 		else

@@ -116,11 +116,11 @@ static int parse_port_proto(const char *s, __u16 *port, __u8 *proto)
 	slash = strchr(buf, '/');
 	if (slash) {
 		*slash = '\0';
-		*proto = rcc_proto_parse(slash + 1);
+		*proto = rcc_addr_proto_parse(slash + 1);
 		if (!*proto)
 			return -EINVAL;
-	} else if (rcc_proto_parse(buf)) {
-		*proto = rcc_proto_parse(buf);
+	} else if (rcc_addr_proto_parse(buf)) {
+		*proto = rcc_addr_proto_parse(buf);
 		return 0;
 	}
 	errno = 0;
@@ -195,7 +195,7 @@ static void check_loopback_cases(const struct rcc_policy_cfg *p, const struct rc
 	printf("  (above: in the sandbox's own network namespace, a container's)\n");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		rcc_compiled_judge_at(c, cases[i].where, addr, port, proto, &x);
-		rcc_explain_format(p, &x, line, sizeof(line));
+		rcc_policy_explain_format(p, &x, line, sizeof(line));
 		printf("  %s: %s\n", cases[i].label, line);
 	}
 }
@@ -224,7 +224,7 @@ int cmd_check(struct rcc_args *a)
 		rcc_config_free(&cfg);
 		return RCC_EXIT_USAGE;
 	}
-	if (rcc_addr_parse(a->argv[0], addrs[0], &v4) && !rcc_hostname_valid(a->argv[0])) {
+	if (rcc_addr_parse(a->argv[0], addrs[0], &v4) && !rcc_addr_hostname_valid(a->argv[0])) {
 		pr_warn("check: bad address '%s'\n", a->argv[0]);
 		rcc_config_free(&cfg);
 		return RCC_EXIT_USAGE;
@@ -245,11 +245,11 @@ int cmd_check(struct rcc_args *a)
 		char line[512], shown[64];
 
 		rcc_compiled_judge(&c, addrs[i], port, proto, &x);
-		rcc_explain_format(p, &x, line, sizeof(line));
+		rcc_policy_explain_format(p, &x, line, sizeof(line));
 		if (named) {
-			rcc_prefix_format(addrs[i], 128, shown, sizeof(shown));
+			rcc_addr_prefix_format(addrs[i], 128, shown, sizeof(shown));
 			printf("%s: %s%s\n", shown, line,
-			       x.action != RCC_ACT_ALLOW && rcc_addr_is_internal(addrs[i], &cc.host) ?
+			       x.action != RCC_ACT_ALLOW && rcc_policy_addr_internal(addrs[i], &cc.host) ?
 			       " [an internal address: allow = NAME entries need private_ok for it]" : "");
 		} else {
 			printf("%s\n", line);

@@ -17,7 +17,7 @@
 #include "host/cgroup.h"
 #include "cli/cli.h"
 #include "host/container.h"
-#include "host/enforcer.h"
+#include "host/enforce.h"
 #include "lib/log.h"
 #include "lib/util.h"
 

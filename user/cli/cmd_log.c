@@ -72,7 +72,7 @@ static bool matches(const struct filter *f, json_object *o)
 		__u8 a[16];
 		bool v4;
 
-		if (!d || rcc_addr_parse(d, a, &v4) || !rcc_prefix_covers(f->dst, f->dst_plen, a))
+		if (!d || rcc_addr_parse(d, a, &v4) || !rcc_addr_prefix_covers(f->dst, f->dst_plen, a))
 			return false;
 	}
 	return true;
@@ -367,7 +367,7 @@ int cmd_log(struct rcc_args *a)
 	rc = make_filter(a, &f);
 	if (rc)
 		goto out;
-	if (rcc_log_files(cfg.audit_log, cfg.audit_keep, &files, &n)) {
+	if (rcc_auditlog_files(cfg.audit_log, cfg.audit_keep, &files, &n)) {
 		rc = RCC_EXIT_FAIL;
 		goto out;
 	}
@@ -381,7 +381,7 @@ int cmd_log(struct rcc_args *a)
 	if (a->follow)
 		rc = follow(&cfg, &f, fd);
 out:
-	rcc_log_files_free(files, n);
+	rcc_auditlog_files_free(files, n);
 	rcc_config_free(&cfg);
 	return rc;
 }

@@ -255,7 +255,7 @@ int cmd_run(struct rcc_args *a)
 	/* not loaded is an answer the kernel layer does not report */
 	err = rcc_kernel_policy_id(&k, p->name, &id);
 	if (err)
-		rcc_fail(err, "Failed to attach policy '%s' to '%s'", p->name, cg);
+		rcc_log_fail(err, "Failed to attach policy '%s' to '%s'", p->name, cg);
 	err = err ?: rcc_kernel_attach(&k, cg, id);
 	rcc_kernel_close(&k);
 	if (err) {

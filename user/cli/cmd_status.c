@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "host/container.h"
 #include "host/hostaddr.h"
-#include "host/capscan.h"
+#include "host/caps.h"
 #include "lib/log.h"
 
 /* The container behind each enforced cgroup, where there is one. */
@@ -210,9 +210,9 @@ static json_object *host_addresses(const struct rcc_config *cfg)
 		return o;
 	}
 	json_object_put(o); /* a daemon that does not follow them */
-	if (rcc_host_addrs(&l))
+	if (rcc_hostaddr_read(&l))
 		return NULL;
-	o = rcc_host_addrs_to_json(&l);
+	o = rcc_hostaddr_to_json(&l);
 	rcc_addr_list_free(&l);
 	json_object_object_add(o, "followed_by_daemon", json_object_new_boolean(false));
 	return o;

@@ -6,7 +6,7 @@
 #include "daemon/cgwatch.h"
 #include "host/cgroup.h"
 #include "host/container.h"
-#include "host/enforcer.h"
+#include "host/enforce.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
@@ -65,7 +65,7 @@ int rcc_cgwatch_open(struct rcc_cgwatch *c, struct rcc_reconcile *rec, struct rc
 	err = rcc_cgroup_mount(mnt, sizeof(mnt));
 	err = err ?: rcc_watch_open(mnt, &c->watch);
 	if (err)
-		return rcc_fail(err, "Failed to watch the cgroup tree");
+		return rcc_log_fail(err, "Failed to watch the cgroup tree");
 	return rcc_loop_add(l, rcc_watch_fd(c->watch), on_event, c);
 }
 

@@ -15,7 +15,7 @@ int rcc_consume_open(struct rcc_consume *c, const struct rcc_config *cfg, struct
 		return err;
 	}
 	if (err)
-		return rcc_fail(err, "Failed to start the audit consumer");
+		return rcc_log_fail(err, "Failed to start the audit consumer");
 	c->cfg = cfg;
 	/* the ring only wakes the loop: each round drains it, woken or not */
 	return rcc_loop_add(l, rcc_audit_epoll_fd(c->au), NULL, NULL);

@@ -210,10 +210,10 @@ int rcc_control_start(struct rcc_control *ctl, struct rcc_sync *sync)
 	ctl->sync = sync;
 	ctl->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (ctl->stop_fd < 0)
-		return rcc_fail(-errno, "Failed to start the control socket's thread");
+		return rcc_log_fail(-errno, "Failed to start the control socket's thread");
 	err = pthread_create(&ctl->thread, NULL, thread_main, ctl);
 	if (err)
-		return rcc_fail(-err, "Failed to start the control socket's thread");
+		return rcc_log_fail(-err, "Failed to start the control socket's thread");
 	ctl->running = true;
 	return 0;
 }

@@ -75,7 +75,7 @@ int rcc_daemon_open(struct rcc_daemon *d)
 		return err;
 	}
 	if (err)
-		return rcc_fail(err, "Failed to listen on %s", path);
+		return rcc_log_fail(err, "Failed to listen on %s", path);
 	rcc_hostwatch_open(&d->hw, d->sync, &d->loop);
 	return rcc_reload_open(d);
 }

@@ -32,7 +32,7 @@
 #include "daemon/reconcile.h"
 #include "daemon/sync.h"
 #include "host/names.h"
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 
 struct rcc_dns;
 

@@ -32,7 +32,7 @@ static void log_changes(const struct rcc_addr_list *old, const struct rcc_addr_l
 			continue;
 		}
 		if (moved++ < HOST_LOG_MAX) {
-			rcc_prefix_format(c < 0 ? old->addrs[i] : now->addrs[j], 128, shown,
+			rcc_addr_prefix_format(c < 0 ? old->addrs[i] : now->addrs[j], 128, shown,
 					  sizeof(shown));
 			pr_info("rcc-bpf: host address %s %s; block_host follows\n", shown,
 				c < 0 ? "removed" : "added");
@@ -73,7 +73,7 @@ static int swap(void *ctx)
 void rcc_hostwatch_update(struct rcc_hostwatch *hw)
 {
 	struct swap s = { .in_use = &hw->host };
-	int err = rcc_host_addrs(&s.other);
+	int err = rcc_hostaddr_read(&s.other);
 
 	if (err) {
 		if (may_warn(hw))
@@ -101,7 +101,7 @@ void rcc_hostwatch_tick(struct rcc_hostwatch *hw)
 static int on_event(void *ctx)
 {
 	struct rcc_hostwatch *hw = ctx;
-	int r = rcc_host_watch_read(hw->fd);
+	int r = rcc_hostaddr_watch_read(hw->fd);
 
 	if (r < 0 && may_warn(hw))
 		pr_warn("Failed to read rtnetlink: %s; reading the host's addresses again\n",
@@ -118,7 +118,7 @@ void rcc_hostwatch_open(struct rcc_hostwatch *hw, struct rcc_sync *sync, struct 
 	memset(hw, 0, sizeof(*hw));
 	hw->sync = sync;
 	/* before the addresses are first read: nothing falls in between */
-	hw->fd = rcc_host_watch_open();
+	hw->fd = rcc_hostaddr_watch_open();
 	if (hw->fd < 0)
 		pr_warn("Failed to follow this host's addresses over rtnetlink: %s; block_host covers those read at start and at each reload\n",
 			strerror(-hw->fd));
@@ -126,7 +126,7 @@ void rcc_hostwatch_open(struct rcc_hostwatch *hw, struct rcc_sync *sync, struct 
 		close(hw->fd);
 		hw->fd = -1;
 	}
-	err = rcc_host_addrs(&hw->host);
+	err = rcc_hostaddr_read(&hw->host);
 	if (err)
 		pr_warn("Failed to read this host's addresses: %s; block_host covers none\n",
 			strerror(-err));

@@ -24,14 +24,14 @@ static int poll_fd(struct rcc_loop *l, int fd)
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev))
-		return rcc_fail(-errno, "Failed to poll fd %d", fd);
+		return rcc_log_fail(-errno, "Failed to poll fd %d", fd);
 	return 0;
 }
 
 int rcc_loop_add(struct rcc_loop *l, int fd, rcc_loop_fn fn, void *ctx)
 {
 	if (l->n == RCC_LOOP_JOBS)
-		return rcc_fail(-ENOSPC, "Failed to add fd %d to the event loop", fd);
+		return rcc_log_fail(-ENOSPC, "Failed to add fd %d to the event loop", fd);
 	if (l->ep >= 0) {
 		int err = poll_fd(l, fd);
 
@@ -115,7 +115,7 @@ static void wait_loop(struct rcc_loop *l)
 		int n = epoll_wait(l->ep, evs, 8, l->more ? 0 : -1);
 
 		if (n < 0 && errno != EINTR) {
-			note(l, rcc_fail(-errno, "Failed to wait for events"));
+			note(l, rcc_log_fail(-errno, "Failed to wait for events"));
 			break;
 		}
 		dispatch(l, evs, n);
@@ -147,7 +147,7 @@ static int set_up(struct rcc_loop *l)
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	l->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (l->sfd < 0 || l->tfd < 0 || l->ep < 0 || timerfd_settime(l->tfd, 0, &its, NULL))
-		return rcc_fail(-errno, "Failed to set up the event loop");
+		return rcc_log_fail(-errno, "Failed to set up the event loop");
 	err = rcc_loop_add(l, l->sfd, on_signal, l);
 	err = err ?: rcc_loop_add(l, l->tfd, on_timer, l);
 	for (i = 0; !err && i < l->n - 2; i++)

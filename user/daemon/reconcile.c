@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "daemon/reconcile.h"
-#include "host/enforcer.h"
+#include "host/enforce.h"
 #include "lib/clock.h"
 
 static void prune(struct rcc_reconcile *r)

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 
 #define RCC_RECONCILE_MS 30000
 

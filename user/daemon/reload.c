@@ -124,7 +124,7 @@ static int names_widen(void *ctx)
 	rcc_names_bounds(&d->names, s->fresh);
 	err = rcc_names_set_both(&d->names, &d->cfg, s->fresh);
 	if (err)
-		return rcc_fail(err, "Failed to add the names of '%s'", s->fresh->path);
+		return rcc_log_fail(err, "Failed to add the names of '%s'", s->fresh->path);
 	if (s->new_resolver)
 		err = dns_switch(d, s->fresh);
 	if (!err && d->dns)
@@ -329,7 +329,7 @@ int rcc_reload_open(struct rcc_daemon *d)
 	remember_config(d);
 	err = rcc_names_compile_init(&d->names, &d->cfg, &d->hw.host, RCC_DNS_QUIET, &d->o);
 	if (err)
-		return rcc_fail(err, "Failed to set up the name table");
+		return rcc_log_fail(err, "Failed to set up the name table");
 	err = dns_start(d, &d->cfg);
 	err = err ?: rcc_loop_add(&d->loop, rcc_sync_reload_fd(d->sync), on_reload_asked, d);
 	if (err)

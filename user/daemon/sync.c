@@ -32,14 +32,14 @@ int rcc_sync_new(const struct rcc_names *names, const struct rcc_addr_list *host
 	struct rcc_sync *s = calloc(1, sizeof(*s));
 
 	if (!s)
-		return rcc_fail(-ENOMEM, "Failed to set up the control socket's state");
+		return rcc_log_fail(-ENOMEM, "Failed to set up the control socket's state");
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	s->names = names;
 	s->host = host;
 	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->wake_fd < 0) {
-		int err = rcc_fail(-errno, "Failed to set up the control socket's state");
+		int err = rcc_log_fail(-errno, "Failed to set up the control socket's state");
 
 		rcc_sync_free(s);
 		return err;
@@ -84,7 +84,7 @@ struct json_object *rcc_sync_host_json(struct rcc_sync *s)
 	struct json_object *o;
 
 	pthread_mutex_lock(&s->mu);
-	o = rcc_host_addrs_to_json(s->host);
+	o = rcc_hostaddr_to_json(s->host);
 	pthread_mutex_unlock(&s->mu);
 	return o;
 }

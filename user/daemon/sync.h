@@ -40,7 +40,7 @@ void rcc_sync_free(struct rcc_sync *s);
 int rcc_sync_write(struct rcc_sync *s, int (*fn)(void *ctx), void *ctx);
 
 /* The control thread: the names (rcc_names_to_json) and the host's
- * addresses (rcc_host_addrs_to_json) as they are now. */
+ * addresses (rcc_hostaddr_to_json) as they are now. */
 struct json_object *rcc_sync_names_json(struct rcc_sync *s);
 struct json_object *rcc_sync_host_json(struct rcc_sync *s);
 /* The control thread: asks the loop for a reload and waits for its

@@ -89,8 +89,8 @@ int rcc_dns_open(const struct rcc_config *cfg, struct rcc_names *t,
 		__u16 port;
 		char csv[96], shown[64];
 
-		rcc_resolver_parse(cfg->resolver, a, &port, why, whylen); /* checked at load */
-		rcc_prefix_format(a, 128, shown, sizeof(shown));
+		rcc_addr_port_parse(cfg->resolver, a, &port, why, whylen); /* checked at load */
+		rcc_addr_prefix_format(a, 128, shown, sizeof(shown));
 		snprintf(csv, sizeof(csv), rcc_addr_is_v4(a) ? "%s:%u" : "[%s]:%u", shown, port);
 		rc = ares_set_servers_ports_csv(d->ch, csv);
 		if (rc) {

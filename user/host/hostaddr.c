@@ -31,7 +31,7 @@ static int cmp_addr(const void *a, const void *b)
 	return memcmp(a, b, 16);
 }
 
-int rcc_host_addrs(struct rcc_addr_list *out)
+int rcc_hostaddr_read(struct rcc_addr_list *out)
 {
 	struct ifaddrs *ifa, *i;
 	size_t cap = 0, n = 0, j;
@@ -68,20 +68,7 @@ int rcc_host_addrs(struct rcc_addr_list *out)
 	return 0;
 }
 
-bool rcc_addr_list_equal(const struct rcc_addr_list *a,
-			 const struct rcc_addr_list *b)
-{
-	return a->n == b->n && (!a->n || !memcmp(a->addrs, b->addrs, a->n * 16));
-}
-
-void rcc_addr_list_free(struct rcc_addr_list *l)
-{
-	free(l->addrs);
-	l->addrs = NULL;
-	l->n = 0;
-}
-
-struct json_object *rcc_host_addrs_to_json(const struct rcc_addr_list *l)
+struct json_object *rcc_hostaddr_to_json(const struct rcc_addr_list *l)
 {
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
 	size_t i;
@@ -89,14 +76,14 @@ struct json_object *rcc_host_addrs_to_json(const struct rcc_addr_list *l)
 	for (i = 0; i < l->n; i++) {
 		char shown[64];
 
-		rcc_prefix_format(l->addrs[i], 128, shown, sizeof(shown));
+		rcc_addr_prefix_format(l->addrs[i], 128, shown, sizeof(shown));
 		json_object_array_add(arr, json_object_new_string(shown));
 	}
 	json_object_object_add(o, "addresses", arr);
 	return o;
 }
 
-int rcc_host_watch_open(void)
+int rcc_hostaddr_watch_open(void)
 {
 	static const int groups[] = { RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR };
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
@@ -119,7 +106,7 @@ fail:
 	return err;
 }
 
-int rcc_host_watch_read(int fd)
+int rcc_hostaddr_watch_read(int fd)
 {
 	char buf[8192] __attribute__((aligned(__alignof__(struct nlmsghdr))));
 	int reads, changed = 0;

@@ -14,21 +14,18 @@
 
 /* Every address on this network namespace's interfaces, loopback
  * excluded, sorted and without duplicates; 0 or -errno. */
-int rcc_host_addrs(struct rcc_addr_list *out);
-bool rcc_addr_list_equal(const struct rcc_addr_list *a,
-			 const struct rcc_addr_list *b);
-void rcc_addr_list_free(struct rcc_addr_list *l);
+int rcc_hostaddr_read(struct rcc_addr_list *out);
 struct json_object;
 /* {"addresses": ["10.0.0.5", ...]}: the daemon's answer to "host". */
-struct json_object *rcc_host_addrs_to_json(const struct rcc_addr_list *l);
+struct json_object *rcc_hostaddr_to_json(const struct rcc_addr_list *l);
 
 /* A netlink socket told of every address added or removed here
  * (nonblocking); open it before reading the set, so that no change falls
  * in between.  fd or -errno. */
-int rcc_host_watch_open(void);
+int rcc_hostaddr_watch_open(void);
 /* Reads what the socket holds.  1: the addresses may have changed, read
  * them again (a lost notification counts: the socket overflowed);
  * 0: nothing about addresses; -errno: the socket failed. */
-int rcc_host_watch_read(int fd);
+int rcc_hostaddr_watch_read(int fd);
 
 #endif

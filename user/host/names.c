@@ -185,7 +185,7 @@ static void log_change(const struct rcc_names *t, const struct rcc_name *r,
 
 	if (!t->log_changes)
 		return;
-	rcc_prefix_format(a, 128, shown, sizeof(shown));
+	rcc_addr_prefix_format(a, 128, shown, sizeof(shown));
 	pr_info("rcc-bpf: dns: %s: %s %s\n", r->name, what, shown);
 }
 
@@ -221,12 +221,12 @@ static void note_new(struct rcc_names *t, struct rcc_name *r, const __u8 a[16])
 	char shown[64];
 
 	t->changed = true;
-	if (!r->guarded || !rcc_addr_is_internal(a, t->host)) {
+	if (!r->guarded || !rcc_policy_addr_internal(a, t->host)) {
 		log_change(t, r, "added", a);
 		return;
 	}
 	if (internal_note(r, a) && t->verbose) {
-		rcc_prefix_format(a, 128, shown, sizeof(shown));
+		rcc_addr_prefix_format(a, 128, shown, sizeof(shown));
 		pr_warn("rcc-bpf: dns: %s resolves to %s, an internal address: left out (rebinding guard; private_ok on the entry allows it)\n",
 			r->name, shown);
 	}
@@ -332,7 +332,7 @@ static void name_expire(struct rcc_names *t, struct rcc_name *r, __u64 now)
 		if (t->verbose) {
 			char shown[64];
 
-			rcc_prefix_format(r->addrs[j].addr, 128, shown, sizeof(shown));
+			rcc_addr_prefix_format(r->addrs[j].addr, 128, shown, sizeof(shown));
 			pr_warn("rcc-bpf: dns: %s: removed %s, stale past dns_stale_grace (%s)\n",
 				r->name, shown, r->last_error);
 		}
@@ -417,7 +417,7 @@ static struct json_object *addr_json(const __u8 a[16])
 {
 	char shown[64];
 
-	rcc_prefix_format(a, 128, shown, sizeof(shown));
+	rcc_addr_prefix_format(a, 128, shown, sizeof(shown));
 	return json_object_new_string(shown);
 }
 

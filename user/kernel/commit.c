@@ -19,7 +19,7 @@
 #include <bpf/bpf.h>
 #include <linux/membarrier.h>
 
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 #include "kernel/maps.h"
 #include "kernel/plan.h"
 #include "lib/log.h"
@@ -73,7 +73,7 @@ static int put_policies(struct rcc_kernel *k, struct rcc_plan *p)
 		    bpf_map_update_elem(k->map_fd[RCC_MAP_POLICIES], &p->ver[i], &rp->pol, BPF_ANY))
 			err = -errno;
 		if (err)
-			err = rcc_fail(err, "Failed to load policy '%s'", rp->name);
+			err = rcc_log_fail(err, "Failed to load policy '%s'", rp->name);
 	}
 	return err;
 }
@@ -98,8 +98,8 @@ static int put_entries(struct rcc_kernel *k, struct rcc_plan *p)
 
 	(void)k;
 	for (m = 0; !err && m < RCC_RS__MAX; m++)
-		if ((err = rcc_map_apply_puts(&p->diff[m])))
-			err = rcc_fail(err, "Failed to update map %s", rcc_maps_name(rcc_plan_map(m)));
+		if ((err = rcc_mapsync_apply_puts(&p->diff[m])))
+			err = rcc_log_fail(err, "Failed to update map %s", rcc_maps_name(rcc_plan_map(m)));
 	return err;
 }
 
@@ -110,7 +110,7 @@ static void unput_entries(struct rcc_kernel *k, struct rcc_plan *p)
 
 	(void)k;
 	for (m = 0; m < RCC_RS__MAX; m++)
-		rcc_map_undo_puts(&p->diff[m]);
+		rcc_mapsync_undo_puts(&p->diff[m]);
 }
 
 /* Step 2: the switch, policy by policy. */
@@ -125,7 +125,7 @@ static int switch_versions(struct rcc_kernel *k, struct rcc_plan *p)
 			continue;
 		err = set_version(k, p->ids[i], p->ver[i]);
 		if (err)
-			return rcc_fail(err, "Failed to switch policy '%s' to its new version",
+			return rcc_log_fail(err, "Failed to switch policy '%s' to its new version",
 					p->rs->policies[i].name);
 	}
 	return 0;
@@ -167,7 +167,7 @@ static void retire_versions(struct rcc_kernel *k, struct rcc_plan *p, bool keep_
 	if (switched || p->ngone)
 		wait_for_decisions();
 	for (m = 0; m < RCC_RS__MAX; m++)
-		err = rcc_map_apply_dels(&p->diff[m]) ?: err;
+		err = rcc_mapsync_apply_dels(&p->diff[m]) ?: err;
 	if (err)
 		pr_warn("Failed to remove some stale entries: %s, ignoring (the next change removes them)\n",
 			strerror(-err));

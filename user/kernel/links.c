@@ -72,9 +72,9 @@ static int link_hook(struct rcc_kernel *k, int h, int cgfd, const char *path, co
 	int fd = bpf_link_create(k->prog_fd[h], cgfd, hooks[h].type, NULL), err = 0;
 
 	if (fd < 0)
-		return rcc_fail(-errno, "Failed to attach %s to cgroup '%s'", hooks[h].name, path);
+		return rcc_log_fail(-errno, "Failed to attach %s to cgroup '%s'", hooks[h].name, path);
 	if (bpf_obj_pin(fd, pin))
-		err = rcc_fail(-errno, "Failed to pin link '%s'", pin);
+		err = rcc_log_fail(-errno, "Failed to pin link '%s'", pin);
 	close(fd);
 	return err;
 }
@@ -89,13 +89,13 @@ static int link_cgroup(struct rcc_kernel *k, const char *path, __u64 id)
 	if (!err && mkdir(dir, 0700) && errno != EEXIST)
 		err = -errno;
 	if (err) {
-		err = rcc_fail(err, "Failed to create '%s/links/%llu'", k->dir,
+		err = rcc_log_fail(err, "Failed to create '%s/links/%llu'", k->dir,
 			       (unsigned long long)id);
 		goto out;
 	}
 	cgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
-		err = rcc_fail(-errno, "Failed to open cgroup '%s'", path);
+		err = rcc_log_fail(-errno, "Failed to open cgroup '%s'", path);
 		goto out;
 	}
 	for (h = 1; h < RCC_HOOK__MAX && !err; h++) {
@@ -103,7 +103,7 @@ static int link_cgroup(struct rcc_kernel *k, const char *path, __u64 id)
 			continue;
 		err = rcc_snprintf(pin, sizeof(pin), "%s/%s", dir, hooks[h].name);
 		if (err)
-			err = rcc_fail(err, "Failed to pin link '%s/%s'", dir, hooks[h].name);
+			err = rcc_log_fail(err, "Failed to pin link '%s/%s'", dir, hooks[h].name);
 		else if (access(pin, F_OK))
 			err = link_hook(k, h, cgfd, path, pin);
 	}
@@ -154,7 +154,7 @@ static int alloc_slot(struct rcc_kernel *k, __u32 *slot)
 	int err = rcc_maps_read(k, RCC_MAP_CGROUPS, &cgs);
 
 	if (!err && !(used = calloc(k->max_cgroups, 1)))
-		err = rcc_fail(-ENOMEM, "Failed to find a free cgroup slot");
+		err = rcc_log_fail(-ENOMEM, "Failed to find a free cgroup slot");
 	for (i = 0; !err && i < cgs.n; i++) {
 		struct rcc_cgroup_val v;
 
@@ -171,7 +171,7 @@ static int alloc_slot(struct rcc_kernel *k, __u32 *slot)
 	}
 	if (!err && (err = rcc_maps_zero_percpu(k->map_fd[RCC_MAP_CGSTATS], i,
 						 sizeof(struct rcc_counters))))
-		err = rcc_fail(err, "Failed to reset the counters of cgroup slot %zu", i);
+		err = rcc_log_fail(err, "Failed to reset the counters of cgroup slot %zu", i);
 	if (!err)
 		*slot = i;
 	free(used);
@@ -192,7 +192,7 @@ static int set_entry(struct rcc_kernel *k, const char *path, __u64 id, __u32 pol
 		return err;
 	v.policy_id = policy_id;
 	if (bpf_map_update_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v, BPF_ANY))
-		return rcc_fail(-errno, "Failed to enforce cgroup '%s'", path);
+		return rcc_log_fail(-errno, "Failed to enforce cgroup '%s'", path);
 	return 0;
 }
 
@@ -204,7 +204,7 @@ int rcc_kernel_attach(struct rcc_kernel *k, const char *path, __u32 policy_id)
 	int err = rcc_cgroup_id(path, &id);
 
 	if (err)
-		return rcc_fail(err, "Failed to find cgroup '%s'", path);
+		return rcc_log_fail(err, "Failed to find cgroup '%s'", path);
 	/* the entry first: a program that runs from here on finds it */
 	err = set_entry(k, path, id, policy_id, &fresh);
 	if (err)
@@ -238,7 +238,7 @@ static int relink_below(struct rcc_kernel *k, const char *dir)
 	int err = 0;
 
 	if (!d)
-		return errno == ENOENT ? 0 : rcc_fail(-errno, "Failed to read cgroup '%s'", dir);
+		return errno == ENOENT ? 0 : rcc_log_fail(-errno, "Failed to read cgroup '%s'", dir);
 	while ((de = readdir(d)) && !err) {
 		char sub[PATH_MAX];
 		__u64 id;
@@ -267,7 +267,7 @@ int rcc_kernel_detach(struct rcc_kernel *k, const char *path)
 	if (err == -ENOENT)
 		return err; /* gone: not attached */
 	if (err)
-		return rcc_fail(err, "Failed to find cgroup '%s'", path);
+		return rcc_log_fail(err, "Failed to find cgroup '%s'", path);
 	if (bpf_map_lookup_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v))
 		return -ENOENT;
 	if (rcc_links_held(k, id)) {
@@ -281,10 +281,10 @@ int rcc_kernel_detach(struct rcc_kernel *k, const char *path)
 		}
 		err = unlink_cgroup(k, id);
 		if (err)
-			return rcc_fail(err, "Failed to remove the links of '%s'", path);
+			return rcc_log_fail(err, "Failed to remove the links of '%s'", path);
 	}
 	if (bpf_map_delete_elem(k->map_fd[RCC_MAP_CGROUPS], &id))
-		return rcc_fail(-errno, "Failed to drop cgroup '%s' from %s", path,
+		return rcc_log_fail(-errno, "Failed to drop cgroup '%s' from %s", path,
 				rcc_maps_name(RCC_MAP_CGROUPS));
 	rcc_maps_zero_percpu(k->map_fd[RCC_MAP_CGSTATS], v.slot, sizeof(struct rcc_counters));
 	rcc_maps_bump_gen(k);

@@ -5,7 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 #include "lib/log.h"
 
 void rcc_kernel_unlock(struct rcc_kernel *k)
@@ -33,7 +33,7 @@ int rcc_kernel_lock(struct rcc_kernel *k)
 {
 	int err = lock_how(k, LOCK_EX);
 
-	return err ? rcc_fail(err, "Failed to lock '%s'", k->pin_dir) : 0;
+	return err ? rcc_log_fail(err, "Failed to lock '%s'", k->pin_dir) : 0;
 }
 
 int rcc_kernel_trylock(struct rcc_kernel *k)

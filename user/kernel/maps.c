@@ -40,14 +40,14 @@ const char *rcc_maps_name(enum rcc_map_id m)
 int rcc_maps_dump(struct rcc_kernel *k, enum rcc_map_id m, struct rcc_kvset *out)
 {
 	rcc_kvset_init(out, maps[m].ksz, maps[m].vsz);
-	return rcc_map_dump(k->map_fd[m], out);
+	return rcc_mapsync_dump(k->map_fd[m], out);
 }
 
 int rcc_maps_read(struct rcc_kernel *k, enum rcc_map_id m, struct rcc_kvset *out)
 {
 	int err = rcc_maps_dump(k, m, out);
 
-	return err ? rcc_fail(err, "Failed to read map %s", maps[m].name) : 0;
+	return err ? rcc_log_fail(err, "Failed to read map %s", maps[m].name) : 0;
 }
 
 int rcc_maps_capacity(int fd, __u32 *max)

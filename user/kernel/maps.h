@@ -6,7 +6,7 @@
 #ifndef RCC_KMAPS_H
 #define RCC_KMAPS_H
 
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 #include "policy/kvset.h"
 
 /* The map's pin name ("rcc_cgroups"). */

@@ -53,7 +53,7 @@ static int dump_iter(int fd, struct rcc_kvset *out)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-int rcc_map_dump(int fd, struct rcc_kvset *out)
+int rcc_mapsync_dump(int fd, struct rcc_kvset *out)
 {
 	size_t start = out->n;
 	int err = dump_batch(fd, out);
@@ -66,7 +66,7 @@ int rcc_map_dump(int fd, struct rcc_kvset *out)
 	return err;
 }
 
-int rcc_map_diff_with(int fd, const struct rcc_kvset *have,
+int rcc_mapsync_diff_with(int fd, const struct rcc_kvset *have,
 		      const struct rcc_kvset *want, struct rcc_mapdiff *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -106,7 +106,7 @@ static int update_many(int fd, const struct rcc_kvset *s, size_t from,
 	return 0;
 }
 
-void rcc_map_undo_puts(struct rcc_mapdiff *d)
+void rcc_mapsync_undo_puts(struct rcc_mapdiff *d)
 {
 	size_t i;
 
@@ -121,16 +121,16 @@ void rcc_map_undo_puts(struct rcc_mapdiff *d)
 	d->applied = 0;
 }
 
-int rcc_map_apply_puts(struct rcc_mapdiff *d)
+int rcc_mapsync_apply_puts(struct rcc_mapdiff *d)
 {
 	int err = update_many(d->fd, &d->diff.puts, 0, &d->applied);
 
 	if (err)
-		rcc_map_undo_puts(d);
+		rcc_mapsync_undo_puts(d);
 	return err;
 }
 
-int rcc_map_apply_dels(struct rcc_mapdiff *d)
+int rcc_mapsync_apply_dels(struct rcc_mapdiff *d)
 {
 	size_t i = 0;
 	int err = 0;

@@ -10,7 +10,7 @@
 #include "policy/kvset.h"
 
 /* Everything the map holds now. */
-int rcc_map_dump(int fd, struct rcc_kvset *out);
+int rcc_mapsync_dump(int fd, struct rcc_kvset *out);
 
 /* A planned change of the map at fd; applied counts the puts done. */
 struct rcc_mapdiff {
@@ -22,13 +22,13 @@ struct rcc_mapdiff {
 
 /* Plans the change of the map at fd from have (a dump of it) to want:
  * 0 or -ENOMEM.  Prints nothing. */
-int rcc_map_diff_with(int fd, const struct rcc_kvset *have,
+int rcc_mapsync_diff_with(int fd, const struct rcc_kvset *have,
 		      const struct rcc_kvset *want, struct rcc_mapdiff *d);
 /* Adds and updates; on failure restores what it did, returns -errno. */
-int rcc_map_apply_puts(struct rcc_mapdiff *d);
+int rcc_mapsync_apply_puts(struct rcc_mapdiff *d);
 /* Undoes apply_puts (for a later step that failed). */
-void rcc_map_undo_puts(struct rcc_mapdiff *d);
-int rcc_map_apply_dels(struct rcc_mapdiff *d);
+void rcc_mapsync_undo_puts(struct rcc_mapdiff *d);
+int rcc_mapsync_apply_dels(struct rcc_mapdiff *d);
 void rcc_mapdiff_free(struct rcc_mapdiff *d);
 
 #endif

@@ -18,7 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 #include "kernel/maps.h"
 #include "kernel/object.h"
 #include "lib/log.h"
@@ -97,7 +97,7 @@ static int ensure_bpffs(const char *pin_dir)
 	int err;
 
 	if (rcc_snprintf(probe, sizeof(probe), "%s", pin_dir))
-		return rcc_fail(-ENAMETOOLONG, "Failed to use pin_dir '%s'", pin_dir);
+		return rcc_log_fail(-ENAMETOOLONG, "Failed to use pin_dir '%s'", pin_dir);
 	while (access(probe, F_OK) && (slash = strrchr(probe, '/')) && slash != probe)
 		*slash = '\0';
 	if (on_bpffs(probe))
@@ -130,7 +130,7 @@ static int create_and_pin(const char *dir, enum bpf_map_type type, const char *n
 	}
 	if (fd >= 0)
 		close(fd);
-	return err ? rcc_fail(err, "Failed to pin '%s'", path) : 0;
+	return err ? rcc_log_fail(err, "Failed to pin '%s'", path) : 0;
 }
 
 static struct rcc_enforce_bpf *open_skel(const struct rcc_config *cfg, bool guard)
@@ -188,7 +188,7 @@ static int load_skel(const struct rcc_config *cfg, struct rcc_enforce_bpf **out)
 		pr_warn("warning: this kernel does not load BPF LSM programs, so there is no bpf() guard: a sandbox given CAP_SYS_ADMIN or CAP_BPF could remove its own enforcement; never give sandboxes those capabilities\n");
 	skel = open_skel(cfg, guard);
 	if (!skel)
-		return rcc_fail(-errno, "Failed to open the BPF object");
+		return rcc_log_fail(-errno, "Failed to open the BPF object");
 	err = rcc_enforce_bpf__load(skel);
 	if (err && guard) {
 		/* loadable in general, not this one: go on without it */
@@ -252,7 +252,7 @@ static int pin_skel(struct rcc_enforce_bpf *skel, const char *dir)
 		err = rcc_snprintf(path, sizeof(path), "%s/maps/%s", dir, bpf_map__name(map));
 		err = err ?: bpf_map__pin(map, path);
 		if (err)
-			return rcc_fail(err, "Failed to pin '%s'", path);
+			return rcc_log_fail(err, "Failed to pin '%s'", path);
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
 		if (!bpf_program__autoload(prog))
@@ -260,7 +260,7 @@ static int pin_skel(struct rcc_enforce_bpf *skel, const char *dir)
 		err = rcc_snprintf(path, sizeof(path), "%s/progs/%s", dir, bpf_program__name(prog));
 		err = err ?: bpf_program__pin(prog, path);
 		if (err)
-			return rcc_fail(err, "Failed to pin '%s'", path);
+			return rcc_log_fail(err, "Failed to pin '%s'", path);
 	}
 	return 0;
 }
@@ -290,16 +290,16 @@ static int create_pins(const char *dir, const struct rcc_config *cfg)
 	int err;
 
 	if (rcc_snprintf(tmp, sizeof(tmp), "%s-new", dir)) /* bpffs refuses dots */
-		return rcc_fail(-ENAMETOOLONG, "Failed to create '%s-new'", dir);
+		return rcc_log_fail(-ENAMETOOLONG, "Failed to create '%s-new'", dir);
 	rcc_object_unpin_tree(tmp);
 	err = mkdir_p(tmp, 0700);
 	for (i = 0; !err && i < ARRAY_SIZE(subdirs); i++)
 		err = rcc_snprintf(sub, sizeof(sub), "%s/%s", tmp, subdirs[i]) ?: mkdir_p(sub, 0700);
 	if (err)
-		return rcc_fail(err, "Failed to create '%s'", tmp);
+		return rcc_log_fail(err, "Failed to create '%s'", tmp);
 	err = pin_all(tmp, cfg);
 	if (!err && rename(tmp, dir))
-		err = rcc_fail(-errno, "Failed to rename '%s' to '%s'", tmp, dir);
+		err = rcc_log_fail(-errno, "Failed to rename '%s' to '%s'", tmp, dir);
 	if (err)
 		rcc_object_unpin_tree(tmp);
 	return err;
@@ -312,7 +312,7 @@ static int open_pin(const struct rcc_kernel *k, const char *kind, const char *na
 	int pfd;
 
 	if (rcc_snprintf(path, sizeof(path), "%s/%s/%s", k->dir, kind, name))
-		return rcc_fail(-ENAMETOOLONG, "Failed to open '%s/%s/%s'", k->dir, kind, name);
+		return rcc_log_fail(-ENAMETOOLONG, "Failed to open '%s/%s/%s'", k->dir, kind, name);
 	pfd = bpf_obj_get(path);
 	if (pfd < 0) {
 		pr_warn("Failed to open '%s': %s; the pinned state is incomplete or from another rcc-bpf version: remove '%s' (its links go with it) and attach again\n",
@@ -337,7 +337,7 @@ static int open_pins(struct rcc_kernel *k, const struct rcc_config *cfg)
 		return err;
 	err = rcc_maps_capacity(k->map_fd[RCC_MAP_CGSTATS], &k->max_cgroups);
 	if (err)
-		return rcc_fail(err, "Failed to read map %s", rcc_maps_name(RCC_MAP_CGSTATS));
+		return rcc_log_fail(err, "Failed to read map %s", rcc_maps_name(RCC_MAP_CGSTATS));
 	if (cfg && k->max_cgroups != cfg->max_cgroups)
 		pr_debug("pinned maps keep their sizes; max_cgroups is %u\n", k->max_cgroups);
 	return 0;
@@ -414,14 +414,14 @@ static int make_pin_dir(const char *pin_dir)
 	int err = mkdir_p(pin_dir, 0700);
 
 	if (err)
-		return rcc_fail(err, "Failed to create pin_dir '%s'", pin_dir);
+		return rcc_log_fail(err, "Failed to create pin_dir '%s'", pin_dir);
 	/*
 	 * Opening a pin takes no capability, only file access, and with a
 	 * link or map fd anyone can detach or rewrite.  Mode 0 keeps out every
 	 * process without CAP_DAC_OVERRIDE, uid 0 in a sandbox included.
 	 */
 	if (chmod(pin_dir, 0))
-		return rcc_fail(-errno, "Failed to protect pin_dir '%s'", pin_dir);
+		return rcc_log_fail(-errno, "Failed to protect pin_dir '%s'", pin_dir);
 	return 0;
 }
 
@@ -445,7 +445,7 @@ int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
 	kernel_init(k);
 	if (rcc_snprintf(k->pin_dir, sizeof(k->pin_dir), "%s", cfg->pin_dir) ||
 	    rcc_snprintf(k->dir, sizeof(k->dir), "%s/" RCC_PIN_VERSION, cfg->pin_dir))
-		return rcc_fail(-ENAMETOOLONG, "Failed to use pin_dir '%s'", cfg->pin_dir);
+		return rcc_log_fail(-ENAMETOOLONG, "Failed to use pin_dir '%s'", cfg->pin_dir);
 	if (!create && access(k->dir, F_OK))
 		return -ENOENT;
 	err = ensure_bpffs(k->pin_dir);

@@ -2,7 +2,7 @@
 /*
  * Inside the kernel layer: the BPF object's pins (object.c loads the
  * skeleton once, pins its programs and maps, and opens the pins; the
- * public side is rcc_kernel_open/close in kernel/loader.h).
+ * public side is rcc_kernel_open/close in kernel/kernel.h).
  */
 #ifndef RCC_OBJECT_H
 #define RCC_OBJECT_H

@@ -79,7 +79,7 @@ static int alloc_per_policy(struct rcc_plan *p)
 	p->now = calloc(n, sizeof(*p->now));
 	p->gone = calloc(p->names.n + 1, sizeof(*p->gone));
 	if (!p->ids || !p->named || !p->was || !p->ver || !p->now || !p->gone)
-		return rcc_fail(-ENOMEM, "Failed to plan the change");
+		return rcc_log_fail(-ENOMEM, "Failed to plan the change");
 	return 0;
 }
 
@@ -121,8 +121,8 @@ int rcc_plan_diff(struct rcc_plan *p, const __u32 *versions)
 	for (m = 0; m < RCC_RS__MAX; m++)
 		rcc_mapdiff_free(&p->diff[m]);
 	for (m = 0; !err && m < RCC_RS__MAX; m++)
-		err = rcc_map_diff_with(p->fd[m], &p->have[m], &p->want[m], &p->diff[m]);
-	return err ? rcc_fail(err, "Failed to plan the change") : 0;
+		err = rcc_mapsync_diff_with(p->fd[m], &p->have[m], &p->want[m], &p->diff[m]);
+	return err ? rcc_log_fail(err, "Failed to plan the change") : 0;
 }
 
 /*
@@ -158,7 +158,7 @@ static void mark_versions(const struct rcc_kvset *s, enum rcc_rs_map m, bool uns
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
-		__u32 v = rcc_rs_key_version(m, s->keys + i * s->ksz);
+		__u32 v = rcc_ruleset_key_version(m, s->keys + i * s->ksz);
 
 		if (v < RCC_MAX_VERSIONS && !(unsafe_only && allow_only(m, s->vals + i * s->vsz)))
 			mark[v] = true;
@@ -296,7 +296,7 @@ static int read_maps(struct rcc_kernel *k, struct rcc_plan *p)
 		p->fd[m] = k->map_fd[synced[m].map];
 		err = rcc_maps_read(k, synced[m].map, &p->have[m]);
 		if (!err && (err = rcc_maps_capacity(p->fd[m], &p->capacity[m])))
-			err = rcc_fail(err, "Failed to read map %s", rcc_maps_name(synced[m].map));
+			err = rcc_log_fail(err, "Failed to read map %s", rcc_maps_name(synced[m].map));
 	}
 	for (i = 0; !err && i < p->rs->n; i++) {
 		struct rcc_policy now;

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 #include "kernel/mapsync.h"
 #include "policy/ruleset.h"
 

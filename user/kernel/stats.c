@@ -10,7 +10,7 @@
 
 #include "host/cgroup.h"
 #include "kernel/links.h"
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 #include "kernel/maps.h"
 #include "lib/util.h"
 

@@ -38,7 +38,7 @@ void rcc_log(enum rcc_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-int rcc_fail(int err, const char *fmt, ...)
+int rcc_log_fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -19,9 +19,9 @@ void rcc_log(enum rcc_log_level level, const char *fmt, ...)
  * Reports a failure and hands its code on, for the function that found
  * it (CONTRIBUTING.md, "Errors"): prints "rcc-bpf: WHAT: strerror(-err)"
  * and returns err, a negative errno.
- *	return rcc_fail(-errno, "Failed to pin link '%s'", pin);
+ *	return rcc_log_fail(-errno, "Failed to pin link '%s'", pin);
  */
-int rcc_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int rcc_log_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define pr_warn(...) rcc_log(RCC_LOG_WARN, __VA_ARGS__)
 #define pr_info(...) rcc_log(RCC_LOG_INFO, __VA_ARGS__)

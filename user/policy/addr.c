@@ -61,7 +61,7 @@ int rcc_addr_parse(const char *s, __u8 addr[16], bool *is_v4)
 	return -EINVAL;
 }
 
-void rcc_prefix_format(const __u8 addr[16], unsigned plen, char *buf,
+void rcc_addr_prefix_format(const __u8 addr[16], unsigned plen, char *buf,
 		       size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -80,7 +80,7 @@ void rcc_prefix_format(const __u8 addr[16], unsigned plen, char *buf,
 		snprintf(buf, len, "%s/%u", a, plen);
 }
 
-bool rcc_prefix_covers(const __u8 net[16], unsigned plen, const __u8 a[16])
+bool rcc_addr_prefix_covers(const __u8 net[16], unsigned plen, const __u8 a[16])
 {
 	unsigned full = plen / 8, rest = plen % 8;
 
@@ -91,7 +91,7 @@ bool rcc_prefix_covers(const __u8 net[16], unsigned plen, const __u8 a[16])
 	return ((net[full] ^ a[full]) & (0xff << (8 - rest))) == 0;
 }
 
-bool rcc_hostname_valid(const char *s)
+bool rcc_addr_hostname_valid(const char *s)
 {
 	size_t n = strlen(s), label = 0;
 	bool alpha = false;
@@ -119,7 +119,7 @@ bool rcc_hostname_valid(const char *s)
 	return alpha; /* all digits and dots is a bad IPv4 address */
 }
 
-__u8 rcc_proto_parse(const char *s)
+__u8 rcc_addr_proto_parse(const char *s)
 {
 	if (!strcasecmp(s, "tcp"))
 		return RCC_PROTO_TCP;
@@ -130,7 +130,7 @@ __u8 rcc_proto_parse(const char *s)
 	return 0;
 }
 
-const char *rcc_proto_name(__u8 proto_bit)
+const char *rcc_addr_proto_name(__u8 proto_bit)
 {
 	switch (proto_bit) {
 	case RCC_PROTO_TCP:
@@ -144,7 +144,7 @@ const char *rcc_proto_name(__u8 proto_bit)
 	}
 }
 
-int rcc_resolver_parse(const char *s, __u8 addr[16], __u16 *port, char *err,
+int rcc_addr_port_parse(const char *s, __u8 addr[16], __u16 *port, char *err,
 		       size_t errlen)
 {
 	char host[64];
@@ -182,4 +182,16 @@ int rcc_resolver_parse(const char *s, __u8 addr[16], __u16 *port, char *err,
 bad:
 	snprintf(err, errlen, "'%s' is not ADDR[:PORT] (e.g. 10.0.0.53, 10.0.0.53:5353, [2001:db8::53]:53)", s);
 	return -EINVAL;
+}
+
+bool rcc_addr_list_equal(const struct rcc_addr_list *a, const struct rcc_addr_list *b)
+{
+	return a->n == b->n && (!a->n || !memcmp(a->addrs, b->addrs, a->n * 16));
+}
+
+void rcc_addr_list_free(struct rcc_addr_list *l)
+{
+	free(l->addrs);
+	l->addrs = NULL;
+	l->n = 0;
 }

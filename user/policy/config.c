@@ -24,7 +24,7 @@ void cfg_error(struct parse_ctx *c, const char *fmt, ...)
 	c->errors++;
 }
 
-void rcc_policy_cfg_defaults(struct rcc_policy_cfg *p, const char *name)
+void rcc_config_policy_defaults(struct rcc_policy_cfg *p, const char *name)
 {
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
@@ -62,7 +62,7 @@ static struct rcc_policy_cfg *policy_add(struct parse_ctx *c, const char *name)
 	}
 	cfg->policies = p;
 	p = &cfg->policies[cfg->npolicies++];
-	rcc_policy_cfg_defaults(p, name);
+	rcc_config_policy_defaults(p, name);
 	p->line = c->line;
 	return p;
 }
@@ -280,7 +280,7 @@ static int parse(struct parse_ctx *c)
 		if (!p)
 			return -ENOMEM;
 		c->cfg->policies = p;
-		rcc_policy_cfg_defaults(&p[c->cfg->npolicies++], "default");
+		rcc_config_policy_defaults(&p[c->cfg->npolicies++], "default");
 	}
 
 	check_references(c);
@@ -322,7 +322,7 @@ int rcc_config_load(const char *path, struct rcc_config *cfg)
 			cfg->policies = calloc(1, sizeof(*cfg->policies));
 			if (!cfg->policies)
 				return -ENOMEM;
-			rcc_policy_cfg_defaults(cfg->policies, "default");
+			rcc_config_policy_defaults(cfg->policies, "default");
 			cfg->npolicies = 1;
 			return 0;
 		}

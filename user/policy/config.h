@@ -88,7 +88,7 @@ int rcc_config_parse_string(const char *name, const char *text,
 void rcc_config_free(struct rcc_config *cfg);
 const struct rcc_policy_cfg *rcc_config_policy(const struct rcc_config *cfg,
 					       const char *name);
-void rcc_policy_cfg_defaults(struct rcc_policy_cfg *p, const char *name);
+void rcc_config_policy_defaults(struct rcc_policy_cfg *p, const char *name);
 /*
  * The policy a container's run-time label (or annotation) names, when it
  * may choose it: defined, and listed in label_policies when that is set.

@@ -155,7 +155,7 @@ static void resolver_set(struct parse_ctx *c, const struct cfg_key *k, void *fie
 {
 	char why[96];
 
-	if (rcc_resolver_parse(value, NULL, NULL, why, sizeof(why)))
+	if (rcc_addr_port_parse(value, NULL, NULL, why, sizeof(why)))
 		cfg_error(c, "resolver: %s", why);
 	else
 		snprintf(field, k->len, "%s", value);

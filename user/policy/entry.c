@@ -107,7 +107,7 @@ static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt,
 	if (inet_pton(AF_INET6, s, e->addr) == 1) {
 		v4 = false; /* as written: see the IPv6 rules in rcc_shared.h */
 	} else if (rcc_addr_parse(s, e->addr, &v4)) {
-		if (strchr(s, ':') || !rcc_hostname_valid(s)) {
+		if (strchr(s, ':') || !rcc_addr_hostname_valid(s)) {
 			snprintf(err, errlen, "bad address '%s'", s);
 			return -EINVAL;
 		}
@@ -133,7 +133,7 @@ static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt,
 	if (memcmp(masked, e->addr, 16)) {
 		char want[64];
 
-		rcc_prefix_format(masked, plen, want, sizeof(want));
+		rcc_addr_prefix_format(masked, plen, want, sizeof(want));
 		snprintf(err, errlen, "'%s/%s' has bits set after the prefix; did you mean %s?",
 			 s, slash + 1, want);
 		return -EINVAL;
@@ -193,7 +193,7 @@ static int entry_proto(char *s, __u8 *proto, char *err, size_t errlen)
 	*proto = 0;
 	if (!slash || !isalpha((unsigned char)slash[1]))
 		return 0;
-	*proto = rcc_proto_parse(slash + 1);
+	*proto = rcc_addr_proto_parse(slash + 1);
 	if (!*proto) {
 		snprintf(err, errlen, "bad protocol '%s' (tcp, udp or icmp)", slash + 1);
 		return -EINVAL;

@@ -221,7 +221,7 @@ static int host_add(struct builder *b)
 		if (!nd)
 			return -ENOMEM;
 		nd->flags = RCC_SET_HOST;
-		rcc_prefix_format(h->addrs[i], 128, nd->origin[2], RCC_ORIGIN_MAX);
+		rcc_addr_prefix_format(h->addrs[i], 128, nd->origin[2], RCC_ORIGIN_MAX);
 	}
 	return err;
 }
@@ -386,12 +386,12 @@ static bool in_private_set(const __u8 a[16])
 	size_t i;
 
 	for (i = ARRAY_SIZE(loopback_set); i < NSPECIAL; i++)
-		if (rcc_prefix_covers(r[i].addr, r[i].prefixlen, a))
+		if (rcc_addr_prefix_covers(r[i].addr, r[i].prefixlen, a))
 			return true;
 	return false;
 }
 
-bool rcc_addr_is_internal(const __u8 a16[16], const struct rcc_addr_list *host)
+bool rcc_policy_addr_internal(const __u8 a16[16], const struct rcc_addr_list *host)
 {
 	const struct rcc_prefix_key *r = internal_ranges();
 	__u8 a[16];
@@ -400,7 +400,7 @@ bool rcc_addr_is_internal(const __u8 a16[16], const struct rcc_addr_list *host)
 	memcpy(a, a16, 16);
 	rcc_addr_embedded_v4(a); /* through NAT64, it leads there */
 	for (i = 0; i < NSPECIAL; i++)
-		if (rcc_prefix_covers(r[i].addr, r[i].prefixlen, a))
+		if (rcc_addr_prefix_covers(r[i].addr, r[i].prefixlen, a))
 			return true;
 	for (i = 0; host && i < host->n; i++)
 		if (!memcmp(host->addrs[i], a, 16))
@@ -435,10 +435,10 @@ static int entry_compile(struct builder *b, const struct rcc_entry *e,
 	}
 	for (i = 0; i < n; i++) {
 		if (e->action == RCC_ACT_ALLOW && !(e->flags & RCC_ENTRY_PRIVATE_OK) &&
-		    rcc_addr_is_internal(addrs[i], b->opts->host)) {
+		    rcc_policy_addr_internal(addrs[i], b->opts->host)) {
 			char shown[64];
 
-			rcc_prefix_format(addrs[i], 128, shown, sizeof(shown));
+			rcc_addr_prefix_format(addrs[i], 128, shown, sizeof(shown));
 			if (mode != RCC_DNS_QUIET)
 				compile_warn(b, e->line, "%s = %s: '%s' resolves to %s, an internal address: left out (rebinding guard; add private_ok to the entry to allow it)",
 					     verb, e->text, e->host, shown);
@@ -514,7 +514,7 @@ static void overflow_error(struct builder *b, const struct node *n)
 {
 	char pfx[64];
 
-	rcc_prefix_format(n->addr, n->plen, pfx, sizeof(pfx));
+	rcc_addr_prefix_format(n->addr, n->plen, pfx, sizeof(pfx));
 	compile_error(b, n->line ? n->line : b->p->line,
 		      "more than %d port rules apply to %s (with those of the prefixes around it); merge ports into fewer entries",
 		      RCC_MAX_RULES, pfx);
@@ -544,7 +544,7 @@ static int nodes_finish(struct builder *b)
 		struct node *n = &b->nodes[i];
 		bool report = n->overflow;
 
-		while (depth && !rcc_prefix_covers(b->nodes[stack[depth - 1]].addr,
+		while (depth && !rcc_addr_prefix_covers(b->nodes[stack[depth - 1]].addr,
 						   b->nodes[stack[depth - 1]].plen, n->addr))
 			depth--;
 		if (depth && !n->barrier) {
@@ -683,7 +683,7 @@ static void judge_once(const struct rcc_compiled *c, __u32 where, const __u8 add
 	for (i = 0; i < c->nprefixes; i++) {
 		__u32 plen = c->prefix_keys[i].prefixlen - 32;
 
-		if (rcc_prefix_covers(c->prefix_keys[i].addr, plen, addr) &&
+		if (rcc_addr_prefix_covers(c->prefix_keys[i].addr, plen, addr) &&
 		    (!pv || plen > best_len)) {
 			pv = &c->prefix_vals[i];
 			best = i;
@@ -730,7 +730,7 @@ static bool entry_matches(const struct rcc_entry *e, const __u8 addr[16],
 	__u32 i;
 
 	if (e->host[0] || !(e->protos & proto) ||
-	    !rcc_prefix_covers(e->addr, e->plen, addr))
+	    !rcc_addr_prefix_covers(e->addr, e->plen, addr))
 		return false;
 	for (i = 0; i < e->nports; i++)
 		if (port >= e->ports[i].lo && port <= e->ports[i].hi)
@@ -775,7 +775,7 @@ static void explain_spaces(const struct rcc_policy_cfg *p,
 	if (x->via_nat64) {
 		char a[64];
 
-		rcc_prefix_format(x->addr, 128, a, sizeof(a));
+		rcc_addr_prefix_format(x->addr, 128, a, sizeof(a));
 		snprintf(buf + used, len - used,
 			 "; NAT64: no entry inside 64:ff9b::/96 matched, so judged as %s", a);
 		return;
@@ -785,7 +785,7 @@ static void explain_spaces(const struct rcc_policy_cfg *p,
 	for (i = 0; i < p->nentries; i++) {
 		const struct rcc_entry *e = &p->entries[i];
 
-		if (e->host[0] || e->plen >= 96 || !rcc_prefix_covers(e->addr, e->plen, x->addr))
+		if (e->host[0] || e->plen >= 96 || !rcc_addr_prefix_covers(e->addr, e->plen, x->addr))
 			continue;
 		if (!rcc_addr_is_v4(x->addr) && !rcc_nat64_second_step(x->addr, 0, v4))
 			continue;
@@ -797,7 +797,7 @@ static void explain_spaces(const struct rcc_policy_cfg *p,
 	}
 }
 
-void rcc_explain_format(const struct rcc_policy_cfg *p,
+void rcc_policy_explain_format(const struct rcc_policy_cfg *p,
 			const struct rcc_explain *x, char *buf, size_t len)
 {
 	const char *verdict = x->action == RCC_ACT_ALLOW ? "allow" : "deny";

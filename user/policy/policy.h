@@ -33,12 +33,6 @@ struct rcc_compiled {
 	size_t nprefixes;
 };
 
-/* Host addresses (block_host), in the 16-byte form. */
-struct rcc_addr_list {
-	__u8 (*addrs)[16];
-	size_t n;
-};
-
 /* Resolves name into at most max addresses; returns how many or -errno. */
 typedef int (*rcc_resolve_fn)(const char *name, __u8 (*addrs)[16], size_t max,
 			      void *ctx);
@@ -66,7 +60,7 @@ struct rcc_compile_opts {
  * own addresses?  An allowed name that resolves there is left out unless
  * its entry says private_ok.
  */
-bool rcc_addr_is_internal(const __u8 a[16], const struct rcc_addr_list *host);
+bool rcc_policy_addr_internal(const __u8 a[16], const struct rcc_addr_list *host);
 
 /* 0, or -EINVAL with every problem printed as FILE:LINE: problem. */
 int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 version,
@@ -96,7 +90,7 @@ void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr[16],
 void rcc_compiled_judge_at(const struct rcc_compiled *c, __u32 where, const __u8 addr[16],
 			   __u16 port, __u8 proto, struct rcc_explain *out);
 /* One line for people: "deny: 192.168.0.0/16 (private)". */
-void rcc_explain_format(const struct rcc_policy_cfg *p,
+void rcc_policy_explain_format(const struct rcc_policy_cfg *p,
 			const struct rcc_explain *x, char *buf, size_t len);
 
 #endif

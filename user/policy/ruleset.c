@@ -66,7 +66,7 @@ int rcc_ruleset_build(const struct rcc_config *cfg, const struct rcc_compile_opt
 		 cfg->path[0] ? cfg->path : "the configuration");
 	rs.policies = calloc(rs.n + 1, sizeof(*rs.policies));
 	if (!rs.policies) {
-		err = rcc_fail(-ENOMEM, "Failed to compile the policies");
+		err = rcc_log_fail(-ENOMEM, "Failed to compile the policies");
 		goto out;
 	}
 	for (i = 0; i < rs.n; i++) {
@@ -79,7 +79,7 @@ int rcc_ruleset_build(const struct rcc_config *cfg, const struct rcc_compile_opt
 		e = e ?: take(&rs, &rs.policies[i], &c);
 		rcc_compiled_free(&c);
 		if (e && e != -EINVAL)
-			e = rcc_fail(e, "Failed to compile policy '%s'", pc->name);
+			e = rcc_log_fail(e, "Failed to compile policy '%s'", pc->name);
 		err = err ?: e;
 	}
 out:
@@ -106,7 +106,7 @@ const struct rcc_rs_policy *rcc_ruleset_policy(const struct rcc_ruleset *rs, con
 	return NULL;
 }
 
-__u32 rcc_rs_key_version(enum rcc_rs_map m, const void *key)
+__u32 rcc_ruleset_key_version(enum rcc_rs_map m, const void *key)
 {
 	__u32 v;
 

@@ -63,7 +63,7 @@ const struct rcc_rs_policy *rcc_ruleset_policy(const struct rcc_ruleset *rs,
 					       const char *name);
 
 /* The version a key of map m carries (rcc_prefix_key's is big endian). */
-__u32 rcc_rs_key_version(enum rcc_rs_map m, const void *key);
+__u32 rcc_ruleset_key_version(enum rcc_rs_map m, const void *key);
 
 /*
  * Copies rs's sets into want[] (initialised or freed ones; whatever they

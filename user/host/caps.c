@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "host/cgroup.h"
-#include "host/capscan.h"
+#include "host/caps.h"
 #include "lib/log.h"
 
 #define CAP_NET_ADMIN_BIT 12

@@ -17,8 +17,8 @@
  *   maps.c     map names and small shared reads (maps.h, internal)
  *   mapsync.c  a map brought to a wanted content without a gap
  */
-#ifndef RCC_LOADER_H
-#define RCC_LOADER_H
+#ifndef RCC_KERNEL_H
+#define RCC_KERNEL_H
 
 #include <limits.h>
 #include <stdbool.h>

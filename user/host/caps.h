@@ -3,8 +3,8 @@
  * Capabilities that reach around the cgroup hooks: CAP_NET_RAW,
  * CAP_NET_ADMIN, and CAP_SYS_ADMIN or CAP_BPF outside a user namespace.
  */
-#ifndef RCC_CAPSCAN_H
-#define RCC_CAPSCAN_H
+#ifndef RCC_CAPS_H
+#define RCC_CAPS_H
 
 #include <stdbool.h>
 

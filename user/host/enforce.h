@@ -5,14 +5,14 @@
  * default_policy; only labelled ones with enforce = labelled), for the
  * daemon and the OCI hook.
  */
-#ifndef RCC_ENFORCER_H
-#define RCC_ENFORCER_H
+#ifndef RCC_ENFORCE_H
+#define RCC_ENFORCE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "policy/config.h"
-#include "kernel/loader.h"
+#include "kernel/kernel.h"
 
 enum rcc_enforce_result {
 	RCC_ENFORCED,		/* attached now */
@@ -23,7 +23,7 @@ enum rcc_enforce_result {
 
 /* The nearest enforced cgroup above path (path itself left out): its
  * policy id and, with from, its path. */
-bool rcc_enforced_above(struct rcc_kernel *k, const char *path, __u32 *policy_id,
+bool rcc_enforce_nearest_above(struct rcc_kernel *k, const char *path, __u32 *policy_id,
 			char *from, size_t len);
 
 /*
@@ -33,7 +33,7 @@ bool rcc_enforced_above(struct rcc_kernel *k, const char *path, __u32 *policy_id
  * policy of the nearest enforced cgroup above holds (nothing is
  * attached), else default_policy.  Returns enum rcc_enforce_result,
  * or -errno with msg saying what was not done: the kernel layer has
- * printed why when it failed (kernel/loader.h), else msg says why too.
+ * printed why when it failed (kernel/kernel.h), else msg says why too.
  */
 int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
 			  const char *path, const char *policy, bool keep_existing,

@@ -113,7 +113,7 @@ int cli_compile_init(const struct rcc_config *cfg, enum rcc_dns_mode mode,
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	err = rcc_host_addrs(&c->host);
+	err = rcc_hostaddr_read(&c->host);
 	if (err)
 		pr_warn("Failed to read this host's addresses: %s; block_host covers none\n",
 			strerror(-err));

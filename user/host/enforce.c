@@ -8,7 +8,7 @@
 
 #include "host/cgroup.h"
 #include "host/container.h"
-#include "host/enforcer.h"
+#include "host/enforce.h"
 #include "lib/log.h"
 
 struct above {
@@ -31,7 +31,7 @@ static int enforced_at(const char *path, __u64 id, void *ctx)
 	return 1;
 }
 
-bool rcc_enforced_above(struct rcc_kernel *k, const char *path, __u32 *policy_id,
+bool rcc_enforce_nearest_above(struct rcc_kernel *k, const char *path, __u32 *policy_id,
 			char *from, size_t len)
 {
 	struct above a = { .k = k, .path = from, .len = len };
@@ -96,7 +96,7 @@ int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
 			path, policy, why);
 		policy = NULL;
 	}
-	if (!(policy && *policy) && rcc_enforced_above(k, path, &id, from, sizeof(from)))
+	if (!(policy && *policy) && rcc_enforce_nearest_above(k, path, &id, from, sizeof(from)))
 		return inherit(cfg, k, path, id, from, msg, len);
 	name = policy && *policy ? policy : cfg->default_policy;
 	if (!rcc_config_policy(cfg, name)) {
