@@ -171,21 +171,21 @@ struct {
 struct rcc_req {
 	__u8 addr[16];
 	__u16 port;
-	__u8 proto;	/* RCC_PROTO_* */
-	__u8 hook;	/* enum rcc_hook, for the event */
-	__u8 family;	/* 4 or 6 */
-	__u8 ipproto;	/* IPPROTO_* */
+	__u8 proto;   /* RCC_PROTO_* */
+	__u8 hook;    /* enum rcc_hook, for the event */
+	__u8 family;  /* 4 or 6 */
+	__u8 ipproto; /* IPPROTO_* */
 	__u16 sport;
 	__u8 saddr[16];
-	__u32 policy_id;	/* counts and reports */
-	__u32 version;		/* keys the lookups */
+	__u32 policy_id; /* counts and reports */
+	__u32 version;	 /* keys the lookups */
 	__u32 slot;
 	__u32 pol_flags;
-	__u32 reason;	/* out: enum rcc_reason */
-	__u32 rule_id;	/* out: the entry that decided, if any */
-	__u32 where;	/* enum rcc_where, for a loopback destination */
+	__u32 reason;  /* out: enum rcc_reason */
+	__u32 rule_id; /* out: the entry that decided, if any */
+	__u32 where;   /* enum rcc_where, for a loopback destination */
 	__u64 cgroup_id;
-	__u64 owner;	/* the enforced cgroup whose entry applies */
+	__u64 owner; /* the enforced cgroup whose entry applies */
 };
 
 static __always_inline void addr_from_v4(__u8 *dst, __u32 be_addr)
@@ -226,8 +226,7 @@ static __always_inline __u8 proto_class(__u32 ipproto)
  * The policy's version is read once: every lookup of this decision uses
  * it, so a reload (which switches rcc_versions) is seen whole or not.
  */
-static __always_inline int
-found_policy(struct rcc_req *req, const struct rcc_cgroup_val *cv)
+static __always_inline int found_policy(struct rcc_req *req, const struct rcc_cgroup_val *cv)
 {
 	__u32 id = cv->policy_id, *ver = bpf_map_lookup_elem(&rcc_versions, &id);
 	struct rcc_policy *p;
@@ -264,8 +263,8 @@ static __always_inline int policy_of(struct rcc_req *req, struct __sk_buff *skb)
 	if (cv)
 		return found_policy(req, cv);
 	for (level = 1; level < RCC_MAX_CGROUP_DEPTH; level++) {
-		__u64 anc = skb ? bpf_skb_ancestor_cgroup_id(skb, level)
-				: bpf_get_current_ancestor_cgroup_id(level);
+		__u64 anc = skb ? bpf_skb_ancestor_cgroup_id(skb, level) :
+				  bpf_get_current_ancestor_cgroup_id(level);
 
 		if (!anc || anc == id)
 			break;
@@ -311,8 +310,8 @@ __noinline int rcc_judge_req(struct rcc_req *req)
 	xk.version = bpf_htonl(req->version);
 	__builtin_memcpy(xk.addr, req->addr, 16);
 	pv = bpf_map_lookup_elem(&rcc_prefixes, &xk);
-	action = rcc_judge(req->pol_flags, req->where, pt, av, pv, req->port, req->proto,
-			   &reason, &rule_id);
+	action = rcc_judge(req->pol_flags, req->where, pt, av, pv, req->port, req->proto, &reason,
+			   &rule_id);
 	req->reason = reason;
 	req->rule_id = rule_id;
 	return action;
@@ -368,7 +367,8 @@ static __always_inline void count(const struct rcc_req *req, __u32 action)
 static __always_inline void report(const struct rcc_req *req)
 {
 	struct rcc_event *e = bpf_ringbuf_reserve(&rcc_events, sizeof(*e), 0);
-	__u64 id, ug, avail;
+	__u64 id, ug, avail, before;
+	int crossed;
 	__u32 zero = 0;
 
 	if (!e) {
@@ -407,9 +407,9 @@ static __always_inline void report(const struct rcc_req *req)
 	 * timer reads what stays below the first mark.
 	 */
 	avail = bpf_ringbuf_query(&rcc_events, BPF_RB_AVAIL_DATA);
-	bpf_ringbuf_submit(e, avail >= wakeup_bytes &&
-				      avail / wakeup_bytes != (avail - sizeof(*e) - 8) / wakeup_bytes
-				      ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	before = avail - sizeof(*e) - 8; /* the backlog without this event */
+	crossed = avail >= wakeup_bytes && avail / wakeup_bytes != before / wakeup_bytes;
+	bpf_ringbuf_submit(e, crossed ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 /* Counts the verdict, reports a denial, gives the hook's return value. */
@@ -455,16 +455,14 @@ static __always_inline int addr_is_zero(const __u8 a[16], int v6)
  * peer, so that is what is judged.  An unconnected socket's peer is zero
  * too, and then zero is judged, as before.
  */
-static __always_inline void peer_of(struct bpf_sock_addr *ctx, int v6,
-				    struct rcc_req *req)
+static __always_inline void peer_of(struct bpf_sock_addr *ctx, int v6, struct rcc_req *req)
 {
 	struct bpf_sock *sk = ctx->sk;
 
 	if (!sk)
 		return;
 	if (v6) {
-		__u32 w[4] = { sk->dst_ip6[0], sk->dst_ip6[1],
-			       sk->dst_ip6[2], sk->dst_ip6[3] };
+		__u32 w[4] = { sk->dst_ip6[0], sk->dst_ip6[1], sk->dst_ip6[2], sk->dst_ip6[3] };
 
 		addr_from_v6(req->addr, w);
 	} else {
@@ -500,8 +498,7 @@ static __always_inline int owned_by(struct bpf_sock *sk, __u64 owner)
 /* Marks a socket as the caller's own (rule 3b). */
 static __always_inline void mark_owner(struct bpf_sock *sk, __u64 owner)
 {
-	struct rcc_sk_owner *o = bpf_sk_storage_get(&rcc_owner, sk, 0,
-						    BPF_SK_STORAGE_GET_F_CREATE);
+	struct rcc_sk_owner *o = bpf_sk_storage_get(&rcc_owner, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 
 	if (o)
 		o->cgroup_id = owner;
@@ -513,8 +510,8 @@ static __always_inline void mark_owner(struct bpf_sock *sk, __u64 owner)
  * Returns its size, IPv4's when both addresses are IPv4 (the kernel
  * takes IPv4-mapped destinations to the IPv4 stack).
  */
-static __always_inline __u32 lookup_tuple(struct bpf_sock_tuple *t, const __u8 *saddr,
-					  __u16 sport, const __u8 *daddr, __u16 dport)
+static __always_inline __u32 lookup_tuple(struct bpf_sock_tuple *t, const __u8 *saddr, __u16 sport,
+					  const __u8 *daddr, __u16 dport)
 {
 	if (daddr[10] == 0xff && daddr[11] == 0xff) {
 		__builtin_memcpy(&t->ipv4.saddr, saddr + 12, 4);
@@ -554,8 +551,7 @@ __noinline __u32 rcc_sock_addr_where(struct bpf_sock_addr *ctx, struct rcc_req *
 	return owned_by(peer, req->owner) ? RCC_WHERE_OWN_LISTENER : RCC_WHERE_HOST;
 }
 
-static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx,
-					     int v6, __u8 hook)
+static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx, int v6, __u8 hook)
 {
 	struct rcc_req req = {};
 	__u32 reason, action;
@@ -564,16 +560,16 @@ static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx,
 	req.family = v6 ? 6 : 4;
 	req.ipproto = ctx->protocol;
 	if (v6) {
-		__u32 w[4] = { ctx->user_ip6[0], ctx->user_ip6[1],
-			       ctx->user_ip6[2], ctx->user_ip6[3] };
+		__u32 w[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2],
+			       ctx->user_ip6[3] };
 
 		addr_from_v6(req.addr, w);
 	} else {
 		addr_from_v4(req.addr, ctx->user_ip4);
 	}
 	req.port = bpf_ntohs(ctx->user_port & 0xffff);
-	if ((hook == RCC_HOOK_SENDMSG4 || hook == RCC_HOOK_SENDMSG6) &&
-	    !req.port && addr_is_zero(req.addr, v6))
+	if ((hook == RCC_HOOK_SENDMSG4 || hook == RCC_HOOK_SENDMSG6) && !req.port &&
+	    addr_is_zero(req.addr, v6))
 		peer_of(ctx, v6, &req);
 	req.proto = proto_class(ctx->protocol);
 	if (req.proto & (RCC_PROTO_ICMP | RCC_PROTO_OTHER))
@@ -667,8 +663,8 @@ int rcc_sock_create(struct bpf_sock *sk)
 			return 1;
 		return enforce(&req, RCC_ACT_DENY);
 	}
-	if (proto == 0 || proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
-	    proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+	if (proto == 0 || proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP ||
+	    proto == IPPROTO_ICMPV6)
 		return 1;
 	if (proto < 512 && (p->protocols[(proto / 64) & 7] & (1ull << (proto % 64))))
 		return 1;
@@ -680,8 +676,8 @@ int rcc_sock_create(struct bpf_sock *sk)
  * -1 when the packet does not hold them: a truncated packet, or a first
  * fragment that stops before its L4 header.
  */
-static __always_inline int l4_ports(struct __sk_buff *skb, __u32 off, __u8 proto,
-				    __u16 *sport, __u16 *dport)
+static __always_inline int l4_ports(struct __sk_buff *skb, __u32 off, __u8 proto, __u16 *sport,
+				    __u16 *dport)
 {
 	__be16 ports[2];
 
@@ -754,8 +750,7 @@ static __always_inline __u32 judge_hop(struct __sk_buff *skb, struct rcc_req *re
  * IPv4: the header's destination, and every hop of an LSRR/SSRR option.
  * Options that do not parse are refused (malformed), never skipped.
  */
-static __always_inline __u32 judge_ipv4(struct __sk_buff *skb,
-					struct rcc_req *req)
+static __always_inline __u32 judge_ipv4(struct __sk_buff *skb, struct rcc_req *req)
 {
 	struct iphdr iph;
 	__u32 reason, action, hl, off, i;
@@ -833,10 +828,10 @@ static __always_inline int ipv6_ext_hdr(__u8 h)
 
 /* Where an IPv6 packet's extension headers end (rcc_walk_ipv6). */
 struct rcc_walk6 {
-	__u32 off;		/* the L4 header, or a later fragment's data */
-	__u32 rh_off;		/* the routing header; 0: none */
-	__u8 nexthdr;		/* the L4 protocol */
-	__u8 later_frag;	/* a fragment past the first: no L4 header */
+	__u32 off;	 /* the L4 header, or a later fragment's data */
+	__u32 rh_off;	 /* the routing header; 0: none */
+	__u8 nexthdr;	 /* the L4 protocol */
+	__u8 later_frag; /* a fragment past the first: no L4 header */
 };
 
 /*
@@ -896,8 +891,7 @@ __noinline int rcc_walk_ipv6(struct __sk_buff *skb, struct rcc_walk6 *w)
 }
 
 /* IPv6: the header's destination, and every address of a routing header. */
-static __always_inline __u32 judge_ipv6(struct __sk_buff *skb,
-					struct rcc_req *req)
+static __always_inline __u32 judge_ipv6(struct __sk_buff *skb, struct rcc_req *req)
 {
 	struct ipv6hdr ip6;
 	struct rcc_walk6 w = {};
@@ -986,8 +980,8 @@ static __always_inline int plain_dest(struct __sk_buff *skb, struct rcc_req *req
 			return 0;
 		addr_from_v4(req->addr, iph.daddr);
 		req->ipproto = iph.protocol;
-		return !l4_ports(skb, sizeof(iph), proto_class(iph.protocol),
-				 &req->sport, &req->port);
+		return !l4_ports(skb, sizeof(iph), proto_class(iph.protocol), &req->sport,
+				 &req->port);
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;
@@ -998,8 +992,8 @@ static __always_inline int plain_dest(struct __sk_buff *skb, struct rcc_req *req
 			return 0;
 		addr_from_v6(req->addr, ip6.daddr.in6_u.u6_addr32);
 		req->ipproto = ip6.nexthdr;
-		return !l4_ports(skb, sizeof(ip6), proto_class(ip6.nexthdr),
-				 &req->sport, &req->port);
+		return !l4_ports(skb, sizeof(ip6), proto_class(ip6.nexthdr), &req->sport,
+				 &req->port);
 	}
 	return 0;
 }
@@ -1007,8 +1001,8 @@ static __always_inline int plain_dest(struct __sk_buff *skb, struct rcc_req *req
 /* A TCP SYN (of a plain packet: the TCP header follows the IP header). */
 static __always_inline int tcp_syn(struct __sk_buff *skb, __u8 ipproto)
 {
-	__u32 off = skb->protocol == bpf_htons(ETH_P_IP) ? sizeof(struct iphdr)
-							 : sizeof(struct ipv6hdr);
+	__u32 off = skb->protocol == bpf_htons(ETH_P_IP) ? sizeof(struct iphdr) :
+							   sizeof(struct ipv6hdr);
 	__u8 flags;
 
 	if (ipproto != IPPROTO_TCP || bpf_skb_load_bytes(skb, off + 13, &flags, 1))
@@ -1111,8 +1105,10 @@ int BPF_PROG(rcc_bpf_guard, int cmd, union bpf_attr *attr, unsigned int size, bo
 	if (kernel || !bpf_cmd_dangerous(cmd, attr) || !policy_of(&req, 0))
 		return 0;
 	req.reason = RCC_R_BPF;
-	req.ipproto = cmd; /* the event names the command */
-	return enforce(&req, RCC_ACT_DENY) ? 0 : -1; /* -EPERM */
+	/* the event names the command */
+	req.ipproto = cmd;
+	/* -EPERM */
+	return enforce(&req, RCC_ACT_DENY) ? 0 : -1;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

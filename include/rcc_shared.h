@@ -81,11 +81,11 @@
 
 #define RCC_ABI_VERSION 2
 
-#define RCC_MAX_POLICIES 256	/* policy ids 1..255; 0 = none */
-#define RCC_MAX_VERSIONS 512	/* versions 1..511: two per policy at a reload */
-#define RCC_MAX_RULES 16	/* port rules one prefix node can carry */
-#define RCC_MAX_CGROUP_DEPTH 32 /* ancestors walked to find a policy */
-#define RCC_MAX_EXT_HDRS 16	/* IPv6 extension headers walked; more: malformed */
+#define RCC_MAX_POLICIES 256		  /* policy ids 1..255; 0 = none */
+#define RCC_MAX_VERSIONS 512		  /* versions 1..511: two per policy at a reload */
+#define RCC_MAX_RULES 16		  /* port rules one prefix node can carry */
+#define RCC_MAX_CGROUP_DEPTH 32		  /* ancestors walked to find a policy */
+#define RCC_MAX_EXT_HDRS 16		  /* IPv6 extension headers walked; more: malformed */
 #define RCC_RING_WAKEUP_BYTES (64 * 1024) /* wake the reader past this */
 
 /* Protocol classes, as bits, for rules. */
@@ -123,12 +123,12 @@ enum rcc_reason {
 	RCC_R_PRIVATE,
 	RCC_R_HOST,
 	RCC_R_PUBLIC,
-	RCC_R_NOT_ALLOWED, /* allow_public = no and no allow entry */
-	RCC_R_SOCKET,	   /* socket type/protocol refused at creation */
-	RCC_R_NO_POLICY,   /* socket used outside the cgroup that made it */
-	RCC_R_SOURCE_ROUTE,/* a hop in a source route is denied */
-	RCC_R_BPF,	   /* a sandbox called bpf() */
-	RCC_R_MALFORMED,   /* IP options or extension headers that do not parse */
+	RCC_R_NOT_ALLOWED,  /* allow_public = no and no allow entry */
+	RCC_R_SOCKET,	    /* socket type/protocol refused at creation */
+	RCC_R_NO_POLICY,    /* socket used outside the cgroup that made it */
+	RCC_R_SOURCE_ROUTE, /* a hop in a source route is denied */
+	RCC_R_BPF,	    /* a sandbox called bpf() */
+	RCC_R_MALFORMED,    /* IP options or extension headers that do not parse */
 	RCC_R__MAX,
 };
 
@@ -143,19 +143,21 @@ enum rcc_reason {
  *   per cgroup  1: linked to every enforced cgroup; 0: the bpf() guard,
  *               attached once for the whole host
  */
-#define RCC_HOOKS(X)                                                              \
-	X(CONNECT4, "connect4", "rcc_connect4", BPF_CGROUP_INET4_CONNECT, 1)        \
-	X(CONNECT6, "connect6", "rcc_connect6", BPF_CGROUP_INET6_CONNECT, 1)        \
-	X(SENDMSG4, "sendmsg4", "rcc_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, 1)         \
-	X(SENDMSG6, "sendmsg6", "rcc_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, 1)         \
-	X(EGRESS, "egress", "rcc_egress", BPF_CGROUP_INET_EGRESS, 1)                \
+#define RCC_HOOKS(X)                                                                     \
+	X(CONNECT4, "connect4", "rcc_connect4", BPF_CGROUP_INET4_CONNECT, 1)             \
+	X(CONNECT6, "connect6", "rcc_connect6", BPF_CGROUP_INET6_CONNECT, 1)             \
+	X(SENDMSG4, "sendmsg4", "rcc_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, 1)              \
+	X(SENDMSG6, "sendmsg6", "rcc_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, 1)              \
+	X(EGRESS, "egress", "rcc_egress", BPF_CGROUP_INET_EGRESS, 1)                     \
 	X(SOCK_CREATE, "sock_create", "rcc_sock_create", BPF_CGROUP_INET_SOCK_CREATE, 1) \
-	/* lsm/bpf: the bpf() syscall */                                          \
-	X(BPF, "bpf", "rcc_bpf_guard", BPF_LSM_MAC, 0)                              \
-	/* post_bind: marks the sandbox's own sockets; never denies */            \
-	X(POST_BIND4, "post_bind4", "rcc_post_bind4", BPF_CGROUP_INET4_POST_BIND, 1) \
+	/* lsm/bpf: the bpf() syscall */                                                 \
+	X(BPF, "bpf", "rcc_bpf_guard", BPF_LSM_MAC, 0)                                   \
+	/* post_bind: marks the sandbox's own sockets; never denies */                   \
+	X(POST_BIND4, "post_bind4", "rcc_post_bind4", BPF_CGROUP_INET4_POST_BIND, 1)     \
 	X(POST_BIND6, "post_bind6", "rcc_post_bind6", BPF_CGROUP_INET6_POST_BIND, 1)
 
+/* The X-macro expands to enumerators, which clang-format cannot see. */
+/* clang-format off */
 enum rcc_hook {
 	RCC_HOOK__NONE = 0,
 #define RCC_HOOK_ENUM(id, ...) RCC_HOOK_##id,
@@ -163,12 +165,13 @@ enum rcc_hook {
 #undef RCC_HOOK_ENUM
 	RCC_HOOK__MAX,
 };
+/* clang-format on */
 
 /* Where a loopback destination leads (rule 3); the caller finds out. */
 enum rcc_where {
-	RCC_WHERE_OWN_NETNS = 0,	/* 3a: the sandbox's own namespace */
-	RCC_WHERE_OWN_LISTENER,		/* 3b: the host's, a socket of the sandbox */
-	RCC_WHERE_HOST,			/* 3c: the host's, anything else */
+	RCC_WHERE_OWN_NETNS = 0, /* 3a: the sandbox's own namespace */
+	RCC_WHERE_OWN_LISTENER,	 /* 3b: the host's, a socket of the sandbox */
+	RCC_WHERE_HOST,		 /* 3c: the host's, anything else */
 };
 
 /* rcc_owner (per socket): the enforced cgroup (its rcc_cgroups key)
@@ -191,9 +194,9 @@ static __always_inline int rcc_addr_is_loopback(const __u8 a[16])
 }
 
 struct rcc_policy {
-	__u32 flags;			/* RCC_POL_* */
+	__u32 flags; /* RCC_POL_* */
 	__u32 reserved;
-	__u64 protocols[8];		/* IP protocols allowed at socket() beyond
+	__u64 protocols[8]; /* IP protocols allowed at socket() beyond
 					   TCP/UDP/ICMP: bit n = protocol n */
 };
 
@@ -204,50 +207,50 @@ struct rcc_policy {
  *   events read + events lost = denials counted (rcc_cgstats/rcc_polstats)
  */
 struct rcc_event {
-	__u64 ts_ns;			/* bpf_ktime_get_boot_ns() */
-	__u64 cgroup_id;		/* the process's (or socket's) cgroup */
-	__u32 pid, tgid;		/* egress: best effort, 0 in softirq */
+	__u64 ts_ns;	 /* bpf_ktime_get_boot_ns() */
+	__u64 cgroup_id; /* the process's (or socket's) cgroup */
+	__u32 pid, tgid; /* egress: best effort, 0 in softirq */
 	__u32 uid, gid;
 	char comm[16];
-	__u32 policy_id;		/* 0: no policy (socket used outside) */
-	__u32 rule_id;			/* entry index + 1 for rule verdicts */
-	__u8 family;			/* 4 or 6, as the process asked */
-	__u8 ipproto;			/* IPPROTO_* on the wire */
-	__u8 hook;			/* enum rcc_hook */
-	__u8 reason;			/* enum rcc_reason */
-	__u8 audit;			/* 1: audit mode, not blocked */
+	__u32 policy_id; /* 0: no policy (socket used outside) */
+	__u32 rule_id;	 /* entry index + 1 for rule verdicts */
+	__u8 family;	 /* 4 or 6, as the process asked */
+	__u8 ipproto;	 /* IPPROTO_* on the wire */
+	__u8 hook;	 /* enum rcc_hook */
+	__u8 reason;	 /* enum rcc_reason */
+	__u8 audit;	 /* 1: audit mode, not blocked */
 	__u8 pad;
-	__u16 dport, sport;		/* host order; 0 where none */
+	__u16 dport, sport; /* host order; 0 where none */
 	__u16 pad2;
-	__u8 daddr[16];			/* 16-byte form: IPv4 as ::ffff:a.b.c.d */
-	__u8 saddr[16];			/* zero where not known */
+	__u8 daddr[16]; /* 16-byte form: IPv4 as ::ffff:a.b.c.d */
+	__u8 saddr[16]; /* zero where not known */
 };
 
 /* rcc_cgroups: cgroup id -> what enforces it. */
 struct rcc_cgroup_val {
 	__u32 policy_id;
-	__u32 slot;			/* index in rcc_cgstats */
+	__u32 slot; /* index in rcc_cgstats */
 };
 
 /* rcc_cgstats and rcc_polstats values (per CPU; userspace sums). */
 struct rcc_counters {
 	__u64 allowed;
 	__u64 denied;
-	__u64 audited;			/* would have been denied (mode = audit) */
+	__u64 audited; /* would have been denied (mode = audit) */
 	__u64 reserved;
 };
 
 /* rcc_ports key: exact address, one port, one protocol class. */
 struct rcc_port_key {
-	__u32 version;			/* the policy's version */
-	__u16 port;			/* host byte order */
-	__u8 proto;			/* one RCC_PROTO_* bit */
+	__u32 version; /* the policy's version */
+	__u16 port;    /* host byte order */
+	__u8 proto;    /* one RCC_PROTO_* bit */
 	__u8 pad;
 	__u8 addr[16];
 };
 
 struct rcc_port_val {
-	__u32 action;			/* enum rcc_action */
+	__u32 action; /* enum rcc_action */
 	__u32 rule_id;
 };
 
@@ -258,8 +261,8 @@ struct rcc_addr_key {
 };
 
 struct rcc_addr_val {
-	__u8 allow_protos;		/* RCC_PROTO_* bits allowed */
-	__u8 deny_protos;		/* RCC_PROTO_* bits denied */
+	__u8 allow_protos; /* RCC_PROTO_* bits allowed */
+	__u8 deny_protos;  /* RCC_PROTO_* bits denied */
 	__u16 pad;
 	__u32 allow_rule;
 	__u32 deny_rule;
@@ -267,22 +270,22 @@ struct rcc_addr_val {
 
 /* rcc_prefixes key: LPM over version (32 bits, always matched) + addr. */
 struct rcc_prefix_key {
-	__u32 prefixlen;		/* 32 + address prefix length */
-	__u32 version;			/* big endian */
+	__u32 prefixlen; /* 32 + address prefix length */
+	__u32 version;	 /* big endian */
 	__u8 addr[16];
 };
 
 struct rcc_rule {
-	__u16 port_lo;			/* 0..65535; ICMP/other: 0 */
+	__u16 port_lo; /* 0..65535; ICMP/other: 0 */
 	__u16 port_hi;
-	__u8 protos;			/* RCC_PROTO_* */
-	__u8 action;			/* enum rcc_action */
+	__u8 protos; /* RCC_PROTO_* */
+	__u8 action; /* enum rcc_action */
 	__u16 pad;
 	__u32 rule_id;
 };
 
 struct rcc_prefix_val {
-	__u32 flags;			/* RCC_SET_* */
+	__u32 flags; /* RCC_SET_* */
 	__u32 nrules;
 	struct rcc_rule rules[RCC_MAX_RULES];
 };
@@ -292,9 +295,8 @@ struct rcc_prefix_val {
  * (NULL where nothing matched) and, for loopback, where it leads (enum
  * rcc_where).  Returns enum rcc_action; *reason and *rule_id say why.
  */
-static __always_inline __u32
-rcc_rules_match(const struct rcc_prefix_val *pv, __u32 action, __u16 port,
-		__u8 proto, __u32 *rule_id)
+static __always_inline __u32 rcc_rules_match(const struct rcc_prefix_val *pv, __u32 action,
+					     __u16 port, __u8 proto, __u32 *rule_id)
 {
 	__u32 i;
 
@@ -303,8 +305,8 @@ rcc_rules_match(const struct rcc_prefix_val *pv, __u32 action, __u16 port,
 
 		if (i >= pv->nrules)
 			break;
-		if (r->action == action && (r->protos & proto) &&
-		    port >= r->port_lo && port <= r->port_hi) {
+		if (r->action == action && (r->protos & proto) && port >= r->port_lo &&
+		    port <= r->port_hi) {
 			*rule_id = r->rule_id;
 			return 1;
 		}
@@ -312,10 +314,10 @@ rcc_rules_match(const struct rcc_prefix_val *pv, __u32 action, __u16 port,
 	return 0;
 }
 
-static __always_inline __u32
-rcc_judge(__u32 pol_flags, __u32 where, const struct rcc_port_val *pt,
-	  const struct rcc_addr_val *av, const struct rcc_prefix_val *pv,
-	  __u16 port, __u8 proto, __u32 *reason, __u32 *rule_id)
+static __always_inline __u32 rcc_judge(__u32 pol_flags, __u32 where, const struct rcc_port_val *pt,
+				       const struct rcc_addr_val *av,
+				       const struct rcc_prefix_val *pv, __u16 port, __u8 proto,
+				       __u32 *reason, __u32 *rule_id)
 {
 	*rule_id = 0;
 	if (pt && pt->action == RCC_ACT_ALLOW) {
@@ -342,8 +344,7 @@ rcc_judge(__u32 pol_flags, __u32 where, const struct rcc_port_val *pt,
 
 	if (pv && (pv->flags & RCC_SET_LOOPBACK) && where != RCC_WHERE_HOST) {
 		*reason = RCC_R_LOOPBACK;
-		return (pol_flags & RCC_POL_ALLOW_LOOPBACK) ? RCC_ACT_ALLOW
-							    : RCC_ACT_DENY;
+		return (pol_flags & RCC_POL_ALLOW_LOOPBACK) ? RCC_ACT_ALLOW : RCC_ACT_DENY;
 	}
 	if (pv && (pv->flags & RCC_SET_LOOPBACK)) {
 		/* 3c: the host's loopback */
@@ -361,7 +362,8 @@ rcc_judge(__u32 pol_flags, __u32 where, const struct rcc_port_val *pt,
 		*reason = RCC_R_HOST;
 		return RCC_ACT_DENY;
 	}
-public:
+
+      public:
 	if (pol_flags & RCC_POL_ALLOW_PUBLIC) {
 		*reason = RCC_R_PUBLIC;
 		return RCC_ACT_ALLOW;
@@ -381,8 +383,7 @@ deny_rule:
  * A NAT64 destination (64:ff9b::/96) whose first step did not decide:
  * writes the IPv4 address it carries, in the 16-byte form, into v4.
  */
-static __always_inline int
-rcc_nat64_second_step(const __u8 a[16], __u32 reason, __u8 v4[16])
+static __always_inline int rcc_nat64_second_step(const __u8 a[16], __u32 reason, __u8 v4[16])
 {
 	int i;
 

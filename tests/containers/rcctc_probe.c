@@ -51,12 +51,9 @@ static const struct {
 	const char *name;
 	enum bpf_attach_type type;
 } types[] = {
-	{ "connect4", BPF_CGROUP_INET4_CONNECT },
-	{ "connect6", BPF_CGROUP_INET6_CONNECT },
-	{ "sendmsg4", BPF_CGROUP_UDP4_SENDMSG },
-	{ "sendmsg6", BPF_CGROUP_UDP6_SENDMSG },
-	{ "egress", BPF_CGROUP_INET_EGRESS },
-	{ "sock_create", BPF_CGROUP_INET_SOCK_CREATE },
+	{ "connect4", BPF_CGROUP_INET4_CONNECT }, { "connect6", BPF_CGROUP_INET6_CONNECT },
+	{ "sendmsg4", BPF_CGROUP_UDP4_SENDMSG },  { "sendmsg6", BPF_CGROUP_UDP6_SENDMSG },
+	{ "egress", BPF_CGROUP_INET_EGRESS },	  { "sock_create", BPF_CGROUP_INET_SOCK_CREATE },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
@@ -324,8 +321,8 @@ static void step_byid(void)
 		a.info.bpf_fd = fd;
 		a.info.info = (unsigned long)&info;
 		a.info.info_len = sizeof(info);
-		if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) == 0 &&
-		    info.type == BPF_LINK_TYPE_CGROUP && info.cgroup.cgroup_id == own && own) {
+		if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) == 0 && info.type == BPF_LINK_TYPE_CGROUP &&
+		    info.cgroup.cgroup_id == own && own) {
 			snprintf(what, sizeof(what), "link-detach %u", id);
 			memset(&a, 0, sizeof(a));
 			a.link_detach.link_fd = fd;
@@ -443,7 +440,8 @@ int main(int argc, char **argv)
 			step_connect(argv[i + 1], argv[i + 2], argv[i + 3]);
 			i += 3;
 		} else {
-			fprintf(stderr, "usage: rcctc_probe (mount|query|detach|replace|move|byid|connect ADDR PORT MSG)...\n");
+			fprintf(stderr,
+				"usage: rcctc_probe (mount|query|detach|replace|move|byid|connect ADDR PORT MSG)...\n");
 			return 2;
 		}
 	}

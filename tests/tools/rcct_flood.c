@@ -134,7 +134,9 @@ int main(int argc, char **argv)
 	t1 = now_s();
 	close(fd);
 	printf("%s%s calls=%llu eperm=%llu ms=%.0f rate=%.0f\n", err ? "err " : "ok",
-	       err < 0 ? "CONNECTED" : err ? strerrorname_np(err) : "", calls, eperm,
-	       (t1 - t0) * 1000, calls / (t1 - t0 > 0 ? t1 - t0 : 1e-9));
+	       err < 0 ? "CONNECTED" :
+	       err     ? strerrorname_np(err) :
+			 "",
+	       calls, eperm, (t1 - t0) * 1000, calls / (t1 - t0 > 0 ? t1 - t0 : 1e-9));
 	return err ? 1 : 0;
 }

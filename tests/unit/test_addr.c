@@ -45,8 +45,8 @@ static void fmt16(const __u8 a[16], char *buf, size_t len)
 
 struct good_row {
 	const char *text;
-	const char *addr;	/* expected 16-byte address (v6 or v4 literal) */
-	unsigned plen;		/* in the 16-byte space */
+	const char *addr; /* expected 16-byte address (v6 or v4 literal) */
+	unsigned plen;	  /* in the 16-byte space */
 	__u8 protos;
 	unsigned nports;
 	struct rcc_port_range ports[4];
@@ -54,57 +54,68 @@ struct good_row {
 
 static const struct good_row good_rows[] = {
 	/* IPv4 */
-	{ "10.1.2.3", "10.1.2.3", 128, RCC_PROTO_ANY, 0, {{0}} },
-	{ "10.0.0.0/8", "10.0.0.0", 104, RCC_PROTO_ANY, 0, {{0}} },
-	{ "0.0.0.0/0", "0.0.0.0", 96, RCC_PROTO_ANY, 0, {{0}} },
-	{ "10.1.2.3/32", "10.1.2.3", 128, RCC_PROTO_ANY, 0, {{0}} },
-	{ "192.168.0.0/16", "192.168.0.0", 112, RCC_PROTO_ANY, 0, {{0}} },
-	{ "172.16.0.0/12", "172.16.0.0", 108, RCC_PROTO_ANY, 0, {{0}} },
-	{ "10.1.2.3:443", "10.1.2.3", 128, TCPUDP, 1, {{443, 443}} },
-	{ "10.1.2.3:1", "10.1.2.3", 128, TCPUDP, 1, {{1, 1}} },
-	{ "10.1.2.3:65535", "10.1.2.3", 128, TCPUDP, 1, {{65535, 65535}} },
-	{ "10.1.2.3:80,443", "10.1.2.3", 128, TCPUDP, 2, {{80, 80}, {443, 443}} },
-	{ "10.1.2.3:8000-8080", "10.1.2.3", 128, TCPUDP, 1, {{8000, 8080}} },
-	{ "10.1.2.3:22,8000-8080,9000", "10.1.2.3", 128, TCPUDP, 3,
-	  {{22, 22}, {8000, 8080}, {9000, 9000}} },
-	{ "10.1.2.3:5-5", "10.1.2.3", 128, TCPUDP, 1, {{5, 5}} },
-	{ "10.1.2.3:1-65535", "10.1.2.3", 128, TCPUDP, 1, {{1, 65535}} },
-	{ "10.1.0.0/16:5432/tcp", "10.1.0.0", 112, RCC_PROTO_TCP, 1, {{5432, 5432}} },
-	{ "10.1.2.3:53/udp", "10.1.2.3", 128, RCC_PROTO_UDP, 1, {{53, 53}} },
-	{ "10.1.2.3/tcp", "10.1.2.3", 128, RCC_PROTO_TCP, 0, {{0}} },
-	{ "10.1.2.3/udp", "10.1.2.3", 128, RCC_PROTO_UDP, 0, {{0}} },
-	{ "10.1.2.3/icmp", "10.1.2.3", 128, RCC_PROTO_ICMP, 0, {{0}} },
-	{ "10.0.0.0/8/icmp", "10.0.0.0", 104, RCC_PROTO_ICMP, 0, {{0}} },
-	{ "10.1.2.3/TCP", "10.1.2.3", 128, RCC_PROTO_TCP, 0, {{0}} },
-	{ "  10.1.2.3:80/tcp  ", "10.1.2.3", 128, RCC_PROTO_TCP, 1, {{80, 80}} },
+	{ "10.1.2.3", "10.1.2.3", 128, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "10.0.0.0/8", "10.0.0.0", 104, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "0.0.0.0/0", "0.0.0.0", 96, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "10.1.2.3/32", "10.1.2.3", 128, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "192.168.0.0/16", "192.168.0.0", 112, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "172.16.0.0/12", "172.16.0.0", 108, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "10.1.2.3:443", "10.1.2.3", 128, TCPUDP, 1, { { 443, 443 } } },
+	{ "10.1.2.3:1", "10.1.2.3", 128, TCPUDP, 1, { { 1, 1 } } },
+	{ "10.1.2.3:65535", "10.1.2.3", 128, TCPUDP, 1, { { 65535, 65535 } } },
+	{ "10.1.2.3:80,443", "10.1.2.3", 128, TCPUDP, 2, { { 80, 80 }, { 443, 443 } } },
+	{ "10.1.2.3:8000-8080", "10.1.2.3", 128, TCPUDP, 1, { { 8000, 8080 } } },
+	{ "10.1.2.3:22,8000-8080,9000",
+	  "10.1.2.3",
+	  128,
+	  TCPUDP,
+	  3,
+	  { { 22, 22 }, { 8000, 8080 }, { 9000, 9000 } } },
+	{ "10.1.2.3:5-5", "10.1.2.3", 128, TCPUDP, 1, { { 5, 5 } } },
+	{ "10.1.2.3:1-65535", "10.1.2.3", 128, TCPUDP, 1, { { 1, 65535 } } },
+	{ "10.1.0.0/16:5432/tcp", "10.1.0.0", 112, RCC_PROTO_TCP, 1, { { 5432, 5432 } } },
+	{ "10.1.2.3:53/udp", "10.1.2.3", 128, RCC_PROTO_UDP, 1, { { 53, 53 } } },
+	{ "10.1.2.3/tcp", "10.1.2.3", 128, RCC_PROTO_TCP, 0, { { 0 } } },
+	{ "10.1.2.3/udp", "10.1.2.3", 128, RCC_PROTO_UDP, 0, { { 0 } } },
+	{ "10.1.2.3/icmp", "10.1.2.3", 128, RCC_PROTO_ICMP, 0, { { 0 } } },
+	{ "10.0.0.0/8/icmp", "10.0.0.0", 104, RCC_PROTO_ICMP, 0, { { 0 } } },
+	{ "10.1.2.3/TCP", "10.1.2.3", 128, RCC_PROTO_TCP, 0, { { 0 } } },
+	{ "  10.1.2.3:80/tcp  ", "10.1.2.3", 128, RCC_PROTO_TCP, 1, { { 80, 80 } } },
 	/* IPv6 */
-	{ "2001:db8::1", "2001:db8::1", 128, RCC_PROTO_ANY, 0, {{0}} },
-	{ "2001:db8::/32", "2001:db8::", 32, RCC_PROTO_ANY, 0, {{0}} },
-	{ "::/0", "::", 0, RCC_PROTO_ANY, 0, {{0}} },
-	{ "::1", "::1", 128, RCC_PROTO_ANY, 0, {{0}} },
-	{ "[2001:db8::1]:443", "2001:db8::1", 128, TCPUDP, 1, {{443, 443}} },
-	{ "[2001:db8::1]:80,443/tcp", "2001:db8::1", 128, RCC_PROTO_TCP, 2,
-	  {{80, 80}, {443, 443}} },
-	{ "[2001:db8::/32]:443", "2001:db8::", 32, TCPUDP, 1, {{443, 443}} },
-	{ "[2001:db8::/48]:1000-2000/udp", "2001:db8::", 48, RCC_PROTO_UDP, 1,
-	  {{1000, 2000}} },
-	{ "[2001:db8::1]", "2001:db8::1", 128, RCC_PROTO_ANY, 0, {{0}} },
-	{ "2001:db8::1/icmp", "2001:db8::1", 128, RCC_PROTO_ICMP, 0, {{0}} },
-	{ "2001:db8::/32/tcp", "2001:db8::", 32, RCC_PROTO_TCP, 0, {{0}} },
-	{ "fe80::/10", "fe80::", 10, RCC_PROTO_ANY, 0, {{0}} },
-	{ "2001:db8::1/icmpv6", "2001:db8::1", 128, RCC_PROTO_ICMP, 0, {{0}} },
+	{ "2001:db8::1", "2001:db8::1", 128, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "2001:db8::/32", "2001:db8::", 32, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "::/0", "::", 0, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "::1", "::1", 128, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "[2001:db8::1]:443", "2001:db8::1", 128, TCPUDP, 1, { { 443, 443 } } },
+	{ "[2001:db8::1]:80,443/tcp",
+	  "2001:db8::1",
+	  128,
+	  RCC_PROTO_TCP,
+	  2,
+	  { { 80, 80 }, { 443, 443 } } },
+	{ "[2001:db8::/32]:443", "2001:db8::", 32, TCPUDP, 1, { { 443, 443 } } },
+	{ "[2001:db8::/48]:1000-2000/udp", "2001:db8::", 48, RCC_PROTO_UDP, 1, { { 1000, 2000 } } },
+	{ "[2001:db8::1]", "2001:db8::1", 128, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "2001:db8::1/icmp", "2001:db8::1", 128, RCC_PROTO_ICMP, 0, { { 0 } } },
+	{ "2001:db8::/32/tcp", "2001:db8::", 32, RCC_PROTO_TCP, 0, { { 0 } } },
+	{ "fe80::/10", "fe80::", 10, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "2001:db8::1/icmpv6", "2001:db8::1", 128, RCC_PROTO_ICMP, 0, { { 0 } } },
 	/* the v4-mapped form is the IPv4 address; NAT64 stays as written */
-	{ "::ffff:10.1.2.3", "10.1.2.3", 128, RCC_PROTO_ANY, 0, {{0}} },
-	{ "[::ffff:10.1.2.3]:80", "10.1.2.3", 128, TCPUDP, 1, {{80, 80}} },
-	{ "::ffff:10.0.0.0/104", "10.0.0.0", 104, RCC_PROTO_ANY, 0, {{0}} },
-	{ "64:ff9b::10.1.2.3", "64:ff9b::a01:203", 128, RCC_PROTO_ANY, 0, {{0}} },
-	{ "64:ff9b::a01:203", "64:ff9b::a01:203", 128, RCC_PROTO_ANY, 0, {{0}} },
-	{ "[64:ff9b::10.1.2.3]:443/tcp", "64:ff9b::a01:203", 128, RCC_PROTO_TCP, 1,
-	  {{443, 443}} },
-	{ "64:ff9b::10.0.0.0/104", "64:ff9b::a00:0", 104, RCC_PROTO_ANY, 0, {{0}} },
-	{ "64:ff9b::/96", "64:ff9b::", 96, RCC_PROTO_ANY, 0, {{0}} },
+	{ "::ffff:10.1.2.3", "10.1.2.3", 128, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "[::ffff:10.1.2.3]:80", "10.1.2.3", 128, TCPUDP, 1, { { 80, 80 } } },
+	{ "::ffff:10.0.0.0/104", "10.0.0.0", 104, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "64:ff9b::10.1.2.3", "64:ff9b::a01:203", 128, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "64:ff9b::a01:203", "64:ff9b::a01:203", 128, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "[64:ff9b::10.1.2.3]:443/tcp",
+	  "64:ff9b::a01:203",
+	  128,
+	  RCC_PROTO_TCP,
+	  1,
+	  { { 443, 443 } } },
+	{ "64:ff9b::10.0.0.0/104", "64:ff9b::a00:0", 104, RCC_PROTO_ANY, 0, { { 0 } } },
+	{ "64:ff9b::/96", "64:ff9b::", 96, RCC_PROTO_ANY, 0, { { 0 } } },
 	/* local-use NAT64 is not the well-known prefix: left alone */
-	{ "64:ff9b:1::a01:203", "64:ff9b:1::a01:203", 128, RCC_PROTO_ANY, 0, {{0}} },
+	{ "64:ff9b:1::a01:203", "64:ff9b:1::a01:203", 128, RCC_PROTO_ANY, 0, { { 0 } } },
 };
 
 static void test_entry_good(void **state)
@@ -153,8 +164,9 @@ static void test_entry_action_and_text(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(rcc_entry_parse("  198.51.100.0/24:80/tcp \t", RCC_ACT_DENY, &e,
-					 err, sizeof(err)), 0);
+	assert_int_equal(rcc_entry_parse("  198.51.100.0/24:80/tcp \t", RCC_ACT_DENY, &e, err,
+					 sizeof(err)),
+			 0);
 	assert_int_equal(e.action, RCC_ACT_DENY);
 	/* surrounding blanks dropped, the rest kept as written */
 	assert_string_equal(e.text, "198.51.100.0/24:80/tcp");
@@ -242,7 +254,7 @@ static void test_entry_hostnames(void **state)
 
 struct bad_row {
 	const char *text;
-	const char *err;	/* the whole message */
+	const char *err; /* the whole message */
 };
 
 static const struct bad_row bad_rows[] = {
@@ -253,10 +265,14 @@ static const struct bad_row bad_rows[] = {
 	{ "10.0.0.0/-1", "bad prefix length '/-1'" },
 	{ "10.0.0.0/256", "bad prefix length '/256'" },
 	{ "10.0.0.1/8", "'10.0.0.1/8' has bits set after the prefix; did you mean 10.0.0.0/8?" },
-	{ "10.1.2.3/24:80", "'10.1.2.3/24' has bits set after the prefix; did you mean 10.1.2.0/24?" },
-	{ "192.168.1.0/15", "'192.168.1.0/15' has bits set after the prefix; did you mean 192.168.0.0/15?" },
-	{ "2001:db8::1/32", "'2001:db8::1/32' has bits set after the prefix; did you mean 2001:db8::/32?" },
-	{ "[2001:db8::1/64]:443", "'2001:db8::1/64' has bits set after the prefix; did you mean 2001:db8::/64?" },
+	{ "10.1.2.3/24:80",
+	  "'10.1.2.3/24' has bits set after the prefix; did you mean 10.1.2.0/24?" },
+	{ "192.168.1.0/15",
+	  "'192.168.1.0/15' has bits set after the prefix; did you mean 192.168.0.0/15?" },
+	{ "2001:db8::1/32",
+	  "'2001:db8::1/32' has bits set after the prefix; did you mean 2001:db8::/32?" },
+	{ "[2001:db8::1/64]:443",
+	  "'2001:db8::1/64' has bits set after the prefix; did you mean 2001:db8::/64?" },
 	{ "10.0.0.1:0", "bad port '0' (ports are 1-65535)" },
 	{ "10.0.0.1:65536", "bad port '65536' (ports are 1-65535)" },
 	{ "10.0.0.1:99999999999999999999", "bad port '99999999999999999999' (ports are 1-65535)" },
@@ -316,7 +332,11 @@ static void test_entry_bad(void **state)
 
 static void test_entry_private_ok(void **state)
 {
-	static const struct { const char *text; __u32 action; const char *err; } rows[] = {
+	static const struct {
+		const char *text;
+		__u32 action;
+		const char *err;
+	} rows[] = {
 		{ "internal.example:443 private_ok", RCC_ACT_ALLOW, NULL },
 		{ "internal.example:80, 443/tcp   private_ok", RCC_ACT_ALLOW, NULL },
 		{ "10.0.0.1:443 private_ok", RCC_ACT_ALLOW,
@@ -335,27 +355,38 @@ static void test_entry_private_ok(void **state)
 		int rc = rcc_entry_parse(rows[i].text, rows[i].action, &e, err, sizeof(err));
 
 		if (!rows[i].err) {
-			if (rc || !(e.flags & RCC_ENTRY_PRIVATE_OK) || strcmp(e.host, "internal.example"))
+			if (rc || !(e.flags & RCC_ENTRY_PRIVATE_OK) ||
+			    strcmp(e.host, "internal.example"))
 				fail_msg("'%s': rc %d flags %u host '%s' (%s)", rows[i].text, rc,
 					 e.flags, rc ? "" : e.host, err);
 			rcc_entry_release(&e);
 		} else if (rc != -EINVAL || strcmp(err, rows[i].err)) {
-			fail_msg("'%s': rc %d, error '%s', want '%s'", rows[i].text, rc, err, rows[i].err);
+			fail_msg("'%s': rc %d, error '%s', want '%s'", rows[i].text, rc, err,
+				 rows[i].err);
 		}
 	}
 }
 
 static void test_resolver_parse(void **state)
 {
-	static const struct { const char *text; const char *addr; __u16 port; } good[] = {
+	static const struct {
+		const char *text;
+		const char *addr;
+		__u16 port;
+	} good[] = {
 		{ "10.0.0.53", "10.0.0.53", 53 },
 		{ "10.0.0.53:5353", "10.0.0.53", 5353 },
 		{ "2001:db8::53", "2001:db8::53", 53 },
 		{ "[2001:db8::53]:54", "2001:db8::53", 54 },
 	};
 	static const char *const bad[] = {
-		"", "ns.example", "10.0.0.53:0", "10.0.0.53:70000", "[10.0.0.53]:53",
-		"[2001:db8::53", "10.0.0.53:53x",
+		"",
+		"ns.example",
+		"10.0.0.53:0",
+		"10.0.0.53:70000",
+		"[10.0.0.53]:53",
+		"[2001:db8::53",
+		"10.0.0.53:53x",
 	};
 	size_t i;
 
@@ -444,7 +475,7 @@ struct addr_row {
 	const char *text;
 	int rc;
 	bool v4;
-	const char *want;	/* expected 16 bytes, as an IPv6 literal */
+	const char *want; /* expected 16 bytes, as an IPv6 literal */
 };
 
 static const struct addr_row addr_rows[] = {
@@ -507,14 +538,14 @@ static void test_addr_embedded_v4_and_is_v4(void **state)
 	addr16("2001:db8::1", a);
 	memcpy(b, a, 16);
 	rcc_addr_embedded_v4(a);
-	assert_memory_equal(a, b, 16);	/* untouched */
+	assert_memory_equal(a, b, 16); /* untouched */
 	assert_false(rcc_addr_is_v4(a));
 
 	addr16("64:ff9b:1::1", a);
 	memcpy(b, a, 16);
 	rcc_addr_embedded_v4(a);
 	assert_memory_equal(a, b, 16);
-	addr16("::1.2.3.4", a);		/* IPv4-compatible: not mapped */
+	addr16("::1.2.3.4", a); /* IPv4-compatible: not mapped */
 	assert_false(rcc_addr_is_v4(a));
 }
 
@@ -573,8 +604,8 @@ static void test_prefix_format(void **state)
 		addr16(fmt_rows[i].addr, a);
 		rcc_addr_prefix_format(a, fmt_rows[i].plen, buf, sizeof(buf));
 		if (strcmp(buf, fmt_rows[i].want))
-			fail_msg("%s len %u: '%s', want '%s'", fmt_rows[i].addr,
-				 fmt_rows[i].plen, buf, fmt_rows[i].want);
+			fail_msg("%s len %u: '%s', want '%s'", fmt_rows[i].addr, fmt_rows[i].plen,
+				 buf, fmt_rows[i].want);
 	}
 }
 
@@ -593,10 +624,10 @@ static const struct cover_row cover_rows[] = {
 	{ "10.0.0.0", 104, "10.255.255.255", true },
 	{ "10.0.0.0", 104, "11.0.0.0", false },
 	{ "10.0.0.0", 104, "9.255.255.255", false },
-	{ "172.16.0.0", 108, "172.31.255.255", true },	/* /12: not on a byte */
+	{ "172.16.0.0", 108, "172.31.255.255", true }, /* /12: not on a byte */
 	{ "172.16.0.0", 108, "172.32.0.0", false },
 	{ "172.16.0.0", 108, "172.15.255.255", false },
-	{ "100.64.0.0", 106, "100.127.1.1", true },	/* /10 */
+	{ "100.64.0.0", 106, "100.127.1.1", true }, /* /10 */
 	{ "100.64.0.0", 106, "100.128.0.0", false },
 	{ "10.1.2.3", 128, "10.1.2.3", true },
 	{ "10.1.2.3", 128, "10.1.2.4", false },
@@ -620,8 +651,8 @@ static void test_prefix_covers(void **state)
 		addr16(r->net, net);
 		addr16(r->addr, a);
 		if (rcc_addr_prefix_covers(net, r->plen, a) != r->want)
-			fail_msg("%s/%u covers %s: got %d, want %d", r->net, r->plen,
-				 r->addr, !r->want, r->want);
+			fail_msg("%s/%u covers %s: got %d, want %d", r->net, r->plen, r->addr,
+				 !r->want, r->want);
 	}
 }
 
@@ -639,11 +670,11 @@ static void test_hostname_valid(void **state)
 		{ "example.com", true },
 		{ "a", true },
 		{ "a-b_c.example", true },
-		{ "example.com.", true },	/* absolute form */
+		{ "example.com.", true }, /* absolute form */
 		{ "1.2.3.example", true },
 		{ l63, true },
 		{ "", false },
-		{ "1.2.3.4", false },		/* all digits: a bad IPv4 address */
+		{ "1.2.3.4", false }, /* all digits: a bad IPv4 address */
 		{ "300.1.1.1", false },
 		{ "a..b", false },
 		{ ".example", false },

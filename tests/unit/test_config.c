@@ -180,7 +180,8 @@ static void test_global_keys(void **state)
 		 "max_cgroups = 100\n"
 		 "max_port_entries = 16\n"
 		 "max_address_entries = 67108864\n"
-		 "max_prefix_entries = 4096\n", &cfg);
+		 "max_prefix_entries = 4096\n",
+		 &cfg);
 	assert_string_equal(cfg.pin_dir, "/sys/fs/bpf/other");
 	assert_string_equal(cfg.run_cgroup, "sandbox.slice/run"); /* leading '/' dropped */
 	assert_int_equal(cfg.max_cgroups, 100);
@@ -212,7 +213,8 @@ static void test_policy_keys(void **state)
 		 "allow_protocols = 132, 47\n"
 		 "allow = 10.1.0.0/16:5432/tcp\n"
 		 "deny = 198.51.100.0/24\n"
-		 "allow = 198.51.100.7\n", &cfg);
+		 "allow = 198.51.100.7\n",
+		 &cfg);
 	p = rcc_config_policy(&cfg, "sandbox");
 	assert_non_null(p);
 	assert_int_equal(p->line, 1);
@@ -283,31 +285,34 @@ static void test_many_entries_and_policies(void **state)
 
 struct bool_row {
 	const char *value;
-	int want;		/* 1 yes, 0 no, -1 error */
+	int want; /* 1 yes, 0 no, -1 error */
 };
 
 static const struct bool_row bool_rows[] = {
-	{ "yes", 1 }, { "true", 1 }, { "on", 1 }, { "1", 1 },
-	{ "YES", 1 }, { "True", 1 }, { "On", 1 },
-	{ "no", 0 }, { "false", 0 }, { "off", 0 }, { "0", 0 },
-	{ "NO", 0 }, { "FALSE", 0 }, { "Off", 0 },
-	{ "maybe", -1 }, { "2", -1 }, { "y", -1 }, { "n", -1 }, { "", -1 },
-	{ "yes please", -1 }, { "enabled", -1 },
+	{ "yes", 1 },	   { "true", 1 }, { "on", 1 },	  { "1", 1 },	  { "YES", 1 },
+	{ "True", 1 },	   { "On", 1 },	  { "no", 0 },	  { "false", 0 }, { "off", 0 },
+	{ "0", 0 },	   { "NO", 0 },	  { "FALSE", 0 }, { "Off", 0 },	  { "maybe", -1 },
+	{ "2", -1 },	   { "y", -1 },	  { "n", -1 },	  { "", -1 },	  { "yes please", -1 },
+	{ "enabled", -1 },
 };
 
 static const char *const bool_keys[] = {
-	"block_private", "block_host", "allow_loopback", "allow_public",
-	"allow_raw_sockets",
+	"block_private", "block_host", "allow_loopback", "allow_public", "allow_raw_sockets",
 };
 
 static bool bool_field(const struct rcc_policy_cfg *p, size_t k)
 {
 	switch (k) {
-	case 0: return p->block_private;
-	case 1: return p->block_host;
-	case 2: return p->allow_loopback;
-	case 3: return p->allow_public;
-	default: return p->allow_raw_sockets;
+	case 0:
+		return p->block_private;
+	case 1:
+		return p->block_host;
+	case 2:
+		return p->allow_loopback;
+	case 3:
+		return p->allow_public;
+	default:
+		return p->allow_raw_sockets;
 	}
 }
 
@@ -355,18 +360,16 @@ static void test_booleans(void **state)
 struct err_row {
 	const char *ctx;
 	const char *text;
-	const char *line;	/* the one line on stderr */
+	const char *line; /* the one line on stderr */
 };
 
 static const struct err_row err_rows[] = {
-	{ "unknown global key", "[global]\nfoo = 1\n",
-	  "t.conf:2: unknown key 'foo' in [global]" },
+	{ "unknown global key", "[global]\nfoo = 1\n", "t.conf:2: unknown key 'foo' in [global]" },
 	{ "policy key in [global]", "[global]\nmode = audit\n",
 	  "t.conf:2: unknown key 'mode' in [global]" },
 	{ "global key in a policy", "[policy web]\npin_dir = /x\n",
 	  "t.conf:2: unknown key 'pin_dir' in [policy web]" },
-	{ "empty entry", "[policy a]\nallow =\n",
-	  "t.conf:2: allow = : empty entry" },
+	{ "empty entry", "[policy a]\nallow =\n", "t.conf:2: allow = : empty entry" },
 	{ "unknown policy key", "[policy web]\n\nallow_everything = yes\n",
 	  "t.conf:3: unknown key 'allow_everything' in [policy web]" },
 	{ "key names are case-sensitive", "[policy web]\nMode = audit\n",
@@ -448,7 +451,9 @@ static void test_dns_keys(void **state)
 	rcc_config_free(&cfg);
 	assert_int_equal(parse_cap("[global]\ndns_min_ttl = 1\ndns_max_ttl = 60\n"
 				   "dns_stale_grace = 0\nresolver = [2001:db8::53]:5353\n"
-				   "control_socket = /tmp/t.sock\n", &cfg), 0);
+				   "control_socket = /tmp/t.sock\n",
+				   &cfg),
+			 0);
 	assert_int_equal(cfg.dns_min_ttl, 1);
 	assert_int_equal(cfg.dns_max_ttl, 60);
 	assert_int_equal(cfg.dns_stale_grace, 0);
@@ -473,7 +478,9 @@ static void test_duplicates_keep_first(void **state)
 
 	(void)state;
 	assert_int_equal(parse_cap("[policy a]\nmode = audit\nmode = enforce\n"
-				   "[policy a]\nallow = 10.0.0.1\n", &cfg), -EINVAL);
+				   "[policy a]\nallow = 10.0.0.1\n",
+				   &cfg),
+			 -EINVAL);
 	assert_int_equal(cfg.npolicies, 1);
 	assert_true(cfg.policies[0].audit);
 	assert_int_equal(cfg.policies[0].line, 1);
@@ -486,9 +493,9 @@ static void test_duplicates_keep_first(void **state)
 static void test_bad_section_keys_ignored(void **state)
 {
 	(void)state;
-	parse_one_error("keys under unknown section",
-			"[nonsense]\nfoo = 1\nbar = 2\nallow = junk junk\n",
-			"t.conf:1: unknown section [nonsense] (expected [global], [containers] or [policy NAME])");
+	parse_one_error(
+		"keys under unknown section", "[nonsense]\nfoo = 1\nbar = 2\nallow = junk junk\n",
+		"t.conf:1: unknown section [nonsense] (expected [global], [containers] or [policy NAME])");
 	parse_one_error("keys under duplicate policy",
 			"[policy a]\n[policy a]\nfoo = 1\nmode = nonsense\n",
 			"t.conf:2: duplicate policy 'a' (first at line 1)");
@@ -515,27 +522,26 @@ static void test_all_errors_reported(void **state)
 		"t.conf:19: syntax error (expected [section] or key = value)",
 		"t.conf:20: allow = 10.0.0.1:65536: bad port '65536' (ports are 1-65535)",
 	};
-	const char *text =
-		"allow = 1.2.3.4\n"			/* 1 */
-		"[global]\n"				/* 2 */
-		"pin_dir = rel\n"			/* 3 */
-		"max_cgroups = 15\n"			/* 4 */
-		"foo = 1\n"				/* 5 */
-		"[policy a]\n"				/* 6 */
-		"allow = 10.0.0.1/8\n"			/* 7 */
-		"mode = x\n"				/* 8 */
-		"bogus = 1\n"				/* 9 */
-		"allow_public = perhaps\n"		/* 10 */
-		"deny = 300.1.1.1\n"			/* 11 */
-		"[policy a]\n"				/* 12 */
-		"allow = 1.1.1.1\n"			/* 13 */
-		"[weird]\n"				/* 14 */
-		"x = 1\n"				/* 15 */
-		"not a line\n"				/* 16 */
-		"[policy b\n"				/* 17 */
-		"[policy c]\n"				/* 18 */
-		"neither\n"				/* 19 */
-		"allow = 10.0.0.1:65536\n";		/* 20 */
+	const char *text = "allow = 1.2.3.4\n"	       /* 1 */
+			   "[global]\n"		       /* 2 */
+			   "pin_dir = rel\n"	       /* 3 */
+			   "max_cgroups = 15\n"	       /* 4 */
+			   "foo = 1\n"		       /* 5 */
+			   "[policy a]\n"	       /* 6 */
+			   "allow = 10.0.0.1/8\n"      /* 7 */
+			   "mode = x\n"		       /* 8 */
+			   "bogus = 1\n"	       /* 9 */
+			   "allow_public = perhaps\n"  /* 10 */
+			   "deny = 300.1.1.1\n"	       /* 11 */
+			   "[policy a]\n"	       /* 12 */
+			   "allow = 1.1.1.1\n"	       /* 13 */
+			   "[weird]\n"		       /* 14 */
+			   "x = 1\n"		       /* 15 */
+			   "not a line\n"	       /* 16 */
+			   "[policy b\n"	       /* 17 */
+			   "[policy c]\n"	       /* 18 */
+			   "neither\n"		       /* 19 */
+			   "allow = 10.0.0.1:65536\n"; /* 20 */
 	struct rcc_config cfg;
 	size_t i;
 
@@ -588,7 +594,8 @@ static void test_indentation_harmless(void **state)
 		 "\t  deny = 10.0.0.3\n"
 		 "  mode = audit\n"
 		 "  [ policy  db ]\n"
-		 "   block_private = no\n", &cfg);
+		 "   block_private = no\n",
+		 &cfg);
 	assert_string_equal(cfg.pin_dir, "/sys/fs/bpf/x");
 	p = rcc_config_policy(&cfg, "web");
 	assert_non_null(p);
@@ -619,7 +626,8 @@ static void test_comments_crlf_and_eof(void **state)
 		 "[policy a] ; trailing comment\n"
 		 "mode = audit ; why\n"
 		 "  # indented comment\n"
-		 "allow = 10.0.0.1:80 ; web\n", &cfg);
+		 "allow = 10.0.0.1:80 ; web\n",
+		 &cfg);
 	p = rcc_config_policy(&cfg, "a");
 	assert_non_null(p);
 	assert_true(p->audit);
@@ -638,8 +646,7 @@ static void test_comments_crlf_and_eof(void **state)
 	assert_false(cfg.policies[0].allow_public);
 	rcc_config_free(&cfg);
 
-	parse_one_error("error on a last line without newline",
-			"[policy a]\n\nallow_public = nah",
+	parse_one_error("error on a last line without newline", "[policy a]\n\nallow_public = nah",
 			"t.conf:3: allow_public: 'nah' is not yes or no");
 }
 
@@ -647,8 +654,8 @@ static void test_comments_crlf_and_eof(void **state)
 
 struct proto_row {
 	const char *value;
-	int bits[4];		/* protocol numbers expected set, -1 ends */
-	const char *needs;	/* a name /etc/protocols must know, or NULL */
+	int bits[4];	   /* protocol numbers expected set, -1 ends */
+	const char *needs; /* a name /etc/protocols must know, or NULL */
 };
 
 static const struct proto_row proto_rows[] = {
@@ -656,11 +663,11 @@ static const struct proto_row proto_rows[] = {
 	{ "gre", { 47, -1 }, "gre" },
 	{ "sctp", { 132, -1 }, "sctp" },
 	{ "sctp, gre", { 132, 47, -1 }, "sctp" },
-	{ "SCTP", { 132, -1 }, "SCTP" },	/* the alias column */
+	{ "SCTP", { 132, -1 }, "SCTP" }, /* the alias column */
 	{ "udplite\t50", { 136, 50, -1 }, "udplite" },
 	{ "132 47", { 132, 47, -1 }, NULL },
 	{ "0,255", { 0, 255, -1 }, NULL },
-	{ "mptcp", { 262, -1 }, NULL },	/* IPPROTO_MPTCP, a socket() protocol */
+	{ "mptcp", { 262, -1 }, NULL }, /* IPPROTO_MPTCP, a socket() protocol */
 	{ "64 63 65", { 63, 64, 65, -1 }, NULL },
 	{ "", { -1 }, NULL },
 };
@@ -698,27 +705,45 @@ static void test_allow_protocols(void **state)
 
 struct num_row {
 	const char *value;
-	long long want;		/* -1: error */
+	long long want; /* -1: error */
 };
 
 static const struct num_row num_rows[] = {
-	{ "16", 16 }, { "17", 17 }, { "1024", 1024 }, { "67108864", 67108864 },
-	{ "15", -1 }, { "0", -1 }, { "67108865", -1 }, { "4294967296", -1 },
-	{ "99999999999999999999999", -1 }, { "-1", -1 }, { "+20", -1 },
-	{ "abc", -1 }, { "20k", -1 }, { "", -1 }, { "1e3", -1 },
+	{ "16", 16 },
+	{ "17", 17 },
+	{ "1024", 1024 },
+	{ "67108864", 67108864 },
+	{ "15", -1 },
+	{ "0", -1 },
+	{ "67108865", -1 },
+	{ "4294967296", -1 },
+	{ "99999999999999999999999", -1 },
+	{ "-1", -1 },
+	{ "+20", -1 },
+	{ "abc", -1 },
+	{ "20k", -1 },
+	{ "", -1 },
+	{ "1e3", -1 },
 };
 
 static const char *const num_keys[] = {
-	"max_cgroups", "max_port_entries", "max_address_entries", "max_prefix_entries",
+	"max_cgroups",
+	"max_port_entries",
+	"max_address_entries",
+	"max_prefix_entries",
 };
 
 static __u32 num_field(const struct rcc_config *c, size_t k)
 {
 	switch (k) {
-	case 0: return c->max_cgroups;
-	case 1: return c->max_ports;
-	case 2: return c->max_addrs;
-	default: return c->max_prefixes;
+	case 0:
+		return c->max_cgroups;
+	case 1:
+		return c->max_ports;
+	case 2:
+		return c->max_addrs;
+	default:
+		return c->max_prefixes;
 	}
 }
 

@@ -20,11 +20,12 @@
 
 static const struct {
 	const char *path;
-	const char *runtime;	/* NULL: names no container */
+	const char *runtime; /* NULL: names no container */
 } naming[] = {
 	{ "/sys/fs/cgroup/machine.slice/libpod-" ID ".scope", "podman" },
 	{ "/sys/fs/cgroup/libpod_parent/libpod-" ID, "podman" },
-	{ "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID ".scope",
+	{ "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID
+	  ".scope",
 	  "podman" },
 	{ "/sys/fs/cgroup/system.slice/docker-" ID ".scope", "docker" },
 	{ "/sys/fs/cgroup/docker/" ID, "docker" },
@@ -34,10 +35,10 @@ static const struct {
 	{ "/sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice/crio-" ID ".scope", "cri-o" },
 	{ "/sys/fs/cgroup/system.slice/docker.service", NULL },
 	{ "/sys/fs/cgroup/system.slice/libpod-conmon-" ID ".scope", NULL },
-	{ "/sys/fs/cgroup/system.slice/docker-" ID "0.scope", NULL },	/* 65 hex */
+	{ "/sys/fs/cgroup/system.slice/docker-" ID "0.scope", NULL }, /* 65 hex */
 	{ "/sys/fs/cgroup/system.slice/docker-0123.scope", NULL },
 	{ "/sys/fs/cgroup/libpod_parent/libpod-0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
-	  NULL },						/* ids are lower case */
+	  NULL }, /* ids are lower case */
 	{ "/sys/fs/cgroup/machine.slice/libpod-" ID ".scope/container", NULL },
 };
 
@@ -67,11 +68,12 @@ static void test_in_path(void **state)
 
 	(void)state;
 	/* a container's own sub-cgroup belongs to it */
-	assert_true(rcc_container_in_path("/sys/fs/cgroup/machine.slice/libpod-" ID ".scope/container",
-					  id, runtime));
+	assert_true(rcc_container_in_path(
+		"/sys/fs/cgroup/machine.slice/libpod-" ID ".scope/container", id, runtime));
 	assert_string_equal(id, ID);
 	assert_string_equal(runtime, "podman");
-	assert_false(rcc_container_in_path("/sys/fs/cgroup/system.slice/sshd.service", id, runtime));
+	assert_false(
+		rcc_container_in_path("/sys/fs/cgroup/system.slice/sshd.service", id, runtime));
 }
 
 static void test_containers_section(void **state)
@@ -84,10 +86,11 @@ static void test_containers_section(void **state)
 	assert_true(cfg.enforce_all);
 	rcc_config_free(&cfg);
 
-	assert_int_equal(rcc_config_parse_string("t.conf",
-						 "[containers]\ndefault_policy = strict\nenforce = labelled\n"
-						 "[policy strict]\nallow_public = no\n",
-						 &cfg),
+	assert_int_equal(rcc_config_parse_string(
+				 "t.conf",
+				 "[containers]\ndefault_policy = strict\nenforce = labelled\n"
+				 "[policy strict]\nallow_public = no\n",
+				 &cfg),
 			 0);
 	assert_string_equal(cfg.default_policy, "strict");
 	assert_false(cfg.enforce_all);
@@ -119,15 +122,17 @@ static void test_label_policies(void **state)
 	char why[128];
 
 	(void)state;
-	assert_int_equal(rcc_config_parse_string("t.conf", "[policy default]\n[policy open]\n", &cfg), 0);
+	assert_int_equal(
+		rcc_config_parse_string("t.conf", "[policy default]\n[policy open]\n", &cfg), 0);
 	assert_non_null(rcc_config_label_policy(&cfg, "open", why, sizeof(why)));
 	assert_null(rcc_config_label_policy(&cfg, "nosuch", why, sizeof(why)));
 	rcc_config_free(&cfg);
-	assert_int_equal(rcc_config_parse_string("t.conf",
-						 "[containers]\nlabel_policies = strict\n"
-						 "[policy default]\n[policy open]\n[policy strict]\n",
-						 &cfg),
-			 0);
+	assert_int_equal(
+		rcc_config_parse_string("t.conf",
+					"[containers]\nlabel_policies = strict\n"
+					"[policy default]\n[policy open]\n[policy strict]\n",
+					&cfg),
+		0);
 	assert_non_null(rcc_config_label_policy(&cfg, "strict", why, sizeof(why)));
 	assert_null(rcc_config_label_policy(&cfg, "open", why, sizeof(why)));
 	assert_non_null(strstr(why, "label_policies"));

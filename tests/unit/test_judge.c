@@ -33,7 +33,10 @@ static const struct rcc_port_val pt_none = { .action = RCC_ACT_NONE, .rule_id = 
 static const struct rcc_addr_val av_allow_tcp = { .allow_protos = TCP, .allow_rule = 21 };
 static const struct rcc_addr_val av_deny_any = { .deny_protos = RCC_PROTO_ANY, .deny_rule = 22 };
 static const struct rcc_addr_val av_both = {
-	.allow_protos = UDP, .allow_rule = 23, .deny_protos = TCP | UDP, .deny_rule = 24,
+	.allow_protos = UDP,
+	.allow_rule = 23,
+	.deny_protos = TCP | UDP,
+	.deny_rule = 24,
 };
 
 /* allow tcp 80-90 (31), deny udp 53 (32), deny any 1000-2000 (33) */
@@ -86,7 +89,10 @@ static const struct rcc_prefix_val pv_loop_rules = {
 static const struct rcc_prefix_val pv_priv_rules = {
 	.flags = RCC_SET_PRIVATE | RCC_SET_HOST,
 	.nrules = 1,
-	.rules = { { .port_lo = 5432, .port_hi = 5432, .protos = TCP, .action = ALLOW,
+	.rules = { { .port_lo = 5432,
+		     .port_hi = 5432,
+		     .protos = TCP,
+		     .action = ALLOW,
 		     .rule_id = 62 } },
 };
 
@@ -104,25 +110,37 @@ struct row {
 static const struct row rows[] = {
 	/* nothing found: step 5 */
 	{ "nothing, public allowed", PUB, NULL, NULL, NULL, 443, TCP, ALLOW, RCC_R_PUBLIC, 0 },
-	{ "nothing, public not allowed", 0, NULL, NULL, NULL, 443, TCP, DENY, RCC_R_NOT_ALLOWED, 0 },
-	{ "nothing, loopback flag alone", LB, NULL, NULL, NULL, 443, TCP, DENY, RCC_R_NOT_ALLOWED, 0 },
-	{ "plain prefix node, public", PUB | LB, NULL, NULL, &pv_plain, 1, UDP, ALLOW, RCC_R_PUBLIC, 0 },
-	{ "plain prefix node, not public", LB, NULL, NULL, &pv_plain, 1, UDP, DENY, RCC_R_NOT_ALLOWED, 0 },
+	{ "nothing, public not allowed", 0, NULL, NULL, NULL, 443, TCP, DENY, RCC_R_NOT_ALLOWED,
+	  0 },
+	{ "nothing, loopback flag alone", LB, NULL, NULL, NULL, 443, TCP, DENY, RCC_R_NOT_ALLOWED,
+	  0 },
+	{ "plain prefix node, public", PUB | LB, NULL, NULL, &pv_plain, 1, UDP, ALLOW, RCC_R_PUBLIC,
+	  0 },
+	{ "plain prefix node, not public", LB, NULL, NULL, &pv_plain, 1, UDP, DENY,
+	  RCC_R_NOT_ALLOWED, 0 },
 
 	/* step 1: allow entries, each lookup */
 	{ "port allow", 0, &pt_allow, NULL, NULL, 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 11 },
-	{ "addr allow, its protocol", 0, NULL, &av_allow_tcp, NULL, 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 21 },
-	{ "addr allow, other protocol", 0, NULL, &av_allow_tcp, NULL, 80, UDP, DENY, RCC_R_NOT_ALLOWED, 0 },
+	{ "addr allow, its protocol", 0, NULL, &av_allow_tcp, NULL, 80, TCP, ALLOW,
+	  RCC_R_ALLOW_RULE, 21 },
+	{ "addr allow, other protocol", 0, NULL, &av_allow_tcp, NULL, 80, UDP, DENY,
+	  RCC_R_NOT_ALLOWED, 0 },
 	{ "prefix allow, low end", 0, NULL, NULL, &pv_rules, 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 31 },
-	{ "prefix allow, high end", 0, NULL, NULL, &pv_rules, 90, TCP, ALLOW, RCC_R_ALLOW_RULE, 31 },
+	{ "prefix allow, high end", 0, NULL, NULL, &pv_rules, 90, TCP, ALLOW, RCC_R_ALLOW_RULE,
+	  31 },
 	{ "prefix allow, below", 0, NULL, NULL, &pv_rules, 79, TCP, DENY, RCC_R_NOT_ALLOWED, 0 },
 	{ "prefix allow, above", PUB, NULL, NULL, &pv_rules, 91, TCP, ALLOW, RCC_R_PUBLIC, 0 },
-	{ "prefix allow, wrong protocol", 0, NULL, NULL, &pv_rules, 85, UDP, DENY, RCC_R_NOT_ALLOWED, 0 },
-	{ "prefix rule order does not matter", 0, NULL, NULL, &pv_deny_first, 443, TCP, ALLOW, RCC_R_ALLOW_RULE, 42 },
-	{ "prefix deny-all otherwise", PUB, NULL, NULL, &pv_deny_first, 443, UDP, DENY, RCC_R_DENY_RULE, 41 },
+	{ "prefix allow, wrong protocol", 0, NULL, NULL, &pv_rules, 85, UDP, DENY,
+	  RCC_R_NOT_ALLOWED, 0 },
+	{ "prefix rule order does not matter", 0, NULL, NULL, &pv_deny_first, 443, TCP, ALLOW,
+	  RCC_R_ALLOW_RULE, 42 },
+	{ "prefix deny-all otherwise", PUB, NULL, NULL, &pv_deny_first, 443, UDP, DENY,
+	  RCC_R_DENY_RULE, 41 },
 	{ "rules past nrules ignored", PUB, NULL, NULL, &pv_stale, 2, TCP, ALLOW, RCC_R_PUBLIC, 0 },
-	{ "rules within nrules used", PUB, NULL, NULL, &pv_stale, 1, TCP, DENY, RCC_R_DENY_RULE, 51 },
-	{ "last of RCC_MAX_RULES used", 0, NULL, NULL, &pv_full, 7, OTHER, ALLOW, RCC_R_ALLOW_RULE, 100 + RCC_MAX_RULES - 1 },
+	{ "rules within nrules used", PUB, NULL, NULL, &pv_stale, 1, TCP, DENY, RCC_R_DENY_RULE,
+	  51 },
+	{ "last of RCC_MAX_RULES used", 0, NULL, NULL, &pv_full, 7, OTHER, ALLOW, RCC_R_ALLOW_RULE,
+	  100 + RCC_MAX_RULES - 1 },
 
 	/* step 2: deny entries, each lookup */
 	{ "port deny", PUB, &pt_deny, NULL, NULL, 80, TCP, DENY, RCC_R_DENY_RULE, 12 },
@@ -133,36 +151,58 @@ static const struct row rows[] = {
 	{ "prefix deny range", PUB, NULL, NULL, &pv_rules, 1500, OTHER, DENY, RCC_R_DENY_RULE, 33 },
 
 	/* allow beats deny across lookups */
-	{ "addr allow beats port deny", 0, &pt_deny, &av_allow_tcp, NULL, 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 21 },
-	{ "prefix allow beats port deny", 0, &pt_deny, NULL, &pv_rules, 85, TCP, ALLOW, RCC_R_ALLOW_RULE, 31 },
-	{ "prefix allow beats addr deny", 0, NULL, &av_deny_any, &pv_rules, 85, TCP, ALLOW, RCC_R_ALLOW_RULE, 31 },
-	{ "port allow beats addr deny", 0, &pt_allow, &av_deny_any, NULL, 85, UDP, ALLOW, RCC_R_ALLOW_RULE, 11 },
-	{ "port allow beats prefix deny", 0, &pt_allow, NULL, &pv_rules, 53, UDP, ALLOW, RCC_R_ALLOW_RULE, 11 },
-	{ "port allow first of three", 0, &pt_allow, &av_allow_tcp, &pv_rules, 85, TCP, ALLOW, RCC_R_ALLOW_RULE, 11 },
-	{ "addr allow and deny: allow", 0, NULL, &av_both, NULL, 1, UDP, ALLOW, RCC_R_ALLOW_RULE, 23 },
-	{ "addr allow and deny: deny", PUB, NULL, &av_both, NULL, 1, TCP, DENY, RCC_R_DENY_RULE, 24 },
-	{ "port deny before addr deny", 0, &pt_deny, &av_deny_any, NULL, 1, TCP, DENY, RCC_R_DENY_RULE, 12 },
-	{ "addr deny before prefix deny", 0, NULL, &av_deny_any, &pv_rules, 53, UDP, DENY, RCC_R_DENY_RULE, 22 },
+	{ "addr allow beats port deny", 0, &pt_deny, &av_allow_tcp, NULL, 80, TCP, ALLOW,
+	  RCC_R_ALLOW_RULE, 21 },
+	{ "prefix allow beats port deny", 0, &pt_deny, NULL, &pv_rules, 85, TCP, ALLOW,
+	  RCC_R_ALLOW_RULE, 31 },
+	{ "prefix allow beats addr deny", 0, NULL, &av_deny_any, &pv_rules, 85, TCP, ALLOW,
+	  RCC_R_ALLOW_RULE, 31 },
+	{ "port allow beats addr deny", 0, &pt_allow, &av_deny_any, NULL, 85, UDP, ALLOW,
+	  RCC_R_ALLOW_RULE, 11 },
+	{ "port allow beats prefix deny", 0, &pt_allow, NULL, &pv_rules, 53, UDP, ALLOW,
+	  RCC_R_ALLOW_RULE, 11 },
+	{ "port allow first of three", 0, &pt_allow, &av_allow_tcp, &pv_rules, 85, TCP, ALLOW,
+	  RCC_R_ALLOW_RULE, 11 },
+	{ "addr allow and deny: allow", 0, NULL, &av_both, NULL, 1, UDP, ALLOW, RCC_R_ALLOW_RULE,
+	  23 },
+	{ "addr allow and deny: deny", PUB, NULL, &av_both, NULL, 1, TCP, DENY, RCC_R_DENY_RULE,
+	  24 },
+	{ "port deny before addr deny", 0, &pt_deny, &av_deny_any, NULL, 1, TCP, DENY,
+	  RCC_R_DENY_RULE, 12 },
+	{ "addr deny before prefix deny", 0, NULL, &av_deny_any, &pv_rules, 53, UDP, DENY,
+	  RCC_R_DENY_RULE, 22 },
 
 	/* step 3: loopback */
 	{ "loopback allowed", LB, NULL, NULL, &pv_loop, 80, TCP, ALLOW, RCC_R_LOOPBACK, 0 },
 	{ "loopback not allowed", PUB, NULL, NULL, &pv_loop, 80, TCP, DENY, RCC_R_LOOPBACK, 0 },
-	{ "deny entry beats loopback", LB, &pt_deny, NULL, &pv_loop, 80, TCP, DENY, RCC_R_DENY_RULE, 12 },
-	{ "deny rule on loopback node", LB, NULL, NULL, &pv_loop_rules, 25, TCP, DENY, RCC_R_DENY_RULE, 61 },
-	{ "other port on loopback node", LB, NULL, NULL, &pv_loop_rules, 26, TCP, ALLOW, RCC_R_LOOPBACK, 0 },
-	{ "allow entry beats loopback = no", 0, &pt_allow, NULL, &pv_loop, 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 11 },
-	{ "loopback before private", LB, NULL, NULL, &pv_loop_priv, 80, TCP, ALLOW, RCC_R_LOOPBACK, 0 },
-	{ "loopback before private, denied", PUB, NULL, NULL, &pv_loop_priv, 80, TCP, DENY, RCC_R_LOOPBACK, 0 },
+	{ "deny entry beats loopback", LB, &pt_deny, NULL, &pv_loop, 80, TCP, DENY, RCC_R_DENY_RULE,
+	  12 },
+	{ "deny rule on loopback node", LB, NULL, NULL, &pv_loop_rules, 25, TCP, DENY,
+	  RCC_R_DENY_RULE, 61 },
+	{ "other port on loopback node", LB, NULL, NULL, &pv_loop_rules, 26, TCP, ALLOW,
+	  RCC_R_LOOPBACK, 0 },
+	{ "allow entry beats loopback = no", 0, &pt_allow, NULL, &pv_loop, 80, TCP, ALLOW,
+	  RCC_R_ALLOW_RULE, 11 },
+	{ "loopback before private", LB, NULL, NULL, &pv_loop_priv, 80, TCP, ALLOW, RCC_R_LOOPBACK,
+	  0 },
+	{ "loopback before private, denied", PUB, NULL, NULL, &pv_loop_priv, 80, TCP, DENY,
+	  RCC_R_LOOPBACK, 0 },
 
 	/* step 4: private, host */
 	{ "private", PUB | LB, NULL, NULL, &pv_priv, 80, TCP, DENY, RCC_R_PRIVATE, 0 },
 	{ "host", PUB | LB, NULL, NULL, &pv_host, 80, TCP, DENY, RCC_R_HOST, 0 },
-	{ "private before host", PUB | LB, NULL, NULL, &pv_priv_host, 80, TCP, DENY, RCC_R_PRIVATE, 0 },
-	{ "allow rule on private node", 0, NULL, NULL, &pv_priv_rules, 5432, TCP, ALLOW, RCC_R_ALLOW_RULE, 62 },
-	{ "other port on private node", PUB, NULL, NULL, &pv_priv_rules, 5433, TCP, DENY, RCC_R_PRIVATE, 0 },
-	{ "addr allow beats private", 0, NULL, &av_allow_tcp, &pv_priv, 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 21 },
-	{ "port allow beats host", 0, &pt_allow, NULL, &pv_host, 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 11 },
-	{ "addr deny on host", PUB, NULL, &av_deny_any, &pv_host, 80, TCP, DENY, RCC_R_DENY_RULE, 22 },
+	{ "private before host", PUB | LB, NULL, NULL, &pv_priv_host, 80, TCP, DENY, RCC_R_PRIVATE,
+	  0 },
+	{ "allow rule on private node", 0, NULL, NULL, &pv_priv_rules, 5432, TCP, ALLOW,
+	  RCC_R_ALLOW_RULE, 62 },
+	{ "other port on private node", PUB, NULL, NULL, &pv_priv_rules, 5433, TCP, DENY,
+	  RCC_R_PRIVATE, 0 },
+	{ "addr allow beats private", 0, NULL, &av_allow_tcp, &pv_priv, 80, TCP, ALLOW,
+	  RCC_R_ALLOW_RULE, 21 },
+	{ "port allow beats host", 0, &pt_allow, NULL, &pv_host, 80, TCP, ALLOW, RCC_R_ALLOW_RULE,
+	  11 },
+	{ "addr deny on host", PUB, NULL, &av_deny_any, &pv_host, 80, TCP, DENY, RCC_R_DENY_RULE,
+	  22 },
 };
 
 static void test_rows(void **state)
@@ -186,8 +226,8 @@ static void test_rows(void **state)
 		const struct row *r = &rows[i];
 		__u32 reason = 0xdead, rule_id = 0xbeef, action;
 
-		action = rcc_judge(r->flags, RCC_WHERE_OWN_NETNS, r->pt, r->av, r->pv, r->port, r->proto, &reason,
-				   &rule_id);
+		action = rcc_judge(r->flags, RCC_WHERE_OWN_NETNS, r->pt, r->av, r->pv, r->port,
+				   r->proto, &reason, &rule_id);
 		if (action != r->action || reason != r->reason || rule_id != r->rule_id)
 			fail_msg("'%s': action %u reason %u rule %u, want %u %u %u", r->name,
 				 action, reason, rule_id, r->action, r->reason, r->rule_id);
@@ -208,16 +248,26 @@ struct where_row {
 };
 
 static const struct where_row where_rows[] = {
-	{ "host loopback, block_host", RCC_WHERE_HOST, PUB | LB, NULL, NULL, &pv_loop_host, 5432, TCP, DENY, RCC_R_HOST, 0 },
-	{ "host ::1 is host before private", RCC_WHERE_HOST, PUB | LB, NULL, NULL, &pv_loop_priv_host, 5432, TCP, DENY, RCC_R_HOST, 0 },
-	{ "host loopback, no block_host", RCC_WHERE_HOST, PUB | LB, NULL, NULL, &pv_loop, 5432, TCP, ALLOW, RCC_R_PUBLIC, 0 },
-	{ "host loopback, no block_host, no public", RCC_WHERE_HOST, LB, NULL, NULL, &pv_loop, 5432, TCP, DENY, RCC_R_NOT_ALLOWED, 0 },
-	{ "host ::1, no block_host: not private", RCC_WHERE_HOST, PUB, NULL, NULL, &pv_loop_priv, 5432, TCP, ALLOW, RCC_R_PUBLIC, 0 },
-	{ "host loopback, allow entry", RCC_WHERE_HOST, LB, &pt_allow, NULL, &pv_loop_host, 5432, TCP, ALLOW, RCC_R_ALLOW_RULE, 11 },
-	{ "own listener", RCC_WHERE_OWN_LISTENER, PUB | LB, NULL, NULL, &pv_loop_host, 3000, TCP, ALLOW, RCC_R_LOOPBACK, 0 },
-	{ "own listener, allow_loopback = no", RCC_WHERE_OWN_LISTENER, PUB, NULL, NULL, &pv_loop_host, 3000, TCP, DENY, RCC_R_LOOPBACK, 0 },
-	{ "deny entry beats own listener", RCC_WHERE_OWN_LISTENER, LB, &pt_deny, NULL, &pv_loop_host, 3000, TCP, DENY, RCC_R_DENY_RULE, 12 },
-	{ "own namespace ignores the host set", RCC_WHERE_OWN_NETNS, LB, NULL, NULL, &pv_loop_host, 5432, TCP, ALLOW, RCC_R_LOOPBACK, 0 },
+	{ "host loopback, block_host", RCC_WHERE_HOST, PUB | LB, NULL, NULL, &pv_loop_host, 5432,
+	  TCP, DENY, RCC_R_HOST, 0 },
+	{ "host ::1 is host before private", RCC_WHERE_HOST, PUB | LB, NULL, NULL,
+	  &pv_loop_priv_host, 5432, TCP, DENY, RCC_R_HOST, 0 },
+	{ "host loopback, no block_host", RCC_WHERE_HOST, PUB | LB, NULL, NULL, &pv_loop, 5432, TCP,
+	  ALLOW, RCC_R_PUBLIC, 0 },
+	{ "host loopback, no block_host, no public", RCC_WHERE_HOST, LB, NULL, NULL, &pv_loop, 5432,
+	  TCP, DENY, RCC_R_NOT_ALLOWED, 0 },
+	{ "host ::1, no block_host: not private", RCC_WHERE_HOST, PUB, NULL, NULL, &pv_loop_priv,
+	  5432, TCP, ALLOW, RCC_R_PUBLIC, 0 },
+	{ "host loopback, allow entry", RCC_WHERE_HOST, LB, &pt_allow, NULL, &pv_loop_host, 5432,
+	  TCP, ALLOW, RCC_R_ALLOW_RULE, 11 },
+	{ "own listener", RCC_WHERE_OWN_LISTENER, PUB | LB, NULL, NULL, &pv_loop_host, 3000, TCP,
+	  ALLOW, RCC_R_LOOPBACK, 0 },
+	{ "own listener, allow_loopback = no", RCC_WHERE_OWN_LISTENER, PUB, NULL, NULL,
+	  &pv_loop_host, 3000, TCP, DENY, RCC_R_LOOPBACK, 0 },
+	{ "deny entry beats own listener", RCC_WHERE_OWN_LISTENER, LB, &pt_deny, NULL,
+	  &pv_loop_host, 3000, TCP, DENY, RCC_R_DENY_RULE, 12 },
+	{ "own namespace ignores the host set", RCC_WHERE_OWN_NETNS, LB, NULL, NULL, &pv_loop_host,
+	  5432, TCP, ALLOW, RCC_R_LOOPBACK, 0 },
 };
 
 static void test_where(void **state)
@@ -244,14 +294,17 @@ static void test_flags_ignored(void **state)
 
 	(void)state;
 	/* audit and raw do not change the verdict: the caller counts */
-	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | RCC_POL_ALLOW_RAW, 0, NULL, NULL,
-				   &pv_priv, 80, TCP, &reason, &rule_id), DENY);
+	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | RCC_POL_ALLOW_RAW, 0, NULL,
+				   NULL, &pv_priv, 80, TCP, &reason, &rule_id),
+			 DENY);
 	assert_int_equal(reason, RCC_R_PRIVATE);
-	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | PUB, 0, NULL, NULL, NULL, 80, TCP,
-				   &reason, &rule_id), ALLOW);
+	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | PUB, 0, NULL, NULL, NULL, 80,
+				   TCP, &reason, &rule_id),
+			 ALLOW);
 	assert_int_equal(reason, RCC_R_PUBLIC);
 	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT, 0, NULL, NULL, NULL, 80, TCP,
-				   &reason, &rule_id), DENY);
+				   &reason, &rule_id),
+			 DENY);
 	assert_int_equal(reason, RCC_R_NOT_ALLOWED);
 }
 
@@ -260,11 +313,20 @@ static void test_protocol_bits(void **state)
 {
 	static const struct rcc_prefix_val pv = {
 		.nrules = 1,
-		.rules = { { .port_lo = 0, .port_hi = 0, .protos = TCP | UDP, .action = ALLOW,
+		.rules = { { .port_lo = 0,
+			     .port_hi = 0,
+			     .protos = TCP | UDP,
+			     .action = ALLOW,
 			     .rule_id = 7 } },
 	};
-	static const struct { __u8 proto; __u32 action; } rows2[] = {
-		{ TCP, ALLOW }, { UDP, ALLOW }, { ICMP, DENY }, { OTHER, DENY },
+	static const struct {
+		__u8 proto;
+		__u32 action;
+	} rows2[] = {
+		{ TCP, ALLOW },
+		{ UDP, ALLOW },
+		{ ICMP, DENY },
+		{ OTHER, DENY },
 	};
 	size_t i;
 
@@ -274,7 +336,8 @@ static void test_protocol_bits(void **state)
 		__u32 a = rcc_judge(0, 0, NULL, NULL, &pv, 0, rows2[i].proto, &reason, &rule_id);
 
 		if (a != rows2[i].action)
-			fail_msg("proto %#x: action %u, want %u", rows2[i].proto, a, rows2[i].action);
+			fail_msg("proto %#x: action %u, want %u", rows2[i].proto, a,
+				 rows2[i].action);
 		if (a == ALLOW && rule_id != 7)
 			fail_msg("proto %#x: rule %u", rows2[i].proto, rule_id);
 	}

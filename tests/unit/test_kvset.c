@@ -18,8 +18,13 @@
 #include "lib/util.h"
 #include "policy/kvset.h"
 
-struct key { __u32 a; __u8 b[12]; };	/* 16 bytes */
-struct val { __u64 x; };
+struct key {
+	__u32 a;
+	__u8 b[12];
+}; /* 16 bytes */
+struct val {
+	__u64 x;
+};
 
 static void test_kvset_init(void **state)
 {
@@ -124,8 +129,8 @@ static void test_kvset_odd_sizes(void **state)
 		assert_int_equal(rcc_kvset_add(&s, k, v), 0);
 	}
 	for (i = 0; i < 100; i++) {
-		if (s.keys[i * 3] != i || s.keys[i * 3 + 2] != i ||
-		    s.vals[i * 5] != 255 - i || s.vals[i * 5 + 4] != 255 - i)
+		if (s.keys[i * 3] != i || s.keys[i * 3 + 2] != i || s.vals[i * 5] != 255 - i ||
+		    s.vals[i * 5 + 4] != 255 - i)
 			fail_msg("entry %zu damaged", i);
 	}
 	rcc_kvset_free(&s);
@@ -149,9 +154,9 @@ static void merge_count(void *dst, const void *src)
 
 struct dd_row {
 	const char *name;
-	__u32 in[12];		/* key ids, 0 ends */
-	__u32 out[12];		/* expected key ids after, in order */
-	__u64 sums[12];		/* expected values: the sum of the merged inputs' */
+	__u32 in[12];	/* key ids, 0 ends */
+	__u32 out[12];	/* expected key ids after, in order */
+	__u64 sums[12]; /* expected values: the sum of the merged inputs' */
 };
 
 /* the value of input i is 1 << i, so the sums say which were merged */
@@ -179,13 +184,14 @@ static void test_dedupe_rows(void **state)
 		memset(keys, 0, sizeof(keys));
 		for (n = 0; n < 12 && r->in[n]; n++) {
 			keys[n].a = r->in[n];
-			keys[n].b[5] = (__u8)(r->in[n] * 3);	/* not just the first bytes */
+			keys[n].b[5] = (__u8)(r->in[n] * 3); /* not just the first bytes */
 			vals[n].x = 1ull << n;
 		}
 		while (want_n < 12 && r->out[want_n])
 			want_n++;
 		assert_int_equal(rcc_kv_dedupe(keys, vals, &n, sizeof(keys[0]), sizeof(vals[0]),
-					       merge_sum), 0);
+					       merge_sum),
+				 0);
 		if (n != want_n)
 			fail_msg("%s: %zu left, want %zu", r->name, n, want_n);
 		for (j = 0; j < n; j++) {
@@ -222,8 +228,8 @@ static void test_dedupe_whole_key(void **state)
 	memset(keys, 0, sizeof(keys));
 	keys[1].b[11] = 1;
 	merge_calls = 0;
-	assert_int_equal(rcc_kv_dedupe(keys, vals, &n, sizeof(keys[0]), sizeof(vals[0]),
-				       merge_count), 0);
+	assert_int_equal(
+		rcc_kv_dedupe(keys, vals, &n, sizeof(keys[0]), sizeof(vals[0]), merge_count), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(merge_calls, 1);
 	assert_int_equal(keys[0].b[11], 0);
@@ -266,8 +272,7 @@ static void test_dedupe_large(void **state)
 			fail_msg("entry %zu: key %u, want %u (first-seen order)", i, keys[i].a,
 				 first[i]);
 		if (vals[i].x != want[keys[i].a])
-			fail_msg("entry %zu: sum %llu, want %llu", i,
-				 (unsigned long long)vals[i].x,
+			fail_msg("entry %zu: sum %llu, want %llu", i, (unsigned long long)vals[i].x,
 				 (unsigned long long)want[keys[i].a]);
 	}
 	free(keys);
@@ -279,7 +284,9 @@ static void test_dedupe_large(void **state)
 /* ---- rcc_kvset_diff ------------------------------------------------- */
 
 /* Sets of __u32 keys and values, written as {key, value} pairs. */
-struct kv { __u32 k, v; };
+struct kv {
+	__u32 k, v;
+};
 
 static void set_of(struct rcc_kvset *s, const struct kv *kv, size_t n)
 {
@@ -324,49 +331,34 @@ struct diff_row {
 };
 
 static const struct diff_row diff_rows[] = {
-	{ "empty have: everything is new",
-	  .have = {}, .nhave = 0,
-	  .want = { { 1, 10 }, { 2, 20 } }, .nwant = 2,
-	  .puts = { { 1, 10 }, { 2, 20 } }, .nputs = 2 },
-	{ "empty want: everything goes, with its value",
-	  .have = { { 1, 10 }, { 2, 20 } }, .nhave = 2,
-	  .want = {}, .nwant = 0,
-	  .dels = { { 1, 10 }, { 2, 20 } }, .ndels = 2 },
-	{ "both empty",
-	  .nhave = 0, .nwant = 0 },
-	{ "the same: nothing",
-	  .have = { { 1, 10 }, { 2, 20 } }, .nhave = 2,
+	{ "empty have: everything is new", .have = {}, .nhave = 0, .want = { { 1, 10 }, { 2, 20 } },
+	  .nwant = 2, .puts = { { 1, 10 }, { 2, 20 } }, .nputs = 2 },
+	{ "empty want: everything goes, with its value", .have = { { 1, 10 }, { 2, 20 } },
+	  .nhave = 2, .want = {}, .nwant = 0, .dels = { { 1, 10 }, { 2, 20 } }, .ndels = 2 },
+	{ "both empty", .nhave = 0, .nwant = 0 },
+	{ "the same: nothing", .have = { { 1, 10 }, { 2, 20 } }, .nhave = 2,
 	  .want = { { 2, 20 }, { 1, 10 } }, .nwant = 2 },
-	{ "changed values first, old ones kept",
-	  .have = { { 1, 10 }, { 2, 20 }, { 3, 30 } }, .nhave = 3,
-	  .want = { { 3, 31 }, { 2, 20 }, { 1, 11 } }, .nwant = 3,
+	{ "changed values first, old ones kept", .have = { { 1, 10 }, { 2, 20 }, { 3, 30 } },
+	  .nhave = 3, .want = { { 3, 31 }, { 2, 20 }, { 1, 11 } }, .nwant = 3,
 	  .puts = { { 1, 11 }, { 3, 31 } }, .nputs = 2, .nchanged = 2,
 	  .old = { { 1, 10 }, { 3, 30 } } },
-	{ "new keys after the changed ones, in want's order",
-	  .have = { { 1, 10 } }, .nhave = 1,
+	{ "new keys after the changed ones, in want's order", .have = { { 1, 10 } }, .nhave = 1,
 	  .want = { { 5, 50 }, { 1, 12 }, { 4, 40 } }, .nwant = 3,
 	  .puts = { { 1, 12 }, { 5, 50 }, { 4, 40 } }, .nputs = 3, .nchanged = 1,
 	  .old = { { 1, 10 } } },
-	{ "deletions, in have's order",
-	  .have = { { 9, 90 }, { 1, 10 }, { 7, 70 } }, .nhave = 3,
-	  .want = { { 1, 10 } }, .nwant = 1,
-	  .dels = { { 9, 90 }, { 7, 70 } }, .ndels = 2 },
-	{ "all at once",
-	  .have = { { 1, 10 }, { 2, 20 }, { 3, 30 } }, .nhave = 3,
-	  .want = { { 4, 40 }, { 2, 21 }, { 3, 30 } }, .nwant = 3,
-	  .puts = { { 2, 21 }, { 4, 40 } }, .nputs = 2, .nchanged = 1,
-	  .old = { { 2, 20 } }, .dels = { { 1, 10 } }, .ndels = 1 },
-	{ "duplicates in want, key there: the last wins",
-	  .have = { { 1, 10 } }, .nhave = 1,
-	  .want = { { 1, 11 }, { 1, 12 } }, .nwant = 2,
-	  .puts = { { 1, 12 } }, .nputs = 1, .nchanged = 1, .old = { { 1, 10 } } },
-	{ "duplicates in want, the last is what is there: nothing",
-	  .have = { { 1, 10 } }, .nhave = 1,
-	  .want = { { 1, 11 }, { 1, 10 } }, .nwant = 2 },
-	{ "duplicates in want, a new key: the last wins",
-	  .have = { { 2, 20 } }, .nhave = 1,
-	  .want = { { 2, 20 }, { 1, 11 }, { 1, 13 }, { 1, 12 } }, .nwant = 4,
-	  .puts = { { 1, 12 } }, .nputs = 1 },
+	{ "deletions, in have's order", .have = { { 9, 90 }, { 1, 10 }, { 7, 70 } }, .nhave = 3,
+	  .want = { { 1, 10 } }, .nwant = 1, .dels = { { 9, 90 }, { 7, 70 } }, .ndels = 2 },
+	{ "all at once", .have = { { 1, 10 }, { 2, 20 }, { 3, 30 } }, .nhave = 3,
+	  .want = { { 4, 40 }, { 2, 21 }, { 3, 30 } }, .nwant = 3, .puts = { { 2, 21 }, { 4, 40 } },
+	  .nputs = 2, .nchanged = 1, .old = { { 2, 20 } }, .dels = { { 1, 10 } }, .ndels = 1 },
+	{ "duplicates in want, key there: the last wins", .have = { { 1, 10 } }, .nhave = 1,
+	  .want = { { 1, 11 }, { 1, 12 } }, .nwant = 2, .puts = { { 1, 12 } }, .nputs = 1,
+	  .nchanged = 1, .old = { { 1, 10 } } },
+	{ "duplicates in want, the last is what is there: nothing", .have = { { 1, 10 } },
+	  .nhave = 1, .want = { { 1, 11 }, { 1, 10 } }, .nwant = 2 },
+	{ "duplicates in want, a new key: the last wins", .have = { { 2, 20 } }, .nhave = 1,
+	  .want = { { 2, 20 }, { 1, 11 }, { 1, 13 }, { 1, 12 } }, .nwant = 4, .puts = { { 1, 12 } },
+	  .nputs = 1 },
 };
 
 static void test_diff_rows(void **state)
@@ -425,16 +417,16 @@ static void test_diff_odd_sizes(void **state)
 	rcc_kvset_init(&want, 3, 5);
 	for (i = 0; i < 50; i++) {
 		memset(k, 0, sizeof(k));
-		k[2] = (__u8)i;		/* keys differ in their last byte only */
+		k[2] = (__u8)i; /* keys differ in their last byte only */
 		memset(v, (int)i, sizeof(v));
 		assert_int_equal(rcc_kvset_add(&have, k, v), 0);
 		if (i % 5 == 0)
-			continue;	/* 10 go */
+			continue; /* 10 go */
 		if (i % 5 == 1)
-			v[4] ^= 0xff;	/* 10 change in their last byte */
+			v[4] ^= 0xff; /* 10 change in their last byte */
 		assert_int_equal(rcc_kvset_add(&want, k, v), 0);
 	}
-	k[0] = 1;			/* one new key */
+	k[0] = 1; /* one new key */
 	assert_int_equal(rcc_kvset_add(&want, k, v), 0);
 	assert_int_equal(rcc_kvset_diff(&have, &want, &d), 0);
 	assert_int_equal(d.nchanged, 10);
@@ -485,7 +477,7 @@ static void test_diff_large(void **state)
 	rcc_kvset_init(&have, sizeof(struct key), sizeof(struct val));
 	rcc_kvset_init(&want, sizeof(struct key), sizeof(struct val));
 	for (i = 0; i < NHAVE; i++) {
-		struct key k = { .a = (__u32)i * 3 };	/* unique, as a map's */
+		struct key k = { .a = (__u32)i * 3 }; /* unique, as a map's */
 		struct val v = { .x = i % 7 };
 
 		assert_int_equal(rcc_kvset_add(&have, &k, &v), 0);
@@ -496,7 +488,7 @@ static void test_diff_large(void **state)
 
 		seed = seed * 1103515245u + 12345u;
 		memset(&k, 0, sizeof(k));
-		k.a = (seed >> 8) % SPACE * 3 / 2;	/* overlaps, duplicates */
+		k.a = (seed >> 8) % SPACE * 3 / 2; /* overlaps, duplicates */
 		v.x = (seed >> 4) % 7;
 		assert_int_equal(rcc_kvset_add(&want, &k, &v), 0);
 	}

@@ -30,16 +30,18 @@ static int setup(void **state)
 {
 	(void)state;
 	assert_int_equal(rcc_config_parse_string("t.conf",
-		"[global]\n"
-		"dns_min_ttl = 5\n"
-		"dns_max_ttl = 300\n"
-		"dns_stale_grace = 60\n"
-		"[policy a]\n"
-		"allow = api.example:443\n"
-		"allow = cdn.example\n"
-		"[policy b]\n"
-		"allow = api.example:80\n"			/* shared: one record */
-		"allow = internal.example:5432 private_ok\n", &cfg), 0);
+						 "[global]\n"
+						 "dns_min_ttl = 5\n"
+						 "dns_max_ttl = 300\n"
+						 "dns_stale_grace = 60\n"
+						 "[policy a]\n"
+						 "allow = api.example:443\n"
+						 "allow = cdn.example\n"
+						 "[policy b]\n"
+						 "allow = api.example:80\n" /* shared: one record */
+						 "allow = internal.example:5432 private_ok\n",
+						 &cfg),
+			 0);
 	rcc_names_init(&t, &cfg, NULL);
 	assert_int_equal(rcc_names_set(&t, &cfg), 0);
 	return 0;
@@ -50,17 +52,19 @@ static int setup_deny(void **state)
 {
 	(void)state;
 	assert_int_equal(rcc_config_parse_string("t.conf",
-		"[global]\n"
-		"dns_min_ttl = 5\n"
-		"dns_max_ttl = 300\n"
-		"dns_stale_grace = 60\n"
-		"[policy a]\n"
-		"allow = api.example:443\n"
-		"deny = bad.example\n"
-		"[policy b]\n"
-		"allow = both.example:443\n"
-		"[policy c]\n"
-		"deny = both.example:22\n", &cfg), 0);
+						 "[global]\n"
+						 "dns_min_ttl = 5\n"
+						 "dns_max_ttl = 300\n"
+						 "dns_stale_grace = 60\n"
+						 "[policy a]\n"
+						 "allow = api.example:443\n"
+						 "deny = bad.example\n"
+						 "[policy b]\n"
+						 "allow = both.example:443\n"
+						 "[policy c]\n"
+						 "deny = both.example:22\n",
+						 &cfg),
+			 0);
 	rcc_names_init(&t, &cfg, NULL);
 	assert_int_equal(rcc_names_set(&t, &cfg), 0);
 	return 0;
@@ -74,8 +78,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct rcc_names_answer_addr A(const char *s, __u32 ttl)
-{
+static struct rcc_names_answer_addr A(const char *s, __u32 ttl) {
 	struct rcc_names_answer_addr a = { .ttl = ttl };
 	bool v4;
 
@@ -84,7 +87,8 @@ static struct rcc_names_answer_addr A(const char *s, __u32 ttl)
 }
 
 /* The name's addresses now, as "a b c" in table order. */
-static const char *addrs_of(const char *name)
+static const char *
+addrs_of(const char *name)
 {
 	static char buf[512];
 	__u8 got[16][16];
@@ -115,8 +119,8 @@ static void test_set_dedupes_and_keeps(void **state)
 	r = rcc_names_find(&t, "internal.example");
 	assert_non_null(r);
 	assert_false(r->guarded);
-	assert_int_equal(r->next_ms, 0);	/* due at once */
-	assert_string_equal(addrs_of("api.example"), "");	/* pending: none, no error */
+	assert_int_equal(r->next_ms, 0);		  /* due at once */
+	assert_string_equal(addrs_of("api.example"), ""); /* pending: none, no error */
 	assert_int_equal(rcc_names_lookup("other.example", NULL, 0, &t), -ENOENT);
 
 	/* a reload keeps what is known */
@@ -133,9 +137,9 @@ static void test_ttl_clamped(void **state)
 
 	(void)state;
 	rcc_names_answer(&t, r, a, N(a), 10 * S);
-	assert_int_equal(r->addrs[0].expires_ms, 15 * S);	/* dns_min_ttl */
-	assert_int_equal(r->addrs[1].expires_ms, 310 * S);	/* dns_max_ttl */
-	assert_int_equal(r->next_ms, 15 * S);			/* the soonest */
+	assert_int_equal(r->addrs[0].expires_ms, 15 * S);  /* dns_min_ttl */
+	assert_int_equal(r->addrs[1].expires_ms, 310 * S); /* dns_max_ttl */
+	assert_int_equal(r->next_ms, 15 * S);		   /* the soonest */
 	assert_true(t.changed);
 }
 
@@ -175,12 +179,12 @@ static void test_failure_keeps_then_drops(void **state)
 	int i;
 
 	(void)state;
-	rcc_names_answer(&t, r, &a, 1, 0);		/* expires at 30 s */
+	rcc_names_answer(&t, r, &a, 1, 0); /* expires at 30 s */
 	t.changed = false;
 	rcc_names_failure(&t, r, -EAGAIN, "Timeout while contacting DNS servers", 30 * S);
 	assert_string_equal(addrs_of("api.example"), "203.0.113.1");
 	assert_int_equal(r->failing_since_ms, 30 * S);
-	assert_int_equal(r->next_ms, 31 * S);		/* back-off: 1 s */
+	assert_int_equal(r->next_ms, 31 * S); /* back-off: 1 s */
 	/* the back-off doubles, up to 30 s */
 	for (i = 0; i < 10; i++) {
 		rcc_names_failure(&t, r, -EAGAIN, "timeout", 40 * S);
@@ -215,7 +219,7 @@ static void test_zero_grace(void **state)
 	(void)state;
 	t.grace = 0;
 	rcc_names_answer(&t, r, &a, 1, 0);
-	rcc_names_failure(&t, r, -EAGAIN, "timeout", 10 * S);	/* not yet expired */
+	rcc_names_failure(&t, r, -EAGAIN, "timeout", 10 * S); /* not yet expired */
 	assert_string_equal(addrs_of("api.example"), "203.0.113.1");
 	rcc_names_failure(&t, r, -EAGAIN, "timeout", 30 * S);
 	assert_string_equal(addrs_of("api.example"), "error -11");
@@ -249,7 +253,8 @@ static void test_json_round_trip(void **state)
 
 	(void)state;
 	rcc_names_answer(&t, rcc_names_find(&t, "api.example"), a, N(a), 0);
-	rcc_names_failure(&t, rcc_names_find(&t, "cdn.example"), -ENOENT, "Domain name not found", 0);
+	rcc_names_failure(&t, rcc_names_find(&t, "cdn.example"), -ENOENT, "Domain name not found",
+			  0);
 	arr = rcc_names_to_json(&t, 10 * S);
 	assert_non_null(arr);
 	rcc_names_init(&other, &cfg, NULL);
@@ -260,7 +265,8 @@ static void test_json_round_trip(void **state)
 	assert_int_equal(r->addrs[0].expires_ms, 1020 * S);
 	assert_int_equal(r->addrs[1].expires_ms, 1050 * S);
 	assert_int_equal(rcc_names_lookup("cdn.example", NULL, 0, &other), -ENOENT);
-	assert_string_equal(rcc_names_find(&other, "cdn.example")->last_error, "Domain name not found");
+	assert_string_equal(rcc_names_find(&other, "cdn.example")->last_error,
+			    "Domain name not found");
 	json_object_put(arr);
 	rcc_names_free(&other);
 }
@@ -287,7 +293,7 @@ static void test_save_load(void **state)
 	/* the expiry survives (give or take the test's own run time) */
 	assert_true(r->addrs[0].expires_ms <= now + 60 * S + 50);
 	assert_true(r->addrs[0].expires_ms + 2 * S >= now + 60 * S);
-	assert_int_equal(r->last_query_ms, 0);	/* asked again at start */
+	assert_int_equal(r->last_query_ms, 0); /* asked again at start */
 	rcc_names_free(&other);
 	/* a file others could write names nothing we load */
 	assert_int_equal(chmod(path, 0666), 0);
@@ -312,8 +318,10 @@ static void test_deny_flag(void **state)
 	assert_true(rcc_names_find(&t, "both.example")->guarded);
 	/* a reload decides again: a name no deny entry uses has the grace */
 	assert_int_equal(rcc_config_parse_string("t.conf",
-		"[policy a]\n"
-		"allow = bad.example:443\n", &allow_only), 0);
+						 "[policy a]\n"
+						 "allow = bad.example:443\n",
+						 &allow_only),
+			 0);
 	assert_int_equal(rcc_names_set(&t, &allow_only), 0);
 	assert_false(rcc_names_find(&t, "bad.example")->deny);
 	assert_int_equal(rcc_names_set(&t, &cfg), 0);
@@ -365,7 +373,8 @@ static void test_deny_never_resolved(void **state)
 	arr = rcc_names_to_json(&t, 1000 * S);
 	for (i = 0; i < json_object_array_length(arr); i++)
 		if (!strcmp(json_object_get_string(json_object_object_get(
-				    json_object_array_get_idx(arr, i), "name")), "bad.example"))
+				    json_object_array_get_idx(arr, i), "name")),
+			    "bad.example"))
 			o = json_object_array_get_idx(arr, i);
 	assert_non_null(o);
 	assert_string_equal(json_object_get_string(json_object_object_get(o, "state")), "failing");
@@ -415,7 +424,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deny_flag, setup_deny, teardown),
 		cmocka_unit_test_setup_teardown(test_deny_kept_while_failing, setup_deny, teardown),
 		cmocka_unit_test_setup_teardown(test_deny_never_resolved, setup_deny, teardown),
-		cmocka_unit_test_setup_teardown(test_deny_kept_across_restart, setup_deny, teardown),
+		cmocka_unit_test_setup_teardown(test_deny_kept_across_restart, setup_deny,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("names", tests, NULL, NULL);

@@ -24,9 +24,9 @@
 
 /* What the maps hold, in memory. */
 struct state {
-	struct rcc_kvset names;				/* rcc_polnames */
-	__u32 in_force[RCC_MAX_POLICIES];		/* rcc_versions */
-	struct rcc_policy flags[RCC_MAX_VERSIONS];	/* rcc_policies */
+	struct rcc_kvset names;			   /* rcc_polnames */
+	__u32 in_force[RCC_MAX_POLICIES];	   /* rcc_versions */
+	struct rcc_policy flags[RCC_MAX_VERSIONS]; /* rcc_policies */
 	struct rcc_kvset maps[RCC_RS__MAX];
 	__u32 capacity[RCC_RS__MAX];
 };
@@ -125,11 +125,12 @@ static void commit(struct state *s, const struct rcc_plan *p)
 			s->in_force[rcc_plan_name_id(p, i)] = 0;
 		else
 			assert_int_equal(rcc_kvset_add(&s->names, p->names.keys + i * p->names.ksz,
-						       p->names.vals + i * p->names.vsz), 0);
+						       p->names.vals + i * p->names.vsz),
+					 0);
 	for (i = 0; i < p->rs->n; i++) {
 		if (!p->named[i])
-			assert_int_equal(rcc_kvset_add(&s->names, p->rs->policies[i].name,
-						       &p->ids[i]), 0);
+			assert_int_equal(
+				rcc_kvset_add(&s->names, p->rs->policies[i].name, &p->ids[i]), 0);
 		if (p->ver[i] != p->was[i]) {
 			s->flags[p->ver[i]] = p->rs->policies[i].pol;
 			memset(&s->flags[p->was[i]], 0, sizeof(s->flags[0]));
@@ -180,15 +181,15 @@ static void expect_labelled(const struct rcc_plan *p, size_t i, __u32 v)
 			const __u8 *k = p->want[m].keys + (rp->first[m] + j) * p->want[m].ksz;
 
 			if (rcc_ruleset_key_version(m, k) != v)
-				fail_msg("policy %zu map %d entry %zu: version %u, want %u", i, m, j,
-					 rcc_ruleset_key_version(m, k), v);
+				fail_msg("policy %zu map %d entry %zu: version %u, want %u", i, m,
+					 j, rcc_ruleset_key_version(m, k), v);
 		}
 	}
 }
 
 /* and the built-in "default", which every configuration has, last */
-#define TWO_POLICIES                                         \
-	"[policy a]\nallow = 198.51.100.1:443/tcp\n"         \
+#define TWO_POLICIES                                 \
+	"[policy a]\nallow = 198.51.100.1:443/tcp\n" \
 	"[policy b]\nallow_public = no\nallow = 10.0.0.0/8\n"
 
 struct fixture {
@@ -261,7 +262,9 @@ static void test_ruleset_build(void **state)
 	for (m = 0; m < RCC_RS__MAX; m++) {
 		assert_int_equal(rs.sets[m].n, total[m]);
 		for (i = 0; i < rs.sets[m].n; i++)
-			assert_int_equal(rcc_ruleset_key_version(m, rs.sets[m].keys + i * rs.sets[m].ksz), 0);
+			assert_int_equal(
+				rcc_ruleset_key_version(m, rs.sets[m].keys + i * rs.sets[m].ksz),
+				0);
 	}
 	assert_non_null(rcc_ruleset_policy(&rs, "b"));
 	assert_null(rcc_ruleset_policy(&rs, "c"));
@@ -279,7 +282,9 @@ static void test_ruleset_errors(void **state)
 	/* both policies' problems are printed; nothing is kept */
 	assert_int_equal(rcc_config_parse_string("bad.conf",
 						 "[policy a]\nallow = nx.invalid:80/tcp\n"
-						 "[policy b]\ndeny = nx2.invalid\n", &cfg), 0);
+						 "[policy b]\ndeny = nx2.invalid\n",
+						 &cfg),
+			 0);
 	assert_int_equal(rcc_ruleset_build(&cfg, NULL, &rs), -EINVAL);
 	assert_int_equal(rs.n, 0);
 	assert_null(rs.policies);
@@ -305,11 +310,13 @@ static void test_ruleset_label(void **state)
 			for (j = 0; j < rs.policies[i].count[m]; j++) {
 				size_t e = rs.policies[i].first[m] + j;
 
-				assert_int_equal(rcc_ruleset_key_version(m, want[m].keys + e * want[m].ksz),
-						 versions[i]);
+				assert_int_equal(
+					rcc_ruleset_key_version(m, want[m].keys + e * want[m].ksz),
+					versions[i]);
 				/* only the version differs; the values are copied */
 				assert_memory_equal(want[m].vals + e * want[m].vsz,
-						    rs.sets[m].vals + e * rs.sets[m].vsz, want[m].vsz);
+						    rs.sets[m].vals + e * rs.sets[m].vsz,
+						    want[m].vsz);
 			}
 		rcc_kvset_free(&want[m]);
 	}
@@ -363,7 +370,8 @@ static void test_allow_only_in_place(void **state)
 
 	assert_int_equal(reload(f, "[policy a]\nallow = 198.51.100.1:443/tcp\n"
 				   "allow = 198.51.100.2\nallow = 198.51.100.3:80/udp\n"
-				   "[policy b]\nallow_public = no\nallow = 10.0.0.0/8\n"), 0);
+				   "[policy b]\nallow_public = no\nallow = 10.0.0.0/8\n"),
+			 0);
 	assert_int_equal(f->p.ver[0], 1);
 	assert_int_equal(f->p.ver[1], 2);
 	assert_int_equal(f->p.diff[RCC_RS_ADDRS].diff.puts.n, 1);
@@ -380,7 +388,7 @@ static void test_allow_only_in_place(void **state)
 
 struct fresh_row {
 	const char *name;
-	const char *policy_a;	/* a's section after the change */
+	const char *policy_a; /* a's section after the change */
 };
 
 /* Whatever else changes takes a fresh version, all entries anew. */
@@ -402,11 +410,13 @@ static void test_fresh_versions(void **state)
 		char text[512];
 
 		setup((void **)&f);
-		snprintf(text, sizeof(text), "[policy a]\n%s[policy b]\nallow_public = no\nallow = 10.0.0.0/8\n",
+		snprintf(text, sizeof(text),
+			 "[policy a]\n%s[policy b]\nallow_public = no\nallow = 10.0.0.0/8\n",
 			 fresh_rows[r].policy_a);
 		assert_int_equal(reload(f, text), 0);
 		if (f->p.ver[0] != 4)
-			fail_msg("%s: version %u, want the fresh 4", fresh_rows[r].name, f->p.ver[0]);
+			fail_msg("%s: version %u, want the fresh 4", fresh_rows[r].name,
+				 f->p.ver[0]);
 		assert_int_equal(f->p.ver[1], 2);
 		assert_int_equal(f->p.ver[2], 3);
 		expect_labelled(&f->p, 0, 4);
@@ -414,7 +424,8 @@ static void test_fresh_versions(void **state)
 		/* all of a anew, all of its old entries go */
 		assert_int_equal(nputs(&f->p), entries(&f->rs, 0));
 		assert_int_equal(f->p.diff[0].diff.nchanged + f->p.diff[1].diff.nchanged +
-				 f->p.diff[2].diff.nchanged, 0);
+					 f->p.diff[2].diff.nchanged,
+				 0);
 		assert_int_equal(ndels(&f->p), under(&f->s, 1));
 		teardown((void **)&f);
 	}
@@ -433,7 +444,8 @@ static void test_fresh_version_skips_busy(void **state)
 	add_name(&f->s, "elsewhere", 9);
 	f->s.in_force[9] = 5;
 	assert_int_equal(reload(f, "[policy a]\nmode = audit\n[policy b]\nallow_public = no\n"
-				   "allow = 10.0.0.0/8\n[policy elsewhere]\n"), 0);
+				   "allow = 10.0.0.0/8\n[policy elsewhere]\n"),
+			 0);
 	assert_int_equal(f->p.ver[0], 6);
 	assert_int_equal(f->p.ver[1], 2);
 	assert_int_equal(f->p.ids[2], 9);
@@ -458,7 +470,8 @@ static void test_removed_policy(void **state)
 	commit(&f->s, &f->p);
 	/* once it is gone, its id and version are free again */
 	assert_int_equal(reload(f, "[policy b]\nallow_public = no\nallow = 10.0.0.0/8\n"
-				   "[policy c]\n"), 0);
+				   "[policy c]\n"),
+			 0);
 	assert_int_equal(f->p.ids[1], 1);
 	assert_int_equal(f->p.ver[1], 1);
 	assert_int_equal(f->p.ids[2], 3);
@@ -522,7 +535,8 @@ static void test_capacity(void **state)
 
 	/* b anew: its prefixes are held twice until the switch */
 	assert_int_equal(reload(f, "[policy a]\nallow = 198.51.100.1:443/tcp\n"
-				   "[policy b]\nallow_public = no\nallow = 10.0.0.0/9\n"), 0);
+				   "[policy b]\nallow_public = no\nallow = 10.0.0.0/9\n"),
+			 0);
 	need = have + f->p.diff[RCC_RS_PREFIXES].diff.puts.n;
 	assert_true(need > have);
 	f->p.capacity[RCC_RS_PREFIXES] = need;
@@ -531,11 +545,15 @@ static void test_capacity(void **state)
 	assert_int_equal(rcc_plan_check_capacity(&f->p, "/pins"), -ENOSPC);
 	/* changes in place need room for the new keys only */
 	f->s.capacity[RCC_RS_ADDRS] = f->s.maps[RCC_RS_ADDRS].n + 1;
-	assert_int_equal(reload(f, "[policy a]\nallow = 198.51.100.1:443/tcp\nallow = 198.51.100.2\n"
-				   "[policy b]\nallow_public = no\nallow = 10.0.0.0/8\n"), 0);
+	assert_int_equal(reload(f,
+				"[policy a]\nallow = 198.51.100.1:443/tcp\nallow = 198.51.100.2\n"
+				"[policy b]\nallow_public = no\nallow = 10.0.0.0/8\n"),
+			 0);
 	f->s.capacity[RCC_RS_ADDRS]--;
-	assert_int_equal(reload(f, "[policy a]\nallow = 198.51.100.1:443/tcp\nallow = 198.51.100.2\n"
-				   "[policy b]\nallow_public = no\nallow = 10.0.0.0/8\n"), -ENOSPC);
+	assert_int_equal(reload(f,
+				"[policy a]\nallow = 198.51.100.1:443/tcp\nallow = 198.51.100.2\n"
+				"[policy b]\nallow_public = no\nallow = 10.0.0.0/8\n"),
+			 -ENOSPC);
 }
 
 int main(void)

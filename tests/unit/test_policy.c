@@ -45,9 +45,9 @@ static void addr16(const char *s, __u8 out[16])
 static const char *reason_name(__u32 r)
 {
 	static const char *const names[] = {
-		"0", "ALLOW_RULE", "DENY_RULE", "LOOPBACK", "PRIVATE", "HOST",
-		"PUBLIC", "NOT_ALLOWED", "SOCKET", "NO_POLICY", "SOURCE_ROUTE",
-		"BPF", "MALFORMED",
+		"0",	     "ALLOW_RULE",  "DENY_RULE", "LOOPBACK",  "PRIVATE",      "HOST",
+		"PUBLIC",    "NOT_ALLOWED", "SOCKET",	 "NO_POLICY", "SOURCE_ROUTE", "BPF",
+		"MALFORMED",
 	};
 
 	return r < N(names) ? names[r] : "?";
@@ -61,7 +61,7 @@ static const char *action_name(__u32 a)
 /* Fake DNS. */
 struct fake_name {
 	const char *name;
-	int rc;			/* < 0: this error */
+	int rc; /* < 0: this error */
 	const char *addrs[3];
 };
 
@@ -134,8 +134,7 @@ struct fix {
  * Parses text (must be clean), compiles its first policy as id 1 with the
  * fake resolver and host list (hosts may be NULL), stderr into errbuf.
  */
-static int compile_with(struct fix *f, const char *text,
-			const struct rcc_compile_opts *o, __u32 id)
+static int compile_with(struct fix *f, const char *text, const struct rcc_compile_opts *o, __u32 id)
 {
 	FILE *tmp;
 	int saved;
@@ -163,11 +162,13 @@ static int compile_with(struct fix *f, const char *text,
 	return f->rc;
 }
 
-static int compile_full(struct fix *f, const char *text,
-			const struct rcc_addr_list *hosts, const char *file, __u32 id)
+static int compile_full(struct fix *f, const char *text, const struct rcc_addr_list *hosts,
+			const char *file, __u32 id)
 {
 	struct rcc_compile_opts o = {
-		.host = hosts, .resolve = fake_resolve, .resolve_ctx = &f->log,
+		.host = hosts,
+		.resolve = fake_resolve,
+		.resolve_ctx = &f->log,
 		.file = file,
 	};
 
@@ -192,12 +193,12 @@ struct vrow {
 	__u8 proto;
 	__u32 action;
 	__u32 reason;
-	__u32 rule_id;		/* checked when reason is a rule */
-	const char *origin;	/* checked when non-NULL */
+	__u32 rule_id;	    /* checked when reason is a rule */
+	const char *origin; /* checked when non-NULL */
 };
 
-static void check_rows(const char *ctx, const struct rcc_compiled *c,
-		       const struct vrow *rows, size_t n)
+static void check_rows(const char *ctx, const struct rcc_compiled *c, const struct vrow *rows,
+		       size_t n)
 {
 	size_t i;
 
@@ -209,17 +210,18 @@ static void check_rows(const char *ctx, const struct rcc_compiled *c,
 		addr16(r->addr, a);
 		rcc_compiled_judge(c, a, r->port, r->proto, &x);
 		if (x.action != r->action || x.reason != r->reason)
-			fail_msg("%s: %s port %u proto %#x: %s/%s (rule %u, origin '%s'), want %s/%s",
-				 ctx, r->addr, r->port, r->proto, action_name(x.action),
-				 reason_name(x.reason), x.rule_id, x.origin,
-				 action_name(r->action), reason_name(r->reason));
+			fail_msg(
+				"%s: %s port %u proto %#x: %s/%s (rule %u, origin '%s'), want %s/%s",
+				ctx, r->addr, r->port, r->proto, action_name(x.action),
+				reason_name(x.reason), x.rule_id, x.origin, action_name(r->action),
+				reason_name(r->reason));
 		if ((r->reason == RCC_R_ALLOW_RULE || r->reason == RCC_R_DENY_RULE) &&
 		    x.rule_id != r->rule_id)
 			fail_msg("%s: %s port %u: rule %u, want %u", ctx, r->addr, r->port,
 				 x.rule_id, r->rule_id);
 		if (r->origin && strcmp(x.origin, r->origin))
-			fail_msg("%s: %s port %u: origin '%s', want '%s'", ctx, r->addr,
-				 r->port, x.origin, r->origin);
+			fail_msg("%s: %s port %u: origin '%s', want '%s'", ctx, r->addr, r->port,
+				 x.origin, r->origin);
 	}
 }
 
@@ -236,11 +238,10 @@ static size_t baseline_prefixes(const char *text, const struct rcc_addr_list *ho
 
 /* ---- the worked examples of rcc_shared.h ----------------------------- */
 
-static const char *const example_policy =
-	"[policy example]\n"			/* 1 */
-	"allow = 10.1.0.0/16:5432/tcp\n"	/* 2 */
-	"deny = 198.51.100.0/24\n"		/* 3 */
-	"allow = 198.51.100.7\n";		/* 4 */
+static const char *const example_policy = "[policy example]\n"		   /* 1 */
+					  "allow = 10.1.0.0/16:5432/tcp\n" /* 2 */
+					  "deny = 198.51.100.0/24\n"	   /* 3 */
+					  "allow = 198.51.100.7\n";	   /* 4 */
 
 static void test_worked_examples(void **state)
 {
@@ -288,18 +289,17 @@ static void test_worked_examples(void **state)
 
 static void test_precedence(void **state)
 {
-	static const char *const text =
-		"[policy p]\n"				/* 1 */
-		"allow = 10.1.0.0/16\n"			/* 2 */
-		"deny = 10.1.2.0/24\n"			/* 3 */
-		"deny = 127.0.0.2\n"			/* 4 */
-		"deny = 8.8.8.8\n"			/* 5 */
-		"allow = 203.0.113.9:443/tcp\n"		/* 6: a host address */
-		"deny = 10.1.3.3:80/tcp\n"		/* 7: ports map vs trie allow */
-		"allow = 192.0.2.10:8080/tcp\n"		/* 8: ports map allow */
-		"deny = 192.0.2.0/24\n"			/* 9: ... vs trie deny */
-		"deny = [::1]:25/tcp\n"			/* 10 */
-		"allow = 2001:db8::9/icmp\n";		/* 11: host, icmp only */
+	static const char *const text = "[policy p]\n"			/* 1 */
+					"allow = 10.1.0.0/16\n"		/* 2 */
+					"deny = 10.1.2.0/24\n"		/* 3 */
+					"deny = 127.0.0.2\n"		/* 4 */
+					"deny = 8.8.8.8\n"		/* 5 */
+					"allow = 203.0.113.9:443/tcp\n" /* 6: a host address */
+					"deny = 10.1.3.3:80/tcp\n" /* 7: ports map vs trie allow */
+					"allow = 192.0.2.10:8080/tcp\n" /* 8: ports map allow */
+					"deny = 192.0.2.0/24\n"		/* 9: ... vs trie deny */
+					"deny = [::1]:25/tcp\n"		/* 10 */
+					"allow = 2001:db8::9/icmp\n";	/* 11: host, icmp only */
 	static const struct vrow rows[] = {
 		/* 1 allow beats 2 deny, even a longer deny prefix */
 		{ "10.1.2.3", 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
@@ -433,7 +433,8 @@ static void test_host_loopback(void **state)
 		  RCC_R_ALLOW_RULE, "allow: allow = 127.0.0.1:5432/tcp (line 2)" },
 		{ "allow = 127.0.0.1:5432/tcp\n", "127.0.0.1", 5433, RCC_WHERE_HOST, DENY,
 		  RCC_R_HOST, NULL },
-		{ "block_host = no\n", "127.0.0.1", 5432, RCC_WHERE_HOST, ALLOW, RCC_R_PUBLIC, NULL },
+		{ "block_host = no\n", "127.0.0.1", 5432, RCC_WHERE_HOST, ALLOW, RCC_R_PUBLIC,
+		  NULL },
 		{ "block_host = no\n", "::1", 5432, RCC_WHERE_HOST, ALLOW, RCC_R_PUBLIC, NULL },
 		{ "block_host = no\nallow_public = no\n", "127.0.0.1", 5432, RCC_WHERE_HOST, DENY,
 		  RCC_R_NOT_ALLOWED, NULL },
@@ -503,50 +504,92 @@ static void test_block_host(void **state)
 
 /* ---- the private set, edge by edge ---------------------------------- */
 
-#define IN(a, o) { a, 443, TCP, DENY, RCC_R_PRIVATE, 0, o }
-#define OUT(a) { a, 443, TCP, ALLOW, RCC_R_PUBLIC, 0, "" }
+#define IN(a, o)                                       \
+	{                                              \
+		a, 443, TCP, DENY, RCC_R_PRIVATE, 0, o \
+	}
+#define OUT(a)                                          \
+	{                                               \
+		a, 443, TCP, ALLOW, RCC_R_PUBLIC, 0, "" \
+	}
 
 static const struct vrow private_rows[] = {
-	IN("0.0.0.0", "0.0.0.0/8"), IN("0.255.255.255", "0.0.0.0/8"), OUT("1.0.0.0"),
-	IN("10.0.0.0", "10.0.0.0/8"), IN("10.255.255.255", "10.0.0.0/8"),
-	OUT("9.255.255.255"), OUT("11.0.0.0"),
-	IN("100.64.0.0", "100.64.0.0/10"), IN("100.127.255.255", "100.64.0.0/10"),
-	OUT("100.63.255.255"), OUT("100.128.0.0"),
-	IN("169.254.0.1", "169.254.0.0/16"), IN("169.254.169.254", "169.254.0.0/16"),
-	OUT("169.253.255.255"), OUT("169.255.0.0"),
-	IN("172.16.0.0", "172.16.0.0/12"), IN("172.31.255.255", "172.16.0.0/12"),
-	OUT("172.15.255.255"), OUT("172.32.0.0"),
-	IN("192.0.0.8", "192.0.0.0/24"), OUT("192.0.1.0"), OUT("191.255.255.255"),
-	IN("192.168.0.0", "192.168.0.0/16"), IN("192.168.255.255", "192.168.0.0/16"),
-	OUT("192.167.255.255"), OUT("192.169.0.0"),
-	IN("198.18.0.0", "198.18.0.0/15"), IN("198.19.255.255", "198.18.0.0/15"),
-	OUT("198.17.255.255"), OUT("198.20.0.0"),
-	IN("224.0.0.1", "224.0.0.0/4"), IN("239.255.255.255", "224.0.0.0/4"),
+	IN("0.0.0.0", "0.0.0.0/8"),
+	IN("0.255.255.255", "0.0.0.0/8"),
+	OUT("1.0.0.0"),
+	IN("10.0.0.0", "10.0.0.0/8"),
+	IN("10.255.255.255", "10.0.0.0/8"),
+	OUT("9.255.255.255"),
+	OUT("11.0.0.0"),
+	IN("100.64.0.0", "100.64.0.0/10"),
+	IN("100.127.255.255", "100.64.0.0/10"),
+	OUT("100.63.255.255"),
+	OUT("100.128.0.0"),
+	IN("169.254.0.1", "169.254.0.0/16"),
+	IN("169.254.169.254", "169.254.0.0/16"),
+	OUT("169.253.255.255"),
+	OUT("169.255.0.0"),
+	IN("172.16.0.0", "172.16.0.0/12"),
+	IN("172.31.255.255", "172.16.0.0/12"),
+	OUT("172.15.255.255"),
+	OUT("172.32.0.0"),
+	IN("192.0.0.8", "192.0.0.0/24"),
+	OUT("192.0.1.0"),
+	OUT("191.255.255.255"),
+	IN("192.168.0.0", "192.168.0.0/16"),
+	IN("192.168.255.255", "192.168.0.0/16"),
+	OUT("192.167.255.255"),
+	OUT("192.169.0.0"),
+	IN("198.18.0.0", "198.18.0.0/15"),
+	IN("198.19.255.255", "198.18.0.0/15"),
+	OUT("198.17.255.255"),
+	OUT("198.20.0.0"),
+	IN("224.0.0.1", "224.0.0.0/4"),
+	IN("239.255.255.255", "224.0.0.0/4"),
 	OUT("223.255.255.255"),
-	IN("240.0.0.1", "240.0.0.0/4"), IN("255.255.255.255", "240.0.0.0/4"),
+	IN("240.0.0.1", "240.0.0.0/4"),
+	IN("255.255.255.255", "240.0.0.0/4"),
 	IN("168.63.129.16", "168.63.129.16/32"),
-	OUT("168.63.129.15"), OUT("168.63.129.17"),
+	OUT("168.63.129.15"),
+	OUT("168.63.129.17"),
 	IN("100.100.100.200", "100.100.100.200/32"),
 	IN("100.100.100.201", "100.64.0.0/10"),
 	/* embedded IPv4: judged as the IPv4 address */
-	IN("::ffff:10.0.0.1", "10.0.0.0/8"), IN("64:ff9b::10.0.0.1", "10.0.0.0/8"),
+	IN("::ffff:10.0.0.1", "10.0.0.0/8"),
+	IN("64:ff9b::10.0.0.1", "10.0.0.0/8"),
 	IN("64:ff9b::169.254.169.254", "169.254.0.0/16"),
-	OUT("::ffff:8.8.8.8"), OUT("64:ff9b::8.8.8.8"),
+	OUT("::ffff:8.8.8.8"),
+	OUT("64:ff9b::8.8.8.8"),
 	/* IPv6 */
-	IN("::", "::/128"), IN("::2", "::/96"), IN("::10.0.0.1", "::/96"),
-	IN("::255.255.255.255", "::/96"), OUT("::1:0:0"),
-	IN("64:ff9b:1::1", "64:ff9b:1::/48"), IN("64:ff9b:1:ffff::1", "64:ff9b:1::/48"),
-	OUT("64:ff9b:2::1"), OUT("64:ff9b:0:1::1"),
-	IN("2001::1", "2001::/32"), IN("2001:0:ffff::1", "2001::/32"),
-	OUT("2001:1::1"), OUT("2001:db8::1"),
-	IN("2002::1", "2002::/16"), IN("2002:c000:204::1", "2002::/16"),
-	OUT("2003::1"), OUT("2001:ffff::1"),
-	IN("fc00::1", "fc00::/7"), IN("fdff:ffff::1", "fc00::/7"),
-	OUT("fbff::1"), OUT("fe00::1"),
-	IN("fe80::1", "fe80::/10"), IN("febf:ffff::1", "fe80::/10"),
-	IN("fec0::1", "fec0::/10"), IN("feff::1", "fec0::/10"),
-	IN("ff02::1", "ff00::/8"), IN("ffff:ffff::1", "ff00::/8"),
-	OUT("2606:4700::1111"), OUT("2a00:1450::1"),
+	IN("::", "::/128"),
+	IN("::2", "::/96"),
+	IN("::10.0.0.1", "::/96"),
+	IN("::255.255.255.255", "::/96"),
+	OUT("::1:0:0"),
+	IN("64:ff9b:1::1", "64:ff9b:1::/48"),
+	IN("64:ff9b:1:ffff::1", "64:ff9b:1::/48"),
+	OUT("64:ff9b:2::1"),
+	OUT("64:ff9b:0:1::1"),
+	IN("2001::1", "2001::/32"),
+	IN("2001:0:ffff::1", "2001::/32"),
+	OUT("2001:1::1"),
+	OUT("2001:db8::1"),
+	IN("2002::1", "2002::/16"),
+	IN("2002:c000:204::1", "2002::/16"),
+	OUT("2003::1"),
+	OUT("2001:ffff::1"),
+	IN("fc00::1", "fc00::/7"),
+	IN("fdff:ffff::1", "fc00::/7"),
+	OUT("fbff::1"),
+	OUT("fe00::1"),
+	IN("fe80::1", "fe80::/10"),
+	IN("febf:ffff::1", "fe80::/10"),
+	IN("fec0::1", "fec0::/10"),
+	IN("feff::1", "fec0::/10"),
+	IN("ff02::1", "ff00::/8"),
+	IN("ffff:ffff::1", "ff00::/8"),
+	OUT("2606:4700::1111"),
+	OUT("2a00:1450::1"),
 };
 
 static void test_private_set(void **state)
@@ -563,7 +606,7 @@ static void test_private_set(void **state)
 
 struct place_row {
 	const char *entry;
-	size_t nports, naddrs, nprefixes;	/* prefixes beyond the baseline */
+	size_t nports, naddrs, nprefixes; /* prefixes beyond the baseline */
 };
 
 static const struct place_row place_rows[] = {
@@ -617,17 +660,17 @@ static void test_placement(void **state)
 		compile_ok(&f, text, NULL);
 		if (f.c.nports != r->nports || f.c.naddrs != r->naddrs ||
 		    f.c.nprefixes != base + r->nprefixes)
-			fail_msg("'%s': nports %zu naddrs %zu nprefixes base+%zd, want %zu %zu base+%zu",
-				 r->entry, f.c.nports, f.c.naddrs,
-				 (ssize_t)f.c.nprefixes - (ssize_t)base, r->nports, r->naddrs,
-				 r->nprefixes);
+			fail_msg(
+				"'%s': nports %zu naddrs %zu nprefixes base+%zd, want %zu %zu base+%zu",
+				r->entry, f.c.nports, f.c.naddrs,
+				(ssize_t)f.c.nprefixes - (ssize_t)base, r->nports, r->naddrs,
+				r->nprefixes);
 		fix_free(&f);
 	}
 }
 
-static const struct rcc_prefix_val *find_prefix(const struct rcc_compiled *c,
-						const char *addr, unsigned plen,
-						size_t *idx)
+static const struct rcc_prefix_val *find_prefix(const struct rcc_compiled *c, const char *addr,
+						unsigned plen, size_t *idx)
 {
 	__u8 a[16];
 	size_t i;
@@ -645,11 +688,10 @@ static const struct rcc_prefix_val *find_prefix(const struct rcc_compiled *c,
 
 static void test_map_contents(void **state)
 {
-	static const char *const text =
-		"[policy p]\n"				/* 1 */
-		"allow = 198.51.100.7:443/tcp\n"	/* 2 */
-		"deny = [2001:db8::7]\n"		/* 3 */
-		"allow = 198.51.100.0/24:8000-8100/udp\n"; /* 4 */
+	static const char *const text = "[policy p]\n"				   /* 1 */
+					"allow = 198.51.100.7:443/tcp\n"	   /* 2 */
+					"deny = [2001:db8::7]\n"		   /* 3 */
+					"allow = 198.51.100.0/24:8000-8100/udp\n"; /* 4 */
 	struct fix f;
 	const struct rcc_prefix_val *pv;
 	__u8 a[16];
@@ -717,11 +759,10 @@ static void test_map_contents(void **state)
 /* A reload's fresh version relabels every key, and nothing else. */
 static void test_set_version(void **state)
 {
-	static const char *const text =
-		"[policy p]\n"
-		"allow = 198.51.100.7:443/tcp\n"
-		"deny = [2001:db8::7]\n"
-		"allow = 198.51.100.0/24:8000-8100/udp\n";
+	static const char *const text = "[policy p]\n"
+					"allow = 198.51.100.7:443/tcp\n"
+					"deny = [2001:db8::7]\n"
+					"allow = 198.51.100.0/24:8000-8100/udp\n";
 	struct fix f;
 	struct rcc_explain before, after;
 	__u8 a[16];
@@ -750,8 +791,10 @@ static void test_policy_flags(void **state)
 	struct fix f;
 
 	(void)state;
-	compile_ok(&f, "[policy p]\nmode = audit\nallow_loopback = no\nallow_public = no\n"
-		       "allow_raw_sockets = yes\nallow_protocols = 47, 132\n", NULL);
+	compile_ok(&f,
+		   "[policy p]\nmode = audit\nallow_loopback = no\nallow_public = no\n"
+		   "allow_raw_sockets = yes\nallow_protocols = 47, 132\n",
+		   NULL);
 	assert_int_equal(f.c.pol.flags, RCC_POL_ACTIVE | RCC_POL_AUDIT | RCC_POL_ALLOW_RAW);
 	assert_int_equal(f.c.pol.protocols[0], 1ull << 47);
 	assert_int_equal(f.c.pol.protocols[2], 1ull << 4);
@@ -762,17 +805,16 @@ static void test_policy_flags(void **state)
 /* Keys unique: a batch update must not carry one key twice. */
 static void test_keys_unique(void **state)
 {
-	static const char *const text =
-		"[policy p]\n"
-		"allow = 198.51.100.9:443,80,22\n"
-		"deny = 198.51.100.3:443\n"
-		"allow = [2001:db8::1]:53\n"
-		"allow = 192.0.2.1:443/tcp\n"
-		"deny = 192.0.2.1:443/tcp\n"
-		"allow = 203.0.113.1\n"
-		"deny = 192.0.2.200\n"
-		"allow = 2001:db8::2\n"
-		"deny = 203.0.113.1/udp\n";
+	static const char *const text = "[policy p]\n"
+					"allow = 198.51.100.9:443,80,22\n"
+					"deny = 198.51.100.3:443\n"
+					"allow = [2001:db8::1]:53\n"
+					"allow = 192.0.2.1:443/tcp\n"
+					"deny = 192.0.2.1:443/tcp\n"
+					"allow = 203.0.113.1\n"
+					"deny = 192.0.2.200\n"
+					"allow = 2001:db8::2\n"
+					"deny = 203.0.113.1/udp\n";
 	struct fix f;
 	size_t i, j;
 
@@ -796,14 +838,14 @@ static void test_keys_unique(void **state)
 static void test_port_ranges(void **state)
 {
 	static const char *const text =
-		"[policy p]\n"					/* 1 */
-		"allow_public = no\n"				/* 2 */
-		"allow = 198.51.100.0/24:8000-8100/tcp\n"	/* 3 */
-		"allow = 198.51.100.9:22,80-81\n"		/* 4 */
-		"allow = 198.51.100.10:1000-2000/udp\n"		/* 5: wide, trie /128 */
-		"allow = 198.51.100.11/icmp\n"			/* 6 */
-		"allow = 192.0.2.0/24\n"			/* 7 */
-		"allow = [2001:db8::/32]:443/tcp\n";		/* 8 */
+		"[policy p]\n"				  /* 1 */
+		"allow_public = no\n"			  /* 2 */
+		"allow = 198.51.100.0/24:8000-8100/tcp\n" /* 3 */
+		"allow = 198.51.100.9:22,80-81\n"	  /* 4 */
+		"allow = 198.51.100.10:1000-2000/udp\n"	  /* 5: wide, trie /128 */
+		"allow = 198.51.100.11/icmp\n"		  /* 6 */
+		"allow = 192.0.2.0/24\n"		  /* 7 */
+		"allow = [2001:db8::/32]:443/tcp\n";	  /* 8 */
 	static const struct vrow rows[] = {
 		{ "198.51.100.1", 8000, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
 		{ "198.51.100.1", 8100, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
@@ -848,13 +890,12 @@ static void test_port_ranges(void **state)
 
 static void test_inherited_rules(void **state)
 {
-	static const char *const text =
-		"[policy p]\n"				/* 1 */
-		"allow_loopback = no\n"			/* 2 */
-		"allow_public = no\n"			/* 3 */
-		"allow = 0.0.0.0/0:443\n"		/* 4 */
-		"deny = 10.1.0.0/16:22/tcp\n"		/* 5 */
-		"allow = [::/0]:53/udp\n";		/* 6 */
+	static const char *const text = "[policy p]\n"		      /* 1 */
+					"allow_loopback = no\n"	      /* 2 */
+					"allow_public = no\n"	      /* 3 */
+					"allow = 0.0.0.0/0:443\n"     /* 4 */
+					"deny = 10.1.0.0/16:22/tcp\n" /* 5 */
+					"allow = [::/0]:53/udp\n";    /* 6 */
 	static const struct vrow rows[] = {
 		{ "10.1.2.3", 443, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
 		{ "10.1.2.3", 443, UDP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
@@ -944,24 +985,30 @@ static void test_ipv6_spaces(void **state)
 	__u8 a[16];
 
 	(void)state;
-	compile_ok(&f, "[policy p]\nallow_public = no\n"
-		       "allow = [::/0]:443/tcp\nallow = [64::/16]:443/tcp\n"
-		       "allow = [::ffff:198.51.100.0/120]:443/tcp\n", NULL);
+	compile_ok(&f,
+		   "[policy p]\nallow_public = no\n"
+		   "allow = [::/0]:443/tcp\nallow = [64::/16]:443/tcp\n"
+		   "allow = [::ffff:198.51.100.0/120]:443/tcp\n",
+		   NULL);
 	check_rows("wide", &f.c, wide, N(wide));
 	addr16("169.254.169.254", a);
 	rcc_compiled_judge(&f.c, a, 443, TCP, &x);
 	rcc_policy_explain_format(f.p, &x, line, sizeof(line));
-	assert_non_null(strstr(line, "allow = [::/0]:443/tcp (line 3) is IPv6 and covers the IPv4"));
+	assert_non_null(
+		strstr(line, "allow = [::/0]:443/tcp (line 3) is IPv6 and covers the IPv4"));
 	fix_free(&f);
 
-	compile_ok(&f, "[policy p]\nallow_public = no\nallow = [64:ff9b::/96]:80/tcp\n"
-		       "deny = 203.0.113.0/24\nallow = 198.51.100.0/24:22/tcp\n", NULL);
+	compile_ok(&f,
+		   "[policy p]\nallow_public = no\nallow = [64:ff9b::/96]:80/tcp\n"
+		   "deny = 203.0.113.0/24\nallow = 198.51.100.0/24:22/tcp\n",
+		   NULL);
 	check_rows("nat64", &f.c, nat64, N(nat64));
 	addr16("64:ff9b::10.0.0.1", a);
 	rcc_compiled_judge(&f.c, a, 22, TCP, &x);
 	assert_true(x.via_nat64);
 	rcc_policy_explain_format(f.p, &x, line, sizeof(line));
-	assert_non_null(strstr(line, "NAT64: no entry inside 64:ff9b::/96 matched, so judged as 10.0.0.1"));
+	assert_non_null(
+		strstr(line, "NAT64: no entry inside 64:ff9b::/96 matched, so judged as 10.0.0.1"));
 	fix_free(&f);
 }
 
@@ -993,8 +1040,9 @@ static void test_rule_limit(void **state)
 	ports_list(ports, sizeof(ports), 1, RCC_MAX_RULES + 1);
 	snprintf(text, sizeof(text), "[policy p]\n\nallow = 198.51.100.0/24:%s/tcp\n", ports);
 	assert_int_equal(compile_full(&f, text, NULL, "t.conf", 1), -EINVAL);
-	if (!strstr(errbuf, "t.conf:3: more than 16 port rules apply to 198.51.100.0/24 "
-			    "(with those of the prefixes around it); merge ports into fewer entries\n"))
+	if (!strstr(errbuf,
+		    "t.conf:3: more than 16 port rules apply to 198.51.100.0/24 "
+		    "(with those of the prefixes around it); merge ports into fewer entries\n"))
 		fail_msg("stderr:\n%s", errbuf);
 	/* the output is cleared on failure */
 	assert_int_equal(f.c.nprefixes, 0);
@@ -1041,36 +1089,64 @@ static void test_duplicates_merged(void **state)
 		size_t nports, naddrs;
 		const struct vrow row;
 	} rows[] = {
-		{ "allow = 198.51.100.7:80/tcp\ndeny = 198.51.100.7:80/tcp\n", 1, 0,
+		{ "allow = 198.51.100.7:80/tcp\ndeny = 198.51.100.7:80/tcp\n",
+		  1,
+		  0,
 		  { "198.51.100.7", 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL } },
-		{ "deny = 198.51.100.7:80/tcp\nallow = 198.51.100.7:80/tcp\n", 1, 0,
+		{ "deny = 198.51.100.7:80/tcp\nallow = 198.51.100.7:80/tcp\n",
+		  1,
+		  0,
 		  { "198.51.100.7", 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 2, NULL } },
-		{ "deny = 198.51.100.7:80\nallow = 198.51.100.7:80/udp\n", 2, 0,
+		{ "deny = 198.51.100.7:80\nallow = 198.51.100.7:80/udp\n",
+		  2,
+		  0,
 		  { "198.51.100.7", 80, TCP, DENY, RCC_R_DENY_RULE, 1, NULL } },
-		{ "deny = 198.51.100.7:80\nallow = 198.51.100.7:80/udp\n", 2, 0,
+		{ "deny = 198.51.100.7:80\nallow = 198.51.100.7:80/udp\n",
+		  2,
+		  0,
 		  { "198.51.100.7", 80, UDP, ALLOW, RCC_R_ALLOW_RULE, 2, NULL } },
-		{ "deny = 198.51.100.7\nallow = 198.51.100.7\n", 0, 1,
+		{ "deny = 198.51.100.7\nallow = 198.51.100.7\n",
+		  0,
+		  1,
 		  { "198.51.100.7", 443, TCP, ALLOW, RCC_R_ALLOW_RULE, 2, NULL } },
-		{ "allow = 198.51.100.7/tcp\ndeny = 198.51.100.7\n", 0, 1,
+		{ "allow = 198.51.100.7/tcp\ndeny = 198.51.100.7\n",
+		  0,
+		  1,
 		  { "198.51.100.7", 443, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL } },
-		{ "allow = 198.51.100.7/tcp\ndeny = 198.51.100.7\n", 0, 1,
+		{ "allow = 198.51.100.7/tcp\ndeny = 198.51.100.7\n",
+		  0,
+		  1,
 		  { "198.51.100.7", 443, UDP, DENY, RCC_R_DENY_RULE, 2, NULL } },
-		{ "allow = 198.51.100.7/tcp\nallow = 198.51.100.7/udp\n", 0, 1,
+		{ "allow = 198.51.100.7/tcp\nallow = 198.51.100.7/udp\n",
+		  0,
+		  1,
 		  { "198.51.100.7", 53, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL } },
-		{ "allow = 198.51.100.7/tcp\nallow = 198.51.100.7/udp\n", 0, 1,
+		{ "allow = 198.51.100.7/tcp\nallow = 198.51.100.7/udp\n",
+		  0,
+		  1,
 		  { "198.51.100.7", 0, ICMP, ALLOW, RCC_R_PUBLIC, 0, "" } },
 		/* one address written two ways; NAT64 is an address of its own */
 		{ "deny = 198.51.100.7\ndeny = ::ffff:198.51.100.7\n",
-		  0, 1, { "198.51.100.7", 1, TCP, DENY, RCC_R_DENY_RULE, 1, NULL } },
+		  0,
+		  1,
+		  { "198.51.100.7", 1, TCP, DENY, RCC_R_DENY_RULE, 1, NULL } },
 		{ "deny = 198.51.100.7\ndeny = 64:ff9b::198.51.100.7\n",
-		  0, 2, { "64:ff9b::198.51.100.7", 1, TCP, DENY, RCC_R_DENY_RULE, 2, NULL } },
-		{ "allow = 198.51.100.7:443/tcp\nallow = 198.51.100.7:443\n", 2, 0,
+		  0,
+		  2,
+		  { "64:ff9b::198.51.100.7", 1, TCP, DENY, RCC_R_DENY_RULE, 2, NULL } },
+		{ "allow = 198.51.100.7:443/tcp\nallow = 198.51.100.7:443\n",
+		  2,
+		  0,
 		  { "198.51.100.7", 443, UDP, ALLOW, RCC_R_ALLOW_RULE, 2, NULL } },
 		/* hostname and literal of the same address */
-		{ "deny = api.example:443/tcp\nallow = 203.0.113.80:443/tcp\n", 1, 0,
+		{ "deny = api.example:443/tcp\nallow = 203.0.113.80:443/tcp\n",
+		  1,
+		  0,
 		  { "203.0.113.80", 443, TCP, ALLOW, RCC_R_ALLOW_RULE, 2, NULL } },
 		/* trie: the allow wins whatever the order */
-		{ "deny = 198.51.100.0/24\nallow = 198.51.100.0/24\n", 0, 0,
+		{ "deny = 198.51.100.0/24\nallow = 198.51.100.0/24\n",
+		  0,
+		  0,
 		  { "198.51.100.1", 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 2, NULL } },
 	};
 	size_t i;
@@ -1095,12 +1171,11 @@ static void test_duplicates_merged(void **state)
 
 static void test_hostnames(void **state)
 {
-	static const char *const text =
-		"[policy p]\n"				/* 1 */
-		"allow_public = no\n"			/* 2 */
-		"allow = db.internal:5432/tcp private_ok\n"	/* 3 */
-		"allow = api.example\n"			/* 4 */
-		"deny = mirror.example:443\n";		/* 5 */
+	static const char *const text = "[policy p]\n"				    /* 1 */
+					"allow_public = no\n"			    /* 2 */
+					"allow = db.internal:5432/tcp private_ok\n" /* 3 */
+					"allow = api.example\n"			    /* 4 */
+					"deny = mirror.example:443\n";		    /* 5 */
 	static const struct vrow rows[] = {
 		{ "10.1.2.3", 5432, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
 		{ "fd00::5", 5432, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
@@ -1125,22 +1200,24 @@ static void test_hostnames(void **state)
 
 static void test_unresolvable(void **state)
 {
-	static const char *const text =
-		"[policy p]\n"				/* 1 */
-		"allow = api.example\n"			/* 2 */
-		"\n"					/* 3 */
-		"deny = nx.example\n"			/* 4 */
-		"allow = flaky.example:443/tcp\n"	/* 5 */
-		"allow = unknown.example\n";		/* 6 */
+	static const char *const text = "[policy p]\n"			  /* 1 */
+					"allow = api.example\n"		  /* 2 */
+					"\n"				  /* 3 */
+					"deny = nx.example\n"		  /* 4 */
+					"allow = flaky.example:443/tcp\n" /* 5 */
+					"allow = unknown.example\n";	  /* 6 */
 	struct fix f;
 
 	(void)state;
 	assert_int_equal(compile_full(&f, text, NULL, "t.conf", 1), -EINVAL);
-	if (!strstr(errbuf, "t.conf:4: deny = nx.example: cannot resolve 'nx.example' (no such name)\n") ||
-	    !strstr(errbuf, "t.conf:5: allow = flaky.example:443/tcp: cannot resolve 'flaky.example'\n") ||
-	    !strstr(errbuf, "t.conf:6: allow = unknown.example: cannot resolve 'unknown.example' (no such name)\n"))
+	if (!strstr(errbuf,
+		    "t.conf:4: deny = nx.example: cannot resolve 'nx.example' (no such name)\n") ||
+	    !strstr(errbuf,
+		    "t.conf:5: allow = flaky.example:443/tcp: cannot resolve 'flaky.example'\n") ||
+	    !strstr(errbuf,
+		    "t.conf:6: allow = unknown.example: cannot resolve 'unknown.example' (no such name)\n"))
 		fail_msg("stderr:\n%s", errbuf);
-	assert_int_equal(f.log.calls, 4);	/* all of them tried */
+	assert_int_equal(f.log.calls, 4); /* all of them tried */
 	assert_int_equal(f.c.nports + f.c.naddrs + f.c.nprefixes, 0);
 	fix_free(&f);
 
@@ -1157,8 +1234,11 @@ static void test_unresolvable(void **state)
 static int compile_mode(struct fix *f, const char *text, enum rcc_dns_mode mode)
 {
 	struct rcc_compile_opts o = {
-		.host = &host_list, .resolve = fake_resolve, .resolve_ctx = &f->log,
-		.file = "t.conf", .dns_mode = mode,
+		.host = &host_list,
+		.resolve = fake_resolve,
+		.resolve_ctx = &f->log,
+		.file = "t.conf",
+		.dns_mode = mode,
 	};
 
 	return compile_with(f, text, &o, 1);
@@ -1166,16 +1246,15 @@ static int compile_mode(struct fix *f, const char *text, enum rcc_dns_mode mode)
 
 static void test_rebinding_guard(void **state)
 {
-	static const char *const text =
-		"[policy p]\n"					/* 1 */
-		"allow_public = no\n"				/* 2 */
-		"allow = meta.example:80/tcp\n"			/* 3 */
-		"allow = self.example:80/tcp\n"			/* 4 */
-		"allow = mapped.example:80/tcp\n"		/* 5 */
-		"allow = nat64.example:80/tcp\n"			/* 6 */
-		"allow = lo.example:80/tcp\n"			/* 7 */
-		"allow = db.internal:5432/tcp private_ok\n"	/* 8 */
-		"allow_loopback = no\n";				/* 9 */
+	static const char *const text = "[policy p]\n"				    /* 1 */
+					"allow_public = no\n"			    /* 2 */
+					"allow = meta.example:80/tcp\n"		    /* 3 */
+					"allow = self.example:80/tcp\n"		    /* 4 */
+					"allow = mapped.example:80/tcp\n"	    /* 5 */
+					"allow = nat64.example:80/tcp\n"	    /* 6 */
+					"allow = lo.example:80/tcp\n"		    /* 7 */
+					"allow = db.internal:5432/tcp private_ok\n" /* 8 */
+					"allow_loopback = no\n";		    /* 9 */
 	static const struct vrow rows[] = {
 		/* the public half of an answer is allowed, the internal half not */
 		{ "203.0.113.81", 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
@@ -1212,26 +1291,25 @@ static void test_rebinding_guard(void **state)
 	check_rows("guard quiet", &f.c, rows, N(rows));
 	fix_free(&f);
 
-	assert_true(rcc_policy_addr_internal(host_buf[2], NULL));	/* 10.0.0.5 */
-	assert_false(rcc_policy_addr_internal(host_buf[0], NULL));	/* no host list */
+	assert_true(rcc_policy_addr_internal(host_buf[2], NULL));  /* 10.0.0.5 */
+	assert_false(rcc_policy_addr_internal(host_buf[0], NULL)); /* no host list */
 	assert_true(rcc_policy_addr_internal(host_buf[0], &host_list));
 }
 
 static void test_dns_modes(void **state)
 {
-	static const char *const text =
-		"[policy p]\n"				/* 1 */
-		"allow = api.example\n"			/* 2 */
-		"allow = flaky.example:443/tcp\n";	/* 3 */
-	static const char *const deny_text =
-		"[policy p]\n"				/* 1 */
-		"deny = nx.example\n";			/* 2 */
+	static const char *const text = "[policy p]\n"			   /* 1 */
+					"allow = api.example\n"		   /* 2 */
+					"allow = flaky.example:443/tcp\n"; /* 3 */
+	static const char *const deny_text = "[policy p]\n"		   /* 1 */
+					     "deny = nx.example\n";	   /* 2 */
 	struct fix f;
 
 	(void)state;
 	/* attach, run: enforced without the name, and said so */
 	assert_int_equal(compile_mode(&f, text, RCC_DNS_ENFORCE), 0);
-	if (!strstr(errbuf, "t.conf:3: warning: allow = flaky.example:443/tcp: cannot resolve 'flaky.example'; enforcing without it"))
+	if (!strstr(errbuf,
+		    "t.conf:3: warning: allow = flaky.example:443/tcp: cannot resolve 'flaky.example'; enforcing without it"))
 		fail_msg("stderr:\n%s", errbuf);
 	assert_int_equal(f.c.naddrs, 1);
 	fix_free(&f);
@@ -1240,7 +1318,8 @@ static void test_dns_modes(void **state)
 	fix_free(&f);
 	/* a deny name that does not resolve would open what it closes */
 	assert_int_equal(compile_mode(&f, deny_text, RCC_DNS_ENFORCE), -EINVAL);
-	if (!strstr(errbuf, "t.conf:2: deny = nx.example: cannot resolve 'nx.example' (no such name)"))
+	if (!strstr(errbuf,
+		    "t.conf:2: deny = nx.example: cannot resolve 'nx.example' (no such name)"))
 		fail_msg("stderr:\n%s", errbuf);
 	fix_free(&f);
 	/* the daemon: quiet, it reports names itself */
@@ -1258,8 +1337,7 @@ struct xrow {
 	const char *want;
 };
 
-static void check_explain(const char *ctx, const struct fix *f,
-			  const struct xrow *rows, size_t n)
+static void check_explain(const char *ctx, const struct fix *f, const struct xrow *rows, size_t n)
 {
 	size_t i;
 
@@ -1272,8 +1350,8 @@ static void check_explain(const char *ctx, const struct fix *f,
 		rcc_compiled_judge(&f->c, a, rows[i].port, rows[i].proto, &x);
 		rcc_policy_explain_format(f->p, &x, buf, sizeof(buf));
 		if (strcmp(buf, rows[i].want))
-			fail_msg("%s: %s port %u: '%s', want '%s'", ctx, rows[i].addr,
-				 rows[i].port, buf, rows[i].want);
+			fail_msg("%s: %s port %u: '%s', want '%s'", ctx, rows[i].addr, rows[i].port,
+				 buf, rows[i].want);
 	}
 }
 
@@ -1325,8 +1403,10 @@ static void test_explain(void **state)
 	fix_free(&f);
 
 	/* inih strips the "; comment": the text shown is what the entry kept */
-	compile_ok(&f, "[policy p]\nallow_loopback = no\nallow_public = no\n"
-		       "allow = 1.1.1.1:53/udp ; resolver\n", NULL);
+	compile_ok(&f,
+		   "[policy p]\nallow_loopback = no\nallow_public = no\n"
+		   "allow = 1.1.1.1:53/udp ; resolver\n",
+		   NULL);
 	check_explain("strict", &f, strict, N(strict));
 	fix_free(&f);
 
@@ -1339,9 +1419,10 @@ static void test_explain(void **state)
 	/* audit does not mark allowed public traffic either */
 	snprintf(text, sizeof(text), "%smode = audit\n", example_policy);
 	compile_ok(&f, text, NULL);
-	check_explain("audit public",
-		      &f, (const struct xrow[]){ { "8.8.8.8", 53, UDP,
-			"allow: public address (allow_public = yes)" } }, 1);
+	check_explain("audit public", &f,
+		      (const struct xrow[]){ { "8.8.8.8", 53, UDP,
+					       "allow: public address (allow_public = yes)" } },
+		      1);
 	fix_free(&f);
 }
 

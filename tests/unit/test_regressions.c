@@ -138,9 +138,12 @@ static void test_addr_merge_rule_attribution(void **state)
 	char buf[256];
 
 	(void)state;
-	assert_int_equal(rcc_config_parse_string("t.conf",
-		"[policy a]\nallow = 198.51.100.7/tcp\nallow = 198.51.100.7/udp\n"
-		"deny = 198.51.100.8/tcp\ndeny = 198.51.100.8/udp\n", &cfg), 0);
+	assert_int_equal(rcc_config_parse_string(
+				 "t.conf",
+				 "[policy a]\nallow = 198.51.100.7/tcp\nallow = 198.51.100.7/udp\n"
+				 "deny = 198.51.100.8/tcp\ndeny = 198.51.100.8/udp\n",
+				 &cfg),
+			 0);
 	assert_int_equal(rcc_policy_compile(&cfg.policies[0], 1, &o, &c), 0);
 
 	assert_int_equal(rcc_addr_parse("198.51.100.7", a, &v4), 0);
@@ -173,9 +176,12 @@ static void test_rule_overflow_blames_entry_line(void **state)
 	int rc;
 
 	(void)state;
-	assert_int_equal(rcc_config_parse_string("t.conf",
-		"[policy a]\nallow = 0.0.0.0/0:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n",
-		&cfg), 0);
+	assert_int_equal(
+		rcc_config_parse_string(
+			"t.conf",
+			"[policy a]\nallow = 0.0.0.0/0:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n",
+			&cfg),
+		0);
 	cap_begin();
 	rc = rcc_policy_compile(&cfg.policies[0], 1, &o, &c);
 	cap_end();

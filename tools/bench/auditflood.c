@@ -89,7 +89,8 @@ int main(int argc, char **argv)
 	}
 	if (!procs || seconds <= 0 || seconds > 600 || !dests || dests > 65534 || !port ||
 	    port > 65535)
-		die("usage: auditflood --procs CG/cgroup.procs --cpu N --seconds S (0-600] [--dests 1-65534] [--port P] [--fresh]", NULL);
+		die("usage: auditflood --procs CG/cgroup.procs --cpu N --seconds S (0-600] [--dests 1-65534] [--port P] [--fresh]",
+		    NULL);
 
 	if (cpu >= 0) {
 		CPU_ZERO(&set);
@@ -150,8 +151,8 @@ out:
 		close(fd);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("attempts=%llu eperm=%llu other=%llu seconds=%.6f rate=%.1f cpu_s=%.3f\n",
-	       (unsigned long long)attempts, (unsigned long long)eperm,
-	       (unsigned long long)other, (t1 - t0) / 1e9, eperm / ((t1 - t0) / 1e9),
+	       (unsigned long long)attempts, (unsigned long long)eperm, (unsigned long long)other,
+	       (t1 - t0) / 1e9, eperm / ((t1 - t0) / 1e9),
 	       ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 		       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	if (other) {

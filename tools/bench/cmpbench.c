@@ -44,8 +44,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PORT_CLOSED 9		/* members: SYN -> RST */
-#define PORT_OTHER 10		/* a member on another port: denied */
+#define PORT_CLOSED 9 /* members: SYN -> RST */
+#define PORT_OTHER 10 /* a member on another port: denied */
 #define PORT_HS 5001
 #define PORT_UDP 5002
 #define PORT_STREAM 5003
@@ -57,22 +57,24 @@
 
 enum wl { W_WARM, W_COLD, W_HS, W_UDP, W_STREAM, NWL };
 static const char *const wl_name[NWL] = { "connect, warm", "connect, cold (random of the set)",
-					  "handshake + RST close", "UDP 64 B sendto", "TCP stream, 2 MiB acknowledged, per 64 KiB" };
-static const char *const wl_key[NWL] = { "connect_warm", "connect_cold", "handshake", "udp", "stream" };
+					  "handshake + RST close", "UDP 64 B sendto",
+					  "TCP stream, 2 MiB acknowledged, per 64 KiB" };
+static const char *const wl_key[NWL] = { "connect_warm", "connect_cold", "handshake", "udp",
+					 "stream" };
 static const int wl_batch[NWL] = { 200, 200, 40, 500, 32 };
 
 struct cfg {
 	char kind[8];
 	unsigned size;
 	int netns, procs;
-	int udp, stream;	/* made in this configuration, kept */
-	double *t[NWL];		/* ns per operation, per round */
+	int udp, stream; /* made in this configuration, kept */
+	double *t[NWL];	 /* ns per operation, per round */
 	double *ratio[NWL];
 };
 
 static struct cfg cfgs[MAX_CFG];
 static int ncfg;
-static uint32_t *members;	/* host order */
+static uint32_t *members; /* host order */
 static size_t nmembers;
 static uint64_t rs = 0x9e3779b97f4a7c15ull;
 static int cur_netns = -1;
@@ -216,7 +218,8 @@ static int sanity(void)
 
 	for (i = 0; i < ncfg; i++) {
 		struct cfg *c = &cfgs[i];
-		bool filters = strcmp(c->kind, "base") && strcmp(c->kind, "ctl") && strcmp(c->kind, "rcca");
+		bool filters = strcmp(c->kind, "base") && strcmp(c->kind, "ctl") &&
+			       strcmp(c->kind, "rcca");
 		uint32_t last = members[(c->size ? c->size : nmembers) - 1];
 		struct sockaddr_in u = sa_of(host_of(ADDR_UDP), PORT_UDP);
 		char hs_ok, udp_ok;
@@ -233,14 +236,19 @@ static int sanity(void)
 		if (m0 == ECONNREFUSED && m1 == ECONNREFUSED && hs_ok && udp_ok && c->stream >= 0 &&
 		    (filters ? other == EPERM || other == EINPROGRESS : other == ECONNREFUSED)) {
 			pass++;
-			fprintf(stderr, "  ok   %-5s %8u: members reach the world; a member on another port %s\n",
-				c->kind, c->size, !filters ? "too (no filter, or audit)" :
-				other == EPERM ? "is refused (EPERM)" : "is dropped (no answer)");
+			fprintf(stderr,
+				"  ok   %-5s %8u: members reach the world; a member on another port %s\n",
+				c->kind, c->size,
+				!filters       ? "too (no filter, or audit)" :
+				other == EPERM ? "is refused (EPERM)" :
+						 "is dropped (no answer)");
 		} else {
 			fail++;
-			fprintf(stderr, "  FAIL %-5s %8u: first member %s, last member %s, other port %s (want %s), handshake %s, udp %s, stream %s\n",
+			fprintf(stderr,
+				"  FAIL %-5s %8u: first member %s, last member %s, other port %s (want %s), handshake %s, udp %s, stream %s\n",
 				c->kind, c->size, strerror(m0), strerror(m1), strerror(other),
-				filters ? "EPERM or no answer" : "ECONNREFUSED", strerror(hs), udp_ok ? "ok" : "failed",
+				filters ? "EPERM or no answer" : "ECONNREFUSED", strerror(hs),
+				udp_ok ? "ok" : "failed",
 				c->stream >= 0 ? "connected" : "not connected");
 		}
 	}
@@ -358,7 +366,8 @@ static void report(const char *out, int rounds, unsigned biggest)
 		struct cfg *c = &cfgs[i];
 
 		fprintf(md, "| %s | %u |", c->kind, c->size);
-		fprintf(js, "%s\n {\"kind\": \"%s\", \"entries\": %u", i ? "," : "", c->kind, c->size);
+		fprintf(js, "%s\n {\"kind\": \"%s\", \"entries\": %u", i ? "," : "", c->kind,
+			c->size);
 		for (w = 0; w < NWL; w++) {
 			double med, q1, q3, abs_ns, added;
 
@@ -377,7 +386,8 @@ static void report(const char *out, int rounds, unsigned biggest)
 				fprintf(md, " %.0f ns |", abs_ns);
 			else
 				fprintf(md, " %.3f× (%.3f–%.3f), %+.0f ns |", med, q1, q3, added);
-			fprintf(js, ", \"%s\": {\"ratio\": %.4f, \"q1\": %.4f, \"q3\": %.4f, \"ns\": %.1f, \"added_ns\": %.1f}",
+			fprintf(js,
+				", \"%s\": {\"ratio\": %.4f, \"q1\": %.4f, \"q3\": %.4f, \"ns\": %.1f, \"added_ns\": %.1f}",
 				wl_key[w], med, q1, q3, abs_ns, added);
 		}
 		fprintf(md, "\n");
@@ -421,7 +431,8 @@ static int cmd_run(int argc, char **argv)
 			struct cfg *c = &cfgs[ncfg++];
 			char kind[8], ns[256], cg[3800], path[4096];
 
-			if (ncfg > MAX_CFG || sscanf(v, "%7[^:]:%u:%255[^:]:%3799s", kind, &c->size, ns, cg) != 4)
+			if (ncfg > MAX_CFG ||
+			    sscanf(v, "%7[^:]:%u:%255[^:]:%3799s", kind, &c->size, ns, cg) != 4)
 				die("bad --cfg '%s' (KIND:SIZE:NETNS:CGROUP)%s", v);
 			snprintf(c->kind, sizeof(c->kind), "%s", kind);
 			snprintf(path, sizeof(path), "/run/netns/%s", ns);
@@ -486,7 +497,8 @@ static int cmd_run(int argc, char **argv)
 				continue;
 			enter(c);
 			if (getenv("CMPBENCH_DEBUG"))
-				fprintf(stderr, "round %d %s %u %s\n", r, c->kind, c->size, wl_key[w]);
+				fprintf(stderr, "round %d %s %u %s\n", r, c->kind, c->size,
+					wl_key[w]);
 			run_batch(c, w); /* warm-up: path, destination, maps */
 			c->t[w][r] = run_batch(c, w);
 		}

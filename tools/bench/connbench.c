@@ -42,11 +42,11 @@
 #include <linux/bpf.h>
 
 #define SPACE_BITS 20
-#define SPACE (1u << SPACE_BITS)	/* host numbers in the prefix */
-#define SET_MAX (SPACE - 2)		/* 1 .. SPACE-2: no .0, no all-ones */
+#define SPACE (1u << SPACE_BITS) /* host numbers in the prefix */
+#define SET_MAX (SPACE - 2)	 /* 1 .. SPACE-2: no .0, no all-ones */
 #define MAX_CFG 16
-#define CFG_BASE 0			/* no program: the baseline */
-#define CFG_CTL 1			/* no program either: the A/A control */
+#define CFG_BASE 0 /* no program: the baseline */
+#define CFG_CTL 1  /* no program either: the A/A control */
 #define MAX_BATCH 1024
 #define MAX_LOAD 32
 
@@ -56,10 +56,10 @@ enum { PR_CONNECT, PR_EGRESS, PR_SOCK, NPROG };
 static const char *const prog_label[NPROG] = { "connect", "egress", "sock_create" };
 
 struct cfg {
-	char name[32];		/* base, v4-10, ... */
-	int family;		/* 0 for base: serves every family */
-	unsigned entries;	/* 0: no program */
-	int procs_fd;		/* CG/cgroup.procs */
+	char name[32];	  /* base, v4-10, ... */
+	int family;	  /* 0 for base: serves every family */
+	unsigned entries; /* 0: no program */
+	int procs_fd;	  /* CG/cgroup.procs */
 	int prog_fd[NPROG];
 };
 
@@ -73,7 +73,11 @@ struct opts {
 	unsigned port;
 	uint64_t seed;
 	bool quick;
-	struct { char key[32]; double v[16]; int n; } load[MAX_LOAD];
+	struct {
+		char key[32];
+		double v[16];
+		int n;
+	} load[MAX_LOAD];
 	int nload;
 	const char *audit_file;
 	int extra_pass, extra_fail;
@@ -259,9 +263,12 @@ static void setup_cfgs(const struct opts *o)
 			if (c->procs_fd < 0)
 				die("cannot open '%s': %s", path, strerror(errno));
 			for (p = 0; p < NPROG; p++) {
-				static const char *const pn[NPROG] = { NULL, "rcc_egress", "rcc_sock_create" };
-				const char *name = p == PR_CONNECT
-					? (c->family == 4 ? "rcc_connect4" : "rcc_connect6") : pn[p];
+				static const char *const pn[NPROG] = { NULL, "rcc_egress",
+								       "rcc_sock_create" };
+				const char *name =
+					p == PR_CONNECT ?
+						(c->family == 4 ? "rcc_connect4" : "rcc_connect6") :
+						pn[p];
 
 				c->prog_fd[p] = -1;
 				if (!c->entries)
@@ -278,8 +285,8 @@ static void setup_cfgs(const struct opts *o)
 }
 
 /* The destinations of one batch, drawn before the clock starts. */
-static void fill_dests(const struct opts *o, int family, int pat, unsigned set,
-		       union sa *sa, socklen_t *len, int n)
+static void fill_dests(const struct opts *o, int family, int pat, unsigned set, union sa *sa,
+		       socklen_t *len, int n)
 {
 	int i;
 
@@ -303,8 +310,7 @@ static uint64_t now_ns(void)
  * after the clock.  Returns ns per connect; *bad counts results other than
  * ECONNREFUSED (the world's RST).
  */
-static double batch(int family, const union sa *sa, const socklen_t *len, int n,
-		    int *bad)
+static double batch(int family, const union sa *sa, const socklen_t *len, int n, int *bad)
 {
 	static int fds[MAX_BATCH];
 	int i, dom = family == 4 ? AF_INET : AF_INET6;
@@ -341,7 +347,7 @@ static int probe(int family, const union sa *sa, socklen_t len)
 
 /* (configuration, family) pairs that passed and failed the sanity check */
 static int san_pass, san_fail;
-static int extra_pass, extra_fail;	/* --sanity-extra: checks made elsewhere */
+static int extra_pass, extra_fail; /* --sanity-extra: checks made elsewhere */
 
 /* The closing line, and the counts for tests/run-all.sh in the file
  * $TEST_COUNTS names ("PASSED FAILED"). */
@@ -387,7 +393,12 @@ static int sanity(const struct opts *o)
 		for (f = 0; f < o->nfam; f++) {
 			int fam = o->families[f];
 			unsigned size = c->entries ? c->entries : biggest(o);
-			struct { const char *what; uint32_t host; unsigned port; int want; } t[] = {
+			struct {
+				const char *what;
+				uint32_t host;
+				unsigned port;
+				int want;
+			} t[] = {
 				{ "first member", perm[0], o->port, ECONNREFUSED },
 				{ "last member", perm[size - 1], o->port, ECONNREFUSED },
 				{ "middle member", perm[size / 2], o->port, ECONNREFUSED },
@@ -409,7 +420,8 @@ static int sanity(const struct opts *o)
 				char buf[80];
 
 				bad += got != t[k].want;
-				snprintf(lines[k], sizeof(lines[k]), "    %s %-22s %-30s got %s, want %s",
+				snprintf(lines[k], sizeof(lines[k]),
+					 "    %s %-22s %-30s got %s, want %s",
 					 got == t[k].want ? "ok  " : "FAIL", t[k].what,
 					 sa_str(&sa, buf, sizeof(buf)), strerror(got),
 					 strerror(t[k].want));
@@ -417,10 +429,11 @@ static int sanity(const struct opts *o)
 			san_pass += !bad;
 			san_fail += !!bad;
 			if (!bad) {
-				fprintf(stderr, "  ok   %-10s IPv%d: 3 members reached the world, %s\n",
-					c->name, fam, c->entries
-						? "2 outside the set refused (EPERM)"
-						: "and so did 2 outsiders (no program)");
+				fprintf(stderr,
+					"  ok   %-10s IPv%d: 3 members reached the world, %s\n",
+					c->name, fam,
+					c->entries ? "2 outside the set refused (EPERM)" :
+						     "and so did 2 outsiders (no program)");
 			} else {
 				fprintf(stderr, "  FAIL %-10s IPv%d:\n", c->name, fam);
 				for (k = 0; k < n; k++)
@@ -457,7 +470,9 @@ static double quant(double *v, int n, double q)
 	return v[lo] + (h - lo) * (v[lo + 1] - v[lo]);
 }
 
-struct q3 { double q1, med, q3; };
+struct q3 {
+	double q1, med, q3;
+};
 
 static struct q3 q3_of(const double *src, int n)
 {
@@ -483,13 +498,13 @@ static struct q3 q3_of(const double *src, int n)
  * its own no-program row drawing from the same set: the pair.
  */
 struct row {
-	int fam;		/* index into o->families */
+	int fam; /* index into o->families */
 	int pat;
-	int cfg;		/* index into cfgs; 0 = base */
-	unsigned set;		/* destinations: the set's first `set` members */
-	int pair;		/* the no-program row it is divided by */
-	double *t;		/* ns per connect, per round */
-	uint64_t ns[NPROG], cnt[NPROG], connects;	/* BPF statistics */
+	int cfg;				  /* index into cfgs; 0 = base */
+	unsigned set;				  /* destinations: the set's first `set` members */
+	int pair;				  /* the no-program row it is divided by */
+	double *t;				  /* ns per connect, per round */
+	uint64_t ns[NPROG], cnt[NPROG], connects; /* BPF statistics */
 };
 
 static struct row rows[4 * MAX_CFG];
@@ -674,7 +689,7 @@ static void json_str(FILE *js, const char *s)
 #define DEFAULT_RING (8u << 20)
 
 struct arow {
-	char kind[16];			/* "alone" or "run" */
+	char kind[16]; /* "alone" or "run" */
 	int n;
 	char key[MAX_AKEYS][32];
 	double v[MAX_AKEYS];
@@ -792,7 +807,7 @@ static void json_arow(FILE *js, const struct arow *r)
 	fprintf(js, ", \"denials_per_s\": %.1f", afig(r).flood);
 }
 
-#define NOISY_CORES 0.25	/* others busy beyond this: a noisy row */
+#define NOISY_CORES 0.25 /* others busy beyond this: a noisy row */
 
 static double other_cores(const struct arow *r)
 {
@@ -809,25 +824,29 @@ static void audit_section(const struct opts *o, FILE *md, FILE *js)
 	int i, first = 1, noisy = 0, headline = 0;
 
 	fprintf(md, "\n## Audit pipeline under a denial flood\n\n");
-	fprintf(md, "**Method.** One process (auditflood) pinned to CPU %d, in the sandbox netns and in a cgroup enforced with the default policy, connect()s flat out to 10.64.0.1:4343/tcp, a private address: each attempt is EPERM from the connect hook (nothing leaves), and each is one ring event. "
-		    "It reuses one socket (a refused connect() leaves it unconnected), so the loop is connect() alone, the most denials one core can make. "
-		    "`rcc-bpf daemon`, pinned to CPU %d, consumes the ring and writes the log to a temp dir on disk (audit_max_bytes 256M, audit_keep 3, audit_fsync_ms 1000). "
-		    "Each row has its own cgroup and pin dir (ring_size applies when it is made). "
-		    "The programs wake the reader only when more than 64 KiB is waiting in the ring (RCC_RING_WAKEUP_BYTES); otherwise it reads on its 200 ms tick. "
-		    "*Daemon CPU*: utime+stime from /proc/PID/stat, from the flood's start until the daemon has read everything (status: written + folded + lost = denials), over the flood's duration, so a backlog read after the flood counts too; *ns/event* is that CPU over the events read. "
-		    "*Reconciled*: after SIGTERM, written + folded + lost = denials counted in the kernel = the flooder's EPERMs, and the log holds `written` denial records and summaries whose `suppressed` add up to `folded` (when rotation dropped no file). "
-		    "*Others busy*: process time of all CPUs (/proc/stat user+nice+system) during the flood beyond the flooder's and the daemon's: anything else that ran (kernel writeback of the log included), which makes a row noisy when the flooder and the daemon already take both CPUs; interrupt time (the ring's wake-ups) is in report.json only. "
-		    "*Flooder alone*: no consumer and a 4 KiB ring, so every reserve but the first few fails (counted lost): what the core makes when nothing reads; a flood row well under it means the producer side slowed the flooder down.\n\n",
+	fprintf(md,
+		"**Method.** One process (auditflood) pinned to CPU %d, in the sandbox netns and in a cgroup enforced with the default policy, connect()s flat out to 10.64.0.1:4343/tcp, a private address: each attempt is EPERM from the connect hook (nothing leaves), and each is one ring event. "
+		"It reuses one socket (a refused connect() leaves it unconnected), so the loop is connect() alone, the most denials one core can make. "
+		"`rcc-bpf daemon`, pinned to CPU %d, consumes the ring and writes the log to a temp dir on disk (audit_max_bytes 256M, audit_keep 3, audit_fsync_ms 1000). "
+		"Each row has its own cgroup and pin dir (ring_size applies when it is made). "
+		"The programs wake the reader only when more than 64 KiB is waiting in the ring (RCC_RING_WAKEUP_BYTES); otherwise it reads on its 200 ms tick. "
+		"*Daemon CPU*: utime+stime from /proc/PID/stat, from the flood's start until the daemon has read everything (status: written + folded + lost = denials), over the flood's duration, so a backlog read after the flood counts too; *ns/event* is that CPU over the events read. "
+		"*Reconciled*: after SIGTERM, written + folded + lost = denials counted in the kernel = the flooder's EPERMs, and the log holds `written` denial records and summaries whose `suppressed` add up to `folded` (when rotation dropped no file). "
+		"*Others busy*: process time of all CPUs (/proc/stat user+nice+system) during the flood beyond the flooder's and the daemon's: anything else that ran (kernel writeback of the log included), which makes a row noisy when the flooder and the daemon already take both CPUs; interrupt time (the ring's wake-ups) is in report.json only. "
+		"*Flooder alone*: no consumer and a 4 KiB ring, so every reserve but the first few fails (counted lost): what the core makes when nothing reads; a flood row well under it means the producer side slowed the flooder down.\n\n",
 		o->cpu, o->cpu ? 0 : 1);
 	if (al) {
 		noisy += other_cores(al) >= NOISY_CORES;
-		fprintf(md, "Flooder alone: **%.0f denials/s** over %.1f s (others busy: %.2f cores%s).\n\n",
+		fprintf(md,
+			"Flooder alone: **%.0f denials/s** over %.1f s (others busy: %.2f cores%s).\n\n",
 			alone, aget(al, "seconds"), other_cores(al),
 			other_cores(al) >= NOISY_CORES ? " †" : "");
 	}
-	fprintf(md, "| ring | audit_rate | flood, denials/s | of flooder alone | read, events/s | lost | daemon CPU, cores | daemon ns/event | written | folded | caught up after flood | log | reconciled | others busy, cores |\n");
+	fprintf(md,
+		"| ring | audit_rate | flood, denials/s | of flooder alone | read, events/s | lost | daemon CPU, cores | daemon ns/event | written | folded | caught up after flood | log | reconciled | others busy, cores |\n");
 	fprintf(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|\n");
-	fprintf(js, "  \"audit\": {\"method\": {\"flooder_cpu\": %d, \"daemon_cpu\": %d, \"destination\": \"10.64.0.1:4343/tcp (EPERM at the connect hook)\", \"cpu\": \"utime+stime of /proc/PID/stat, flood start to caught up\", \"log\": \"temp dir on disk, audit_max_bytes 256M, audit_keep 3\"}",
+	fprintf(js,
+		"  \"audit\": {\"method\": {\"flooder_cpu\": %d, \"daemon_cpu\": %d, \"destination\": \"10.64.0.1:4343/tcp (EPERM at the connect hook)\", \"cpu\": \"utime+stime of /proc/PID/stat, flood start to caught up\", \"log\": \"temp dir on disk, audit_max_bytes 256M, audit_keep 3\"}",
 		o->cpu, o->cpu ? 0 : 1);
 	if (al) {
 		fprintf(js, ",\n    \"flooder_alone\": {");
@@ -842,25 +861,30 @@ static void audit_section(const struct opts *o, FILE *md, FILE *js)
 			continue;
 		fprintf(js, "%s", first ? ",\n    \"runs\": [\n      {" : ",\n      {");
 		json_arow(js, r);
-		fprintf(js, ", \"read_per_s\": %.1f, \"lost_pct\": %.4f, \"daemon_cpu_s\": %.3f, \"daemon_cores\": %.4f, \"daemon_ns_per_event\": %.1f, \"of_flooder_alone\": %.4f, \"other_busy_cores\": %.3f, \"irq_cores\": %.3f}",
+		fprintf(js,
+			", \"read_per_s\": %.1f, \"lost_pct\": %.4f, \"daemon_cpu_s\": %.3f, \"daemon_cores\": %.4f, \"daemon_ns_per_event\": %.1f, \"of_flooder_alone\": %.4f, \"other_busy_cores\": %.3f, \"irq_cores\": %.3f}",
 			a.read_rate, a.lost_pct, a.cpu_s, a.cores, a.ns_event,
 			alone > 0 ? a.flood / alone : 0,
-			a.secs > 0 && aget(r, "clk_tck") > 0
-				? aget(r, "other_busy_ticks") / aget(r, "clk_tck") / a.secs : 0,
-			a.secs > 0 && aget(r, "clk_tck") > 0
-				? aget(r, "irq_ticks") / aget(r, "clk_tck") / a.secs : 0);
+			a.secs > 0 && aget(r, "clk_tck") > 0 ?
+				aget(r, "other_busy_ticks") / aget(r, "clk_tck") / a.secs :
+				0,
+			a.secs > 0 && aget(r, "clk_tck") > 0 ?
+				aget(r, "irq_ticks") / aget(r, "clk_tck") / a.secs :
+				0);
 		first = 0;
 		noisy += other_cores(r) >= NOISY_CORES;
-		fprintf(md, "| %s | %s | %.0f | %.0f%% | %.0f | %llu (%.1f%%) | %.2f | %.0f | %llu | %llu | %.1f s | %.1f %s%s | %s | %.2f%s |\n",
+		fprintf(md,
+			"| %s | %s | %.0f | %.0f%% | %.0f | %llu (%.1f%%) | %.2f | %.0f | %llu | %llu | %.1f s | %.1f %s%s | %s | %.2f%s |\n",
 			size_label(aget(r, "ring"), rl, sizeof(rl)),
 			count_label(aget(r, "rate"), cnt, sizeof(cnt)), a.flood,
 			alone > 0 ? 100 * a.flood / alone : 0, a.read_rate, a.l, a.lost_pct,
 			a.cores, a.ns_event, a.w, a.f, aget(r, "catchup_s"),
 			aget(r, "log_bytes") / (aget(r, "log_bytes") < 1e6 ? 1e3 : 1e6),
 			aget(r, "log_bytes") < 1e6 ? "kB" : "MB",
-			aget(r, "log_complete") == 1 ? ", records match" : ", rotated (not checked)",
-			aget(r, "reconciled") == 1 ? "yes" : "**NO**",
-			other_cores(r), other_cores(r) >= NOISY_CORES ? " †" : "");
+			aget(r, "log_complete") == 1 ? ", records match" :
+						       ", rotated (not checked)",
+			aget(r, "reconciled") == 1 ? "yes" : "**NO**", other_cores(r),
+			other_cores(r) >= NOISY_CORES ? " †" : "");
 	}
 	/* the headline: per audit_rate, the fastest flood read with no loss */
 	for (i = 0; i < narows; i++) {
@@ -885,18 +909,21 @@ static void audit_section(const struct opts *o, FILE *md, FILE *js)
 		if (!headline++)
 			fprintf(md, "\n");
 		if (best)
-			fprintf(md, "- Sustained with zero losses at audit_rate %s: **%.0f denials/s** (ring %s, daemon %.2f cores, %.0f ns/event%s).\n",
+			fprintf(md,
+				"- Sustained with zero losses at audit_rate %s: **%.0f denials/s** (ring %s, daemon %.2f cores, %.0f ns/event%s).\n",
 				count_label(rate, cnt, sizeof(cnt)), afig(best).flood,
 				size_label(aget(best, "ring"), rl, sizeof(rl)), afig(best).cores,
 				afig(best).ns_event,
-				alone > 0 && afig(best).flood < 0.5 * alone
-					? "; the flooder was slowed to this pace, under half its rate alone" : "");
+				alone > 0 && afig(best).flood < 0.5 * alone ?
+					"; the flooder was slowed to this pace, under half its rate alone" :
+					"");
 		else
 			fprintf(md, "- At audit_rate %s every ring lost events.\n",
 				count_label(rate, cnt, sizeof(cnt)));
 	}
 	if (noisy)
-		fprintf(md, "\n† Other work took %.2f of a core or more during that flood: its figures are disturbed; run again on a quiet machine.\n",
+		fprintf(md,
+			"\n† Other work took %.2f of a core or more during that flood: its figures are disturbed; run again on a quiet machine.\n",
 			NOISY_CORES);
 	fprintf(js, "%s\n  },\n", first ? "" : "\n    ]");
 }
@@ -923,20 +950,24 @@ static void report(const struct opts *o, FILE *md, FILE *js)
 	uname(&u);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 
-	fprintf(md, "# rcc-bpf benchmark%s\n\n", o->quick ? " (BENCH_QUICK: few rounds, rough figures)" : "");
-	fprintf(md, "rcc-bpf %s; %s, kernel %s, %s, %ld CPUs online; connbench pinned to CPU %d.\n\n",
+	fprintf(md, "# rcc-bpf benchmark%s\n\n",
+		o->quick ? " (BENCH_QUICK: few rounds, rough figures)" : "");
+	fprintf(md,
+		"rcc-bpf %s; %s, kernel %s, %s, %ld CPUs online; connbench pinned to CPU %d.\n\n",
 		o->rev ? o->rev : "(revision unknown)", date, u.release, cpu,
 		sysconf(_SC_NPROCESSORS_ONLN), o->cpu);
-	fprintf(md, "**Method.** One process in a sandbox netns moves itself between cgroups, one per configuration: each has its own rcc-bpf pin dir and one policy of N `allow = ip:port/tcp` entries (`allow_public = no`, other keys default; `max_port_entries` = the power of two at or above N); `no program` is a cgroup with nothing attached. "
-		    "Every round runs one batch of %d timed connect()s (after %d untimed) for every row below, rows in a fresh random order each round; a ratio is a row's batch over its no-program batch of the same round, and the table gives the median and interquartile range over %d rounds. "
-		    "Destinations: TCP to a port nobody listens on, in a prefix that the world netns answers for as a whole (a `local` route), so each connect() is one SYN out and one RST back (ECONNREFUSED), never waiting on a peer. "
-		    "The *A/A control* rows time a second cgroup without a program against the first: what the method reads when nothing differs. "
-		    "*warm* = the same allowed ip:port every time; *random* = drawn uniformly from the configuration's allowed set, and its no-program pair draws from the same set (the kernel itself pays for many destinations). "
-		    "Sockets are made before and closed after the clock: the time is connect() alone, which includes the connect hook and the egress hook on the SYN.\n\n",
+	fprintf(md,
+		"**Method.** One process in a sandbox netns moves itself between cgroups, one per configuration: each has its own rcc-bpf pin dir and one policy of N `allow = ip:port/tcp` entries (`allow_public = no`, other keys default; `max_port_entries` = the power of two at or above N); `no program` is a cgroup with nothing attached. "
+		"Every round runs one batch of %d timed connect()s (after %d untimed) for every row below, rows in a fresh random order each round; a ratio is a row's batch over its no-program batch of the same round, and the table gives the median and interquartile range over %d rounds. "
+		"Destinations: TCP to a port nobody listens on, in a prefix that the world netns answers for as a whole (a `local` route), so each connect() is one SYN out and one RST back (ECONNREFUSED), never waiting on a peer. "
+		"The *A/A control* rows time a second cgroup without a program against the first: what the method reads when nothing differs. "
+		"*warm* = the same allowed ip:port every time; *random* = drawn uniformly from the configuration's allowed set, and its no-program pair draws from the same set (the kernel itself pays for many destinations). "
+		"Sockets are made before and closed after the clock: the time is connect() alone, which includes the connect hook and the egress hook on the SYN.\n\n",
 		o->batch, o->warmup, o->rounds);
 
 	fprintf(md, "## connect() cost\n\n");
-	fprintf(md, "| family | destinations | allow entries | ratio to no program, median | IQR | ns/connect, median (absolute: noisy, machines drift ±25%%) | IQR |\n");
+	fprintf(md,
+		"| family | destinations | allow entries | ratio to no program, median | IQR | ns/connect, median (absolute: noisy, machines drift ±25%%) | IQR |\n");
 	fprintf(md, "|---|---|---:|---:|---|---:|---|\n");
 	fprintf(js, "{\n  \"schema\": 1,\n  \"rcc_bpf\": ");
 	json_str(js, o->rev ? o->rev : "");
@@ -945,7 +976,8 @@ static void report(const struct opts *o, FILE *md, FILE *js)
 	fprintf(js, ",\n  \"cpu\": ");
 	json_str(js, cpu);
 	fprintf(js, ",\n  \"quick\": %s,\n", o->quick ? "true" : "false");
-	fprintf(js, "  \"method\": {\"rounds\": %d, \"batch\": %d, \"warmup\": %d, \"stats_rounds\": %d, \"cpu\": %d, \"port\": %u, \"seed\": %llu, \"prefix_v4\": \"10.64.0.0/12\", \"prefix_v6\": \"2001:db8:1::/64\", \"peer\": \"RST from the world netns (no listener)\", \"timed\": \"connect() only\", \"migrate_us_mean\": %.1f, \"unexpected_results\": %ld},\n",
+	fprintf(js,
+		"  \"method\": {\"rounds\": %d, \"batch\": %d, \"warmup\": %d, \"stats_rounds\": %d, \"cpu\": %d, \"port\": %u, \"seed\": %llu, \"prefix_v4\": \"10.64.0.0/12\", \"prefix_v6\": \"2001:db8:1::/64\", \"peer\": \"RST from the world netns (no listener)\", \"timed\": \"connect() only\", \"migrate_us_mean\": %.1f, \"unexpected_results\": %ld},\n",
 		o->rounds, o->batch, o->warmup, o->stats_rounds, o->cpu, o->port,
 		(unsigned long long)o->seed, migrate_n ? migrate_ns_sum / migrate_n / 1000 : 0,
 		bad_total);
@@ -957,7 +989,8 @@ static void report(const struct opts *o, FILE *md, FILE *js)
 		fprintf(md, "| IPv%d | %s | %s | %.3f× | %.3f–%.3f | %.0f | %.0f–%.0f |\n",
 			o->families[w->fam], pat_name[w->pat], row_label(w, lbl, sizeof(lbl)),
 			r.med, r.q1, r.q3, a.med, a.q1, a.q3);
-		fprintf(js, "%s\n    {\"family\": %d, \"destinations\": \"%s\", \"entries\": %u, \"set\": %u, \"ratio_median\": %.4f, \"ratio_q1\": %.4f, \"ratio_q3\": %.4f, \"ns_median\": %.1f, \"ns_q1\": %.1f, \"ns_q3\": %.1f, \"ns_per_round\": [",
+		fprintf(js,
+			"%s\n    {\"family\": %d, \"destinations\": \"%s\", \"entries\": %u, \"set\": %u, \"ratio_median\": %.4f, \"ratio_q1\": %.4f, \"ratio_q3\": %.4f, \"ns_median\": %.1f, \"ns_q1\": %.1f, \"ns_q3\": %.1f, \"ns_per_round\": [",
 			i ? "," : "", o->families[w->fam], pat_name[w->pat], cfgs[w->cfg].entries,
 			w->set, r.med, r.q1, r.q3, a.med, a.q1, a.q3);
 		for (k = 0; k < o->rounds; k++)
@@ -967,10 +1000,13 @@ static void report(const struct opts *o, FILE *md, FILE *js)
 	fprintf(js, "\n  ],\n");
 
 	fprintf(md, "\n## Program run time (kernel BPF statistics)\n\n");
-	fprintf(md, "run_time_ns / run_cnt per program over %d more batches per row with run-time statistics on (BPF_ENABLE_STATS: the counters of `kernel.bpf_stats_enabled=1` and `bpftool prog show`; off during the timed rounds). "
-		    "The connect hook is rcc_connect4/rcc_connect6; egress runs once per connect(), on the SYN; sock_create runs in socket(), outside the timed call. "
-		    "*Per connect()* = (connect hook + egress) time / connects.\n\n", o->stats_rounds);
-	fprintf(md, "| family | destinations | allow entries | connect hook ns/run | egress ns/run | sock_create ns/run | program ns per connect() |\n");
+	fprintf(md,
+		"run_time_ns / run_cnt per program over %d more batches per row with run-time statistics on (BPF_ENABLE_STATS: the counters of `kernel.bpf_stats_enabled=1` and `bpftool prog show`; off during the timed rounds). "
+		"The connect hook is rcc_connect4/rcc_connect6; egress runs once per connect(), on the SYN; sock_create runs in socket(), outside the timed call. "
+		"*Per connect()* = (connect hook + egress) time / connects.\n\n",
+		o->stats_rounds);
+	fprintf(md,
+		"| family | destinations | allow entries | connect hook ns/run | egress ns/run | sock_create ns/run | program ns per connect() |\n");
 	fprintf(md, "|---|---|---:|---:|---:|---:|---:|\n");
 	fprintf(js, "  \"programs\": [");
 	first = 1;
@@ -985,7 +1021,8 @@ static void report(const struct opts *o, FILE *md, FILE *js)
 		fprintf(md, "| IPv%d | %s | %s | %.0f | %.0f | %.0f | %.0f |\n",
 			o->families[w->fam], pat_name[w->pat], row_label(w, lbl, sizeof(lbl)),
 			per[0], per[1], per[2], row_prog_ns(w));
-		fprintf(js, "%s\n    {\"family\": %d, \"destinations\": \"%s\", \"entries\": %u, \"connects\": %llu",
+		fprintf(js,
+			"%s\n    {\"family\": %d, \"destinations\": \"%s\", \"entries\": %u, \"connects\": %llu",
 			first ? "" : ",", o->families[w->fam], pat_name[w->pat],
 			cfgs[w->cfg].entries, (unsigned long long)w->connects);
 		for (k = 0; k < NPROG; k++)
@@ -997,7 +1034,8 @@ static void report(const struct opts *o, FILE *md, FILE *js)
 	fprintf(js, "\n  ],\n");
 
 	fprintf(md, "\n## Loading a policy\n\n");
-	fprintf(md, "Wall time of the command. attach: each run with a fresh pin dir, so it parses and compiles the configuration, loads and verifies the programs, creates and fills the maps and links the cgroup. validate: parses and compiles the same configuration, no kernel.\n\n");
+	fprintf(md,
+		"Wall time of the command. attach: each run with a fresh pin dir, so it parses and compiles the configuration, loads and verifies the programs, creates and fills the maps and links the cgroup. validate: parses and compiles the same configuration, no kernel.\n\n");
 	fprintf(md, "| what | runs | median s | min s | max s |\n|---|---:|---:|---:|---:|\n");
 	fprintf(js, "  \"load\": {");
 	for (i = 0; i < o->nload; i++) {
@@ -1022,7 +1060,8 @@ static void report(const struct opts *o, FILE *md, FILE *js)
 	if (narows)
 		audit_section(o, md, js);
 
-	fprintf(md, "\n## Targets\n\n| target | measured | limit | result |\n|---|---:|---:|---|\n");
+	fprintf(md,
+		"\n## Targets\n\n| target | measured | limit | result |\n|---|---:|---:|---|\n");
 	fprintf(js, "  \"targets\": [");
 	first = 1;
 	for (fi = 0; fi < o->nfam; fi++) {
@@ -1034,20 +1073,24 @@ static void report(const struct opts *o, FILE *md, FILE *js)
 		if (w) {
 			struct q3 r = row_ratio(o, w);
 
-			snprintf(name, sizeof(name), "connect() at 1M entries, warm, IPv%d, to no program", fam);
+			snprintf(name, sizeof(name),
+				 "connect() at 1M entries, warm, IPv%d, to no program", fam);
 			fprintf(md, "| %s | %.3f× (IQR %.3f–%.3f) | ≤ 1.02× | %s |\n", name, r.med,
 				r.q1, r.q3, pf(r.med <= 1.02));
-			fprintf(js, "%s\n    {\"target\": \"%s\", \"measured\": %.4f, \"limit\": 1.02, \"result\": \"%s\"}",
+			fprintf(js,
+				"%s\n    {\"target\": \"%s\", \"measured\": %.4f, \"limit\": 1.02, \"result\": \"%s\"}",
 				first ? "" : ",", name, r.med, pf(r.med <= 1.02));
 			first = 0;
 		}
 		if (rr && o->stats_rounds) {
 			double conn = row_prog_ns(rr);
 
-			snprintf(name, sizeof(name), "program time per connect() at 1M entries, random, IPv%d", fam);
+			snprintf(name, sizeof(name),
+				 "program time per connect() at 1M entries, random, IPv%d", fam);
 			fprintf(md, "| %s | %.3f µs | ≤ 0.5 µs | %s |\n", name, conn / 1000,
 				pf(conn <= 500));
-			fprintf(js, "%s\n    {\"target\": \"%s\", \"measured_us\": %.4f, \"limit_us\": 0.5, \"result\": \"%s\"}",
+			fprintf(js,
+				"%s\n    {\"target\": \"%s\", \"measured_us\": %.4f, \"limit_us\": 0.5, \"result\": \"%s\"}",
 				first ? "" : ",", name, conn / 1000, pf(conn <= 500));
 			first = 0;
 		}
@@ -1060,7 +1103,8 @@ static void report(const struct opts *o, FILE *md, FILE *js)
 		r = q3_of(o->load[i].v, o->load[i].n);
 		fprintf(md, "| load: %s | %.3f s | ≤ 1 s | %s |\n", o->load[i].key, r.med,
 			pf(r.med <= 1.0));
-		fprintf(js, "%s\n    {\"target\": \"load: %s\", \"measured_s\": %.4f, \"limit_s\": 1.0, \"result\": \"%s\"}",
+		fprintf(js,
+			"%s\n    {\"target\": \"load: %s\", \"measured_s\": %.4f, \"limit_s\": 1.0, \"result\": \"%s\"}",
 			first ? "" : ",", o->load[i].key, r.med, pf(r.med <= 1.0));
 		first = 0;
 	}
@@ -1071,20 +1115,25 @@ static void report(const struct opts *o, FILE *md, FILE *js)
 
 		if (strcmp(r->kind, "run") || aget(r, "ring") != DEFAULT_RING)
 			continue;
-		snprintf(name, sizeof(name), "audit: one core flooding denied connect()s, ring 8 MiB (default), audit_rate %s: zero losses, daemon under half a core",
-			 count_label(aget(r, "rate"), cnt, sizeof(cnt)));
-		fprintf(md, "| %s | %.0f denials/s, %llu lost, %.2f cores%s%s | 0 lost, < 0.5 cores | %s |\n",
+		snprintf(
+			name, sizeof(name),
+			"audit: one core flooding denied connect()s, ring 8 MiB (default), audit_rate %s: zero losses, daemon under half a core",
+			count_label(aget(r, "rate"), cnt, sizeof(cnt)));
+		fprintf(md,
+			"| %s | %.0f denials/s, %llu lost, %.2f cores%s%s | 0 lost, < 0.5 cores | %s |\n",
 			name, a.flood, a.l, a.cores,
 			aget(r, "reconciled") == 1 ? "" : ", totals do not reconcile",
 			other_cores(r) >= NOISY_CORES ? " (noisy †)" : "", pf(audit_pass(r)));
-		fprintf(js, "%s\n    {\"target\": \"%s\", \"denials_per_s\": %.1f, \"lost\": %llu, \"daemon_cores\": %.4f, \"reconciled\": %s, \"noisy\": %s, \"limit_lost\": 0, \"limit_cores\": 0.5, \"result\": \"%s\"}",
+		fprintf(js,
+			"%s\n    {\"target\": \"%s\", \"denials_per_s\": %.1f, \"lost\": %llu, \"daemon_cores\": %.4f, \"reconciled\": %s, \"noisy\": %s, \"limit_lost\": 0, \"limit_cores\": 0.5, \"result\": \"%s\"}",
 			first ? "" : ",", name, a.flood, a.l, a.cores,
 			aget(r, "reconciled") == 1 ? "true" : "false",
 			other_cores(r) >= NOISY_CORES ? "true" : "false", pf(audit_pass(r)));
 		first = 0;
 	}
 	fprintf(js, "\n  ]\n}\n");
-	fprintf(md, "\nMoving between cgroups took %.0f µs on average (not timed). connect() results other than ECONNREFUSED while timing: %ld.\n",
+	fprintf(md,
+		"\nMoving between cgroups took %.0f µs on average (not timed). connect() results other than ECONNREFUSED while timing: %ld.\n",
 		migrate_n ? migrate_ns_sum / migrate_n / 1000 : 0, bad_total);
 }
 
@@ -1146,8 +1195,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		else if (!strcmp(a, "--sanity-extra")) {
 			if (sscanf(v, "%d,%d", &o->extra_pass, &o->extra_fail) != 2)
 				die("--sanity-extra PASSED,FAILED");
-		}
-		else if (!strcmp(a, "--load")) {
+		} else if (!strcmp(a, "--load")) {
 			/* "KEY=S1,S2,..." in seconds */
 			const char *eq = strchr(v, '=');
 			char *dup, *tok, *save = NULL;
@@ -1181,8 +1229,13 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .rounds = 30, .batch = 200, .warmup = 20, .stats_rounds = 5,
-			  .cpu = -1, .port = 4242, .seed = 20241122 };
+	struct opts o = { .rounds = 30,
+			  .batch = 200,
+			  .warmup = 20,
+			  .stats_rounds = 5,
+			  .cpu = -1,
+			  .port = 4242,
+			  .seed = 20241122 };
 	int order[4 * MAX_CFG];
 	int r, i, stats_fd;
 	const char *env;
@@ -1214,7 +1267,8 @@ int main(int argc, char **argv)
 	if (o.audit_file)
 		read_audit(o.audit_file);
 
-	fprintf(stderr, "sanity: under every configuration, its set reaches the world and nothing else does\n");
+	fprintf(stderr,
+		"sanity: under every configuration, its set reaches the world and nothing else does\n");
 	if (sanity(&o)) {
 		sanity_summary();
 		return 1;
@@ -1240,7 +1294,8 @@ int main(int argc, char **argv)
 	fprintf(stderr, "BPF statistics: %d rounds\n", o.stats_rounds);
 	stats_fd = o.stats_rounds ? enable_stats() : -1;
 	if (o.stats_rounds && stats_fd < 0)
-		fprintf(stderr, "connbench: cannot enable BPF run-time statistics: %s; program times will read 0\n",
+		fprintf(stderr,
+			"connbench: cannot enable BPF run-time statistics: %s; program times will read 0\n",
 			strerror(errno));
 	for (r = 0; r < o.stats_rounds; r++) {
 		shuffle(order, nrows);

@@ -132,10 +132,11 @@ int main(int argc, char **argv)
 	refresh = calloc(runs, sizeof(*refresh));
 	if (!text || !refresh)
 		die("out of memory");
-	p = text + snprintf(text, len,
-			    "[global]\npin_dir = %s\ncontrol_socket = /nonexistent/dnsbench.sock\n"
-			    "max_cgroups = 16\n\n[policy bench]\nallow_public = no\nallow = %s:%d/tcp\n",
-			    argv[1], argv[5], port);
+	p = text +
+	    snprintf(text, len,
+		     "[global]\npin_dir = %s\ncontrol_socket = /nonexistent/dnsbench.sock\n"
+		     "max_cgroups = 16\n\n[policy bench]\nallow_public = no\nallow = %s:%d/tcp\n",
+		     argv[1], argv[5], port);
 	for (i = 0; i < n; i++)
 		p += sprintf(p, "allow = h%zu.bench:443/tcp\n", i);
 	if (rcc_config_parse_string("dnsbench", text, &cfg))

@@ -18,8 +18,8 @@
 #include "host/container.h"
 #include "lib/log.h"
 
-#define FOLD_SLOTS 65536	/* keys tracked; a full table is flushed */
-#define DRAIN_STOP (-EINTR)	/* what on_event says when the budget is spent */
+#define FOLD_SLOTS 65536    /* keys tracked; a full table is flushed */
+#define DRAIN_STOP (-EINTR) /* what on_event says when the budget is spent */
 #define FOLD_IDLE_NS (10ull * 1000000000)
 #define CG_CACHE 4096
 
@@ -38,13 +38,13 @@ struct fold {
 	double tokens;
 	__u64 refill_ns, last_ns, first_suppressed_ns, last_suppressed_ns;
 	__u64 suppressed;
-	struct rcc_event sample;	/* the last event, for the summary */
+	struct rcc_event sample; /* the last event, for the summary */
 };
 
 struct cg_name {
 	__u64 id;
-	char *path;			/* NULL: gone or unknown */
-	char container[65];		/* "" when no container */
+	char *path;	    /* NULL: gone or unknown */
+	char container[65]; /* "" when no container */
 	char container_name[256];
 };
 
@@ -59,11 +59,11 @@ struct rcc_audit {
 	struct fold *folds;
 	size_t nfolds;
 	struct cg_name cgs[CG_CACHE];
-	struct rcc_audit_stats pending;	/* not yet added to the pinned totals */
-	unsigned drained;		/* events this drain */
-	char *policy_names[RCC_MAX_POLICIES];	/* by id, looked up once */
+	struct rcc_audit_stats pending;	      /* not yet added to the pinned totals */
+	unsigned drained;		      /* events this drain */
+	char *policy_names[RCC_MAX_POLICIES]; /* by id, looked up once */
 	__s64 boot_to_real_ns;
-	int err;			/* first write error, sticky */
+	int err; /* first write error, sticky */
 };
 
 static const char *const reason_names[RCC_R__MAX] = {
@@ -194,10 +194,14 @@ static void add_comm(json_object *o, const char *comm16)
 static const char *proto_name(unsigned ipproto, char *buf, size_t len)
 {
 	switch (ipproto) {
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 1: return "icmp";
-	case 58: return "icmpv6";
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
 	}
 	snprintf(buf, len, "%u", ipproto);
 	return buf;
@@ -212,9 +216,8 @@ static void add_addr(json_object *o, const char *key, const __u8 a[16])
 }
 
 static json_object *event_object(const struct rcc_event *e, const char *type,
-				 const char *cgroup_path, const char *policy,
-				 const char *rule, __u64 wall_ns,
-				 const char *container, const char *container_name)
+				 const char *cgroup_path, const char *policy, const char *rule,
+				 __u64 wall_ns, const char *container, const char *container_name)
 {
 	static const __u8 zero[16];
 	json_object *o = json_object_new_object();
@@ -229,7 +232,8 @@ static json_object *event_object(const struct rcc_event *e, const char *type,
 	json_object_object_add(o, "policy", policy ? json_object_new_string(policy) : NULL);
 	if (rule)
 		json_object_object_add(o, "rule", json_object_new_string(rule));
-	json_object_object_add(o, "cgroup", cgroup_path ? json_object_new_string(cgroup_path) : NULL);
+	json_object_object_add(o, "cgroup",
+			       cgroup_path ? json_object_new_string(cgroup_path) : NULL);
 	json_object_object_add(o, "cgroup_id", json_object_new_uint64(e->cgroup_id));
 	if (container && container[0])
 		json_object_object_add(o, "container", json_object_new_string(container));
@@ -245,7 +249,8 @@ static json_object *event_object(const struct rcc_event *e, const char *type,
 		json_object_object_add(o, "bpf_cmd", json_object_new_int(e->ipproto));
 		return o;
 	}
-	json_object_object_add(o, "family", json_object_new_string(e->family == 6 ? "ipv6" : "ipv4"));
+	json_object_object_add(o, "family",
+			       json_object_new_string(e->family == 6 ? "ipv6" : "ipv4"));
 	json_object_object_add(o, "protocol",
 			       json_object_new_string(proto_name(e->ipproto, pbuf, sizeof(pbuf))));
 	if (e->hook != RCC_HOOK_SOCK_CREATE) {
@@ -263,9 +268,8 @@ static const char *to_line(json_object *o)
 {
 	/* one line, no pretty-printing, "/" left alone */
 	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						 JSON_C_TO_STRING_NOSLASHESCAPE);
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
 }
-
 
 /* The cgroup's path and container, looked up once per cgroup id. */
 static const struct cg_name *cgroup_name(struct rcc_audit *a, __u64 id)
@@ -295,8 +299,8 @@ static void forget_policy_names(struct rcc_audit *a)
 	}
 }
 
-static void policy_and_rule(struct rcc_audit *a, const struct rcc_event *e,
-			    char *name, size_t len, char *rule, size_t rlen)
+static void policy_and_rule(struct rcc_audit *a, const struct rcc_event *e, char *name, size_t len,
+			    char *rule, size_t rlen)
 {
 	const struct rcc_policy_cfg *p;
 
@@ -332,8 +336,8 @@ static void write_object(struct rcc_audit *a, json_object *o)
 		a->echo(line, a->echo_ctx);
 }
 
-static void write_event(struct rcc_audit *a, const struct rcc_event *e,
-			const char *type, __u64 suppressed, __u64 first_ns, __u64 last_ns)
+static void write_event(struct rcc_audit *a, const struct rcc_event *e, const char *type,
+			__u64 suppressed, __u64 first_ns, __u64 last_ns)
 {
 	char policy[RCC_POLICY_NAME_MAX + 8], rule[512];
 	const struct cg_name *cg = cgroup_name(a, e->cgroup_id);
@@ -455,8 +459,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	return ++a->drained >= RCC_AUDIT_DRAIN_BUDGET ? DRAIN_STOP : 0;
 }
 
-int rcc_audit_open(const struct rcc_config *cfg, struct rcc_kernel *k,
-		   rcc_audit_echo_fn echo, void *echo_ctx, struct rcc_audit **out)
+int rcc_audit_open(const struct rcc_config *cfg, struct rcc_kernel *k, rcc_audit_echo_fn echo,
+		   void *echo_ctx, struct rcc_audit **out)
 {
 	struct rcc_audit *a = calloc(1, sizeof(*a));
 	char maps[PATH_MAX + 8];
@@ -483,7 +487,7 @@ int rcc_audit_open(const struct rcc_config *cfg, struct rcc_kernel *k,
 	}
 	sync_clocks(a);
 	err = rcc_auditlog_open(cfg->audit_log, cfg->audit_max_bytes, cfg->audit_keep,
-			    cfg->audit_fsync_ms, &a->log);
+				cfg->audit_fsync_ms, &a->log);
 	if (err) {
 		pr_warn("Failed to open the audit log '%s': %s\n", cfg->audit_log, strerror(-err));
 		goto fail;

@@ -20,8 +20,8 @@ struct rcc_audit;
 typedef void (*rcc_audit_echo_fn)(const char *json, void *ctx);
 
 /* Takes the consumer lock: -EWOULDBLOCK when another consumer holds it. */
-int rcc_audit_open(const struct rcc_config *cfg, struct rcc_kernel *k,
-		   rcc_audit_echo_fn echo, void *echo_ctx, struct rcc_audit **out);
+int rcc_audit_open(const struct rcc_config *cfg, struct rcc_kernel *k, rcc_audit_echo_fn echo,
+		   void *echo_ctx, struct rcc_audit **out);
 /* Reads what the ring holds, up to a budget; returns events read,
  * RCC_AUDIT_MORE when the budget ran out with more waiting, or -errno. */
 #define RCC_AUDIT_MORE (1 << 30)

@@ -74,8 +74,8 @@ static int trim_partial_line(struct rcc_logw *w)
 	}
 	if (ftruncate(w->fd, end))
 		return -errno;
-	pr_warn("audit log '%s': dropped %llu bytes of a line cut short by a crash\n",
-		w->path, (unsigned long long)(w->size - end));
+	pr_warn("audit log '%s': dropped %llu bytes of a line cut short by a crash\n", w->path,
+		(unsigned long long)(w->size - end));
 	w->size = end;
 	return 0;
 }
@@ -93,8 +93,8 @@ static int open_current(struct rcc_logw *w)
 	return 0;
 }
 
-int rcc_auditlog_open(const char *path, __u64 max_bytes, unsigned keep,
-		  unsigned fsync_ms, struct rcc_logw **out)
+int rcc_auditlog_open(const char *path, __u64 max_bytes, unsigned keep, unsigned fsync_ms,
+		      struct rcc_logw **out)
 {
 	struct rcc_logw *w = calloc(1, sizeof(*w));
 	int err, rfd;

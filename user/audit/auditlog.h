@@ -13,8 +13,8 @@
 
 struct rcc_logw;
 
-int rcc_auditlog_open(const char *path, __u64 max_bytes, unsigned keep,
-		  unsigned fsync_ms, struct rcc_logw **out);
+int rcc_auditlog_open(const char *path, __u64 max_bytes, unsigned keep, unsigned fsync_ms,
+		      struct rcc_logw **out);
 /* Buffers one line (without its newline). */
 int rcc_auditlog_line(struct rcc_logw *w, const char *line, size_t len);
 /* Writes what is buffered; syncs when the interval is up or force. */

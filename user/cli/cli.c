@@ -27,42 +27,62 @@
  * its --help come from here.
  */
 enum opt_type {
-	OPT_STR,	/* const char *, the value as given */
-	OPT_FLAG,	/* bool, set when given */
-	OPT_PID,	/* pid_t, checked */
+	OPT_STR,  /* const char *, the value as given */
+	OPT_FLAG, /* bool, set when given */
+	OPT_PID,  /* pid_t, checked */
 };
 
 struct cli_opt {
 	const char *name;
-	char short_name;	/* 0: none */
+	char short_name; /* 0: none */
 	enum opt_type type;
-	size_t off;		/* in struct rcc_args */
-	const char *metavar;	/* NULL for a flag */
+	size_t off;	     /* in struct rcc_args */
+	const char *metavar; /* NULL for a flag */
 	const char *help;
 };
 
 #define ARG(m) offsetof(struct rcc_args, m)
 
-static const struct cli_opt opt_cgroup = { "cgroup", 0, OPT_STR, ARG(cgroup), "PATH",
-	"cgroup v2 path, absolute or relative to the cgroup2 mount" };
-static const struct cli_opt opt_pid = { "pid", 0, OPT_PID, ARG(pid), "PID",
-	"the cgroup v2 of this process" };
-static const struct cli_opt opt_policy = { "policy", 0, OPT_STR, ARG(policy), "NAME",
-	"policy to enforce (default: a container's rcc-bpf.policy label, else the policy of the nearest enforced cgroup above, else [containers] default_policy, else 'default')" };
-static const struct cli_opt opt_user = { "user", 0, OPT_STR, ARG(user), "USER",
-	"run COMMAND as USER (default: the user who called sudo)" };
-static const struct cli_opt opt_json = { "json", 0, OPT_FLAG, ARG(json), NULL,
-	"machine-readable output" };
-static const struct cli_opt opt_follow = { "follow", 'f', OPT_FLAG, ARG(follow), NULL,
-	"keep printing new records (across rotation)" };
-static const struct cli_opt opt_container = { "container", 0, OPT_STR, ARG(container), "ID",
-	"records of this container (id prefix or name)" };
-static const struct cli_opt opt_since = { "since", 0, OPT_STR, ARG(since), "TIME",
-	"records from TIME on: 10m, 2h, 1d, or 2026-11-23T10:00:00Z" };
-static const struct cli_opt opt_dst = { "dst", 0, OPT_STR, ARG(dst), "ADDR[/PREFIX]",
-	"records to these destinations" };
+static const struct cli_opt opt_cgroup = {
+	"cgroup",    0,	     OPT_STR,
+	ARG(cgroup), "PATH", "cgroup v2 path, absolute or relative to the cgroup2 mount"
+};
+static const struct cli_opt opt_pid = { "pid",	  0,	 OPT_PID,
+					ARG(pid), "PID", "the cgroup v2 of this process" };
+static const struct cli_opt opt_policy = {
+	"policy",
+	0,
+	OPT_STR,
+	ARG(policy),
+	"NAME",
+	"policy to enforce (default: a container's rcc-bpf.policy label, else the policy of the nearest enforced cgroup above, else [containers] default_policy, else 'default')"
+};
+static const struct cli_opt opt_user = {
+	"user",	   0,	   OPT_STR,
+	ARG(user), "USER", "run COMMAND as USER (default: the user who called sudo)"
+};
+static const struct cli_opt opt_json = { "json",    0,	  OPT_FLAG,
+					 ARG(json), NULL, "machine-readable output" };
+static const struct cli_opt opt_follow = {
+	"follow", 'f', OPT_FLAG, ARG(follow), NULL, "keep printing new records (across rotation)"
+};
+static const struct cli_opt opt_container = {
+	"container",	0,    OPT_STR,
+	ARG(container), "ID", "records of this container (id prefix or name)"
+};
+static const struct cli_opt opt_since = {
+	"since",    0,	    OPT_STR,
+	ARG(since), "TIME", "records from TIME on: 10m, 2h, 1d, or 2026-11-23T10:00:00Z"
+};
+static const struct cli_opt opt_dst = { "dst",		 0,
+					OPT_STR,	 ARG(dst),
+					"ADDR[/PREFIX]", "records to these destinations" };
 
-#define OPTS(...) (const struct cli_opt *const[]){ __VA_ARGS__, NULL }
+#define OPTS(...)                       \
+	(const struct cli_opt *const[]) \
+	{                               \
+		__VA_ARGS__, NULL       \
+	}
 
 static void validate_help(FILE *f)
 {
@@ -73,31 +93,34 @@ static void validate_help(FILE *f)
 static const struct rcc_cmd commands[] = {
 	{ "attach", "(CONTAINER | --cgroup PATH | --pid PID) [--policy NAME]",
 	  "enforce a policy on a container or cgroup and everything below it",
-	  OPTS(&opt_cgroup, &opt_pid, &opt_policy), 0, 1, .needs_kernel = true,
-	  .run = cmd_attach },
+	  OPTS(&opt_cgroup, &opt_pid, &opt_policy), 0, 1, .needs_kernel = true, .run = cmd_attach },
 	{ "detach", "(CONTAINER | --cgroup PATH | --pid PID)",
 	  "stop enforcing on a container or cgroup", OPTS(&opt_cgroup, &opt_pid), 0, 1,
 	  .needs_kernel = true, .run = cmd_detach },
 	{ "run", "[--policy NAME] [--user USER] -- COMMAND [ARG...]",
 	  "run COMMAND in a new enforced cgroup as USER, with no_new_privs, in its own session "
 	  "and pty; what it leaves behind is killed",
-	  OPTS(&opt_policy, &opt_user), 1, -1, .needs_kernel = true,
-	  .options_first = true, .run = cmd_run },
-	{ "status", "[--json]", "show enforced cgroups, policies, counters, the daemon's hostnames and the host's addresses",
+	  OPTS(&opt_policy, &opt_user), 1, -1, .needs_kernel = true, .options_first = true,
+	  .run = cmd_run },
+	{ "status", "[--json]",
+	  "show enforced cgroups, policies, counters, the daemon's hostnames and the host's addresses",
 	  OPTS(&opt_json), 0, 0, .needs_kernel = true, .run = cmd_status },
-	{ "reload", "", "re-read the configuration and update the loaded policies (through the daemon when one runs)",
+	{ "reload", "",
+	  "re-read the configuration and update the loaded policies (through the daemon when one runs)",
 	  OPTS(NULL), 0, 0, .needs_kernel = true, .run = cmd_reload },
 	{ "check", "[--policy NAME] (ADDRESS | HOSTNAME) [PORT[/PROTO]]",
 	  "explain the verdict for a destination; a hostname is resolved, each address explained",
 	  OPTS(&opt_policy), 1, 2, .run = cmd_check },
-	{ "validate", "", "check the configuration; exit 0 if good, 2 if not",
-	  OPTS(NULL), 0, 0, .more_help = validate_help, .run = cmd_validate },
-	{ "daemon", "", "enforce on containers as they start, keep hostnames and the host's addresses fresh, write the audit log",
+	{ "validate", "", "check the configuration; exit 0 if good, 2 if not", OPTS(NULL), 0, 0,
+	  .more_help = validate_help, .run = cmd_validate },
+	{ "daemon", "",
+	  "enforce on containers as they start, keep hostnames and the host's addresses fresh, write the audit log",
 	  OPTS(NULL), 0, 0, .needs_kernel = true, .run = cmd_daemon },
 	{ "oci-hook", "< OCI-STATE-JSON",
-	  "OCI runtime hook: enforce on the container's cgroup before it starts",
-	  OPTS(NULL), 0, 0, .needs_kernel = true, .run = cmd_oci_hook },
-	{ "log", "[-f] [--json] [--container ID] [--cgroup PATH] [--since TIME] [--dst ADDR[/PREFIX]]",
+	  "OCI runtime hook: enforce on the container's cgroup before it starts", OPTS(NULL), 0, 0,
+	  .needs_kernel = true, .run = cmd_oci_hook },
+	{ "log",
+	  "[-f] [--json] [--container ID] [--cgroup PATH] [--since TIME] [--dst ADDR[/PREFIX]]",
 	  "show the audit log of denials",
 	  OPTS(&opt_follow, &opt_json, &opt_container, &opt_cgroup, &opt_since, &opt_dst), 0, 0,
 	  .run = cmd_log },
@@ -107,8 +130,8 @@ static void usage_cmd(FILE *f, const struct rcc_cmd *c)
 {
 	const struct cli_opt *const *o;
 
-	fprintf(f, "Usage: rcc-bpf [-c FILE] %s %s\n\n%s.\n\nOptions:\n", c->name,
-		c->usage, c->summary);
+	fprintf(f, "Usage: rcc-bpf [-c FILE] %s %s\n\n%s.\n\nOptions:\n", c->name, c->usage,
+		c->summary);
 	for (o = c->opts; *o; o++) {
 		char left[64];
 
@@ -185,8 +208,8 @@ static int parse_pid(const char *s, pid_t *pid)
 }
 
 /* Stores one option's value where its descriptor says; RCC_EXIT_*. */
-static int opt_store(const struct rcc_cmd *c, const struct cli_opt *o,
-		     const char *value, struct rcc_args *a)
+static int opt_store(const struct rcc_cmd *c, const struct cli_opt *o, const char *value,
+		     struct rcc_args *a)
 {
 	void *field = (char *)a + o->off;
 
@@ -209,15 +232,14 @@ static int opt_store(const struct rcc_cmd *c, const struct cli_opt *o,
 
 /* getopt's tables for a command: its options (as 256 + index, or their
  * short letter) and the ones every command takes. */
-static void getopt_tables(const struct rcc_cmd *c, struct option *longopts,
-			  char *shortopts)
+static void getopt_tables(const struct rcc_cmd *c, struct option *longopts, char *shortopts)
 {
 	size_t n = 0;
 
 	shortopts += sprintf(shortopts, "%sc:vh", c->options_first ? "+" : "");
 	for (; c->opts[n]; n++) {
-		longopts[n] = (struct option){ c->opts[n]->name, c->opts[n]->metavar != NULL,
-					       NULL, 256 + (int)n };
+		longopts[n] = (struct option){ c->opts[n]->name, c->opts[n]->metavar != NULL, NULL,
+					       256 + (int)n };
 		if (c->opts[n]->short_name)
 			shortopts += sprintf(shortopts, "%c%s", c->opts[n]->short_name,
 					     c->opts[n]->metavar ? ":" : "");
@@ -242,11 +264,10 @@ static const struct cli_opt *opt_of(const struct rcc_cmd *c, int ch)
 static int bad_option(const struct rcc_cmd *c, char **argv)
 {
 	if (optopt && optopt < 256)
-		pr_warn("%s: unknown option '-%c'; see 'rcc-bpf %s --help'\n", c->name,
-			optopt, c->name);
+		pr_warn("%s: unknown option '-%c'; see 'rcc-bpf %s --help'\n", c->name, optopt,
+			c->name);
 	else if (optopt >= 256)
-		pr_warn("%s: option '--%s' needs a value\n", c->name,
-			c->opts[optopt - 256]->name);
+		pr_warn("%s: option '--%s' needs a value\n", c->name, c->opts[optopt - 256]->name);
 	else
 		pr_warn("%s: unknown option '%s'; see 'rcc-bpf %s --help'\n", c->name,
 			argv[optind - 1], c->name);
@@ -254,8 +275,7 @@ static int bad_option(const struct rcc_cmd *c, char **argv)
 }
 
 /* RCC_EXIT_*, or -1 when --help was shown. */
-static int parse_cmd_args(const struct rcc_cmd *c, int argc, char **argv,
-			  struct rcc_args *a)
+static int parse_cmd_args(const struct rcc_cmd *c, int argc, char **argv, struct rcc_args *a)
 {
 	struct option longopts[CLI_OPTS_MAX + 4];
 	char shortopts[2 * CLI_OPTS_MAX + 8];

@@ -25,24 +25,24 @@ struct rcc_args {
 	const char *container;
 	const char *since;
 	const char *dst;
-	int argc;		/* positional arguments */
+	int argc; /* positional arguments */
 	char **argv;
 };
 
 struct cli_opt;
 
-#define CLI_OPTS_MAX 16		/* options one command takes */
+#define CLI_OPTS_MAX 16 /* options one command takes */
 
 struct rcc_cmd {
 	const char *name;
-	const char *usage;	/* after "rcc-bpf [-c FILE] NAME " */
+	const char *usage; /* after "rcc-bpf [-c FILE] NAME " */
 	const char *summary;
-	const struct cli_opt *const *opts;	/* NULL-ended */
-	int min_args, max_args;	/* positional; max -1: any */
-	bool needs_kernel;	/* root, cgroup2, BTF, cgroup BPF */
-	bool options_first;	/* options end at the first argument (run's
+	const struct cli_opt *const *opts; /* NULL-ended */
+	int min_args, max_args;		   /* positional; max -1: any */
+	bool needs_kernel;		   /* root, cgroup2, BTF, cgroup BPF */
+	bool options_first;		   /* options end at the first argument (run's
 				 * COMMAND keeps its own); else they may follow */
-	void (*more_help)(FILE *f);	/* after the options in --help */
+	void (*more_help)(FILE *f);	   /* after the options in --help */
 	int (*run)(struct rcc_args *a);
 };
 
@@ -64,20 +64,18 @@ int cli_main(int argc, char **argv);
 /* Loads the configuration; prints problems; RCC_EXIT_* */
 int cli_load_config(const struct rcc_args *a, struct rcc_config *cfg);
 /* The policy --policy names (or "default"), or NULL with a message. */
-const struct rcc_policy_cfg *cli_policy(const struct rcc_config *cfg,
-					const char *name);
+const struct rcc_policy_cfg *cli_policy(const struct rcc_config *cfg, const char *name);
 /* --cgroup or --pid into a cgroup path; RCC_EXIT_* with a message. */
 int cli_target_cgroup(const struct rcc_args *a, char *path, size_t len);
 struct rcc_container;
 /* CONTAINER (the positional argument), --cgroup or --pid into a cgroup
  * path; c is filled when a container was named.  RCC_EXIT_* */
-int cli_target(const struct rcc_args *a, char *path, size_t len,
-	       struct rcc_container *c, bool *is_container);
+int cli_target(const struct rcc_args *a, char *path, size_t len, struct rcc_container *c,
+	       bool *is_container);
 /* The policy for a target: --policy, else the container's label when it
  * may choose (else warned), else [containers] default_policy (containers)
  * or "default". */
-const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg,
-					    const char *option,
+const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg, const char *option,
 					    const struct rcc_container *c);
 /* Compile options for this host: its addresses (block_host, rebinding
  * guard; rcc_hostaddr_read, as the daemon reads them) and the addresses of
@@ -86,17 +84,16 @@ struct cli_compile {
 	struct rcc_compile_opts o;
 	struct rcc_addr_list host;
 	struct rcc_names names;
-	bool from_daemon;		/* the names came from rcc-bpf daemon */
+	bool from_daemon; /* the names came from rcc-bpf daemon */
 };
 /* The options over c's own table of cfg's names, none asked yet (the
  * daemon's start); 0 or -ENOMEM. */
-int cli_compile_init(const struct rcc_config *cfg, enum rcc_dns_mode mode,
-		     struct cli_compile *c);
+int cli_compile_init(const struct rcc_config *cfg, enum rcc_dns_mode mode, struct cli_compile *c);
 /* With ask_daemon, the names come from the daemon's table when it
  * answers, so that a one-shot command loads what the daemon keeps;
  * otherwise (and for names it lacks) DNS is asked once, here. */
-void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
-			 bool ask_daemon, struct cli_compile *c);
+void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode, bool ask_daemon,
+			 struct cli_compile *c);
 void cli_compile_release(struct cli_compile *c);
 struct json_object;
 /* The daemon's JSON answer to req (see control.h), or NULL when no daemon

@@ -89,8 +89,7 @@ int cmd_detach(struct rcc_args *a)
 		goto out;
 	err = rcc_kernel_open(&cfg, false, true, &k);
 	if (err == -ENOENT) {
-		pr_warn("'%s' is not attached: nothing is loaded under '%s'\n", path,
-			cfg.pin_dir);
+		pr_warn("'%s' is not attached: nothing is loaded under '%s'\n", path, cfg.pin_dir);
 		rc = RCC_EXIT_FAIL;
 		goto out;
 	}

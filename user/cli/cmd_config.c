@@ -32,7 +32,8 @@ static int reload_by_daemon(const struct rcc_config *cfg, int *rc)
 	if (o && json_object_object_get_ex(o, "config", &v) &&
 	    strcmp(json_object_get_string(v), cfg->path)) {
 		pr_warn("rcc-bpf daemon runs with %s, not %s: it reloaded its own file\n",
-			json_object_get_string(v), cfg->path[0] ? cfg->path : "the built-in default");
+			json_object_get_string(v),
+			cfg->path[0] ? cfg->path : "the built-in default");
 	}
 	if (o && json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v)) {
 		printf("rcc-bpf daemon reloaded %s\n",
@@ -41,7 +42,7 @@ static int reload_by_daemon(const struct rcc_config *cfg, int *rc)
 	} else {
 		pr_warn("rcc-bpf daemon kept the configuration in force: %s\n",
 			o && json_object_object_get_ex(o, "error", &v) ? json_object_get_string(v) :
-									"see its log");
+									 "see its log");
 		*rc = RCC_EXIT_USAGE;
 	}
 	json_object_put(o);
@@ -135,8 +136,8 @@ static int parse_port_proto(const char *s, __u16 *port, __u8 *proto)
 
 /* HOST as the kernel sees it: the daemon's addresses for a name it
  * keeps, else one DNS answer.  How many, or -1 with a message. */
-static int check_resolve(const struct rcc_config *cfg, struct cli_compile *cc,
-			 const char *host, __u8 (*addrs)[16], size_t max)
+static int check_resolve(const struct rcc_config *cfg, struct cli_compile *cc, const char *host,
+			 __u8 (*addrs)[16], size_t max)
 {
 	struct rcc_name *r = rcc_names_find(&cc->names, host);
 	struct rcc_names one;
@@ -147,7 +148,8 @@ static int check_resolve(const struct rcc_config *cfg, struct cli_compile *cc,
 
 	if (r && r->n) {
 		n = rcc_names_lookup(host, addrs, max, &cc->names);
-		printf("%s: %d address%s (%s; an allow entry's name)\n", host, n, n == 1 ? "" : "es",
+		printf("%s: %d address%s (%s; an allow entry's name)\n", host, n,
+		       n == 1 ? "" : "es",
 		       cc->from_daemon ? "as rcc-bpf daemon keeps them" : "resolved now");
 		return n;
 	}
@@ -181,8 +183,10 @@ static void check_loopback_cases(const struct rcc_policy_cfg *p, const struct rc
 		__u32 where;
 		const char *label;
 	} cases[] = {
-		{ RCC_WHERE_HOST, "in the host's network namespace (rcc-bpf run, --network=host), a host service" },
-		{ RCC_WHERE_OWN_LISTENER, "in the host's network namespace, a socket bound inside the sandbox's own cgroup" },
+		{ RCC_WHERE_HOST,
+		  "in the host's network namespace (rcc-bpf run, --network=host), a host service" },
+		{ RCC_WHERE_OWN_LISTENER,
+		  "in the host's network namespace, a socket bound inside the sandbox's own cgroup" },
 	};
 	struct rcc_explain x;
 	char line[512];
@@ -249,8 +253,10 @@ int cmd_check(struct rcc_args *a)
 		if (named) {
 			rcc_addr_prefix_format(addrs[i], 128, shown, sizeof(shown));
 			printf("%s: %s%s\n", shown, line,
-			       x.action != RCC_ACT_ALLOW && rcc_policy_addr_internal(addrs[i], &cc.host) ?
-			       " [an internal address: allow = NAME entries need private_ok for it]" : "");
+			       x.action != RCC_ACT_ALLOW &&
+					       rcc_policy_addr_internal(addrs[i], &cc.host) ?
+				       " [an internal address: allow = NAME entries need private_ok for it]" :
+				       "");
 		} else {
 			printf("%s\n", line);
 		}

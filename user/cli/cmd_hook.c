@@ -25,10 +25,10 @@
 
 /* What the bundle's config.json grants the container. */
 struct bundle_caps {
-	bool read;		/* false: config.json could not be read */
-	bool userns;		/* a user namespace of its own */
-	bool bpf;		/* CAP_SYS_ADMIN or CAP_BPF */
-	bool net_admin;		/* CAP_NET_ADMIN */
+	bool read;	/* false: config.json could not be read */
+	bool userns;	/* a user namespace of its own */
+	bool bpf;	/* CAP_SYS_ADMIN or CAP_BPF */
+	bool net_admin; /* CAP_NET_ADMIN */
 };
 
 /*
@@ -62,7 +62,8 @@ static struct bundle_caps bundle_caps(const char *bundle, int pid)
 	size_t i, j;
 
 	cfg = bundle && !rcc_snprintf(path, sizeof(path), "%s/config.json", bundle) ?
-	      json_object_from_file(path) : NULL;
+		      json_object_from_file(path) :
+		      NULL;
 	if (!cfg)
 		return bc;
 	bc.read = true;
@@ -82,7 +83,8 @@ static struct bundle_caps bundle_caps(const char *bundle, int pid)
 			if (!json_object_object_get_ex(caps, sets[i], &set))
 				continue;
 			for (j = 0; j < json_object_array_length(set); j++) {
-				const char *c = json_object_get_string(json_object_array_get_idx(set, j));
+				const char *c =
+					json_object_get_string(json_object_array_get_idx(set, j));
 
 				bc.bpf |= !strcmp(c, "CAP_SYS_ADMIN") || !strcmp(c, "CAP_BPF");
 				bc.net_admin |= !strcmp(c, "CAP_NET_ADMIN");
@@ -108,7 +110,7 @@ static bool annotation_from_image(const char *bundle, const char *id, const char
 	char graph[PATH_MAX], path[PATH_MAX + 64], *end;
 	json_object *all = NULL, *man = NULL, *v, *ann;
 	const char *image = NULL;
-	bool from_image = true;	/* until told otherwise */
+	bool from_image = true; /* until told otherwise */
 	size_t i;
 
 	if (rcc_snprintf(graph, sizeof(graph), "%s", bundle ?: "") ||
@@ -121,11 +123,15 @@ static bool annotation_from_image(const char *bundle, const char *id, const char
 	snprintf(path, sizeof(path), "%s/overlay-containers/containers.json", graph);
 	all = json_object_from_file(path);
 	for (i = 0; all && json_object_is_type(all, json_type_array) &&
-		    i < json_object_array_length(all) && !image; i++) {
+		    i < json_object_array_length(all) && !image;
+	     i++) {
 		json_object *c = json_object_array_get_idx(all, i);
 
-		if (json_object_object_get_ex(c, "id", &v) && !strcmp(json_object_get_string(v), id))
-			image = json_object_object_get_ex(c, "image", &v) ? json_object_get_string(v) : "";
+		if (json_object_object_get_ex(c, "id", &v) &&
+		    !strcmp(json_object_get_string(v), id))
+			image = json_object_object_get_ex(c, "image", &v) ?
+					json_object_get_string(v) :
+					"";
 	}
 	if (!image)
 		goto out;
@@ -164,7 +170,7 @@ struct hook_state {
 	char id[256];
 	int pid;
 	char bundle[PATH_MAX];
-	char policy[64];	/* the rcc-bpf.policy annotation, "" if none */
+	char policy[64]; /* the rcc-bpf.policy annotation, "" if none */
 };
 
 static void json_str(json_object *o, const char *key, char *buf, size_t len)
@@ -213,14 +219,16 @@ static int check_annotation(const struct rcc_config *cfg, struct hook_state *st)
 {
 	char why[PATH_MAX + 128];
 
-	if (st->policy[0] && annotation_from_image(st->bundle[0] ? st->bundle : NULL, st->id,
-						    st->policy)) {
-		pr_warn("oci-hook: container %s: its annotation " RCC_LABEL_POLICY "=%s comes from its image (or that cannot be told): ignored; an annotation given at run time chooses\n",
+	if (st->policy[0] &&
+	    annotation_from_image(st->bundle[0] ? st->bundle : NULL, st->id, st->policy)) {
+		pr_warn("oci-hook: container %s: its annotation " RCC_LABEL_POLICY
+			"=%s comes from its image (or that cannot be told): ignored; an annotation given at run time chooses\n",
 			st->id, st->policy);
 		st->policy[0] = '\0';
 	}
 	if (st->policy[0] && !rcc_config_label_policy(cfg, st->policy, why, sizeof(why))) {
-		pr_warn("oci-hook: container %s not started: its annotation " RCC_LABEL_POLICY "=%s chooses nothing: %s\n",
+		pr_warn("oci-hook: container %s not started: its annotation " RCC_LABEL_POLICY
+			"=%s chooses nothing: %s\n",
 			st->id, st->policy, why);
 		return RCC_EXIT_FAIL;
 	}
@@ -289,7 +297,8 @@ int cmd_oci_hook(struct rcc_args *a)
 		return rc;
 	rc = cli_load_config(a, &cfg);
 	if (rc) {
-		pr_warn("oci-hook: container %s not started: the configuration has errors\n", st.id);
+		pr_warn("oci-hook: container %s not started: the configuration has errors\n",
+			st.id);
 		goto out;
 	}
 	rc = check_annotation(&cfg, &st);

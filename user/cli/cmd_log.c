@@ -24,7 +24,7 @@
 struct filter {
 	const char *container;
 	char cgroup[PATH_MAX];
-	char since[40];			/* ISO time; records sort as strings */
+	char since[40]; /* ISO time; records sort as strings */
 	bool has_dst;
 	__u8 dst[16];
 	unsigned dst_plen;
@@ -63,8 +63,7 @@ static bool matches(const struct filter *f, json_object *o)
 		const char *id = str_field(o, "container"), *name = str_field(o, "container_name");
 
 		if (!(id && !strncmp(id, f->container, strlen(f->container))) &&
-		    !(name && !strcmp(name, f->container)) &&
-		    !(cg && strstr(cg, f->container)))
+		    !(name && !strcmp(name, f->container)) && !(cg && strstr(cg, f->container)))
 			return false;
 	}
 	if (f->has_dst) {
@@ -72,7 +71,8 @@ static bool matches(const struct filter *f, json_object *o)
 		__u8 a[16];
 		bool v4;
 
-		if (!d || rcc_addr_parse(d, a, &v4) || !rcc_addr_prefix_covers(f->dst, f->dst_plen, a))
+		if (!d || rcc_addr_parse(d, a, &v4) ||
+		    !rcc_addr_prefix_covers(f->dst, f->dst_plen, a))
 			return false;
 	}
 	return true;
@@ -124,8 +124,8 @@ static void print_record(const struct filter *f, const char *line, json_object *
 	printable(str_field(o, "comm") ? str_field(o, "comm") : "?", comm, sizeof(comm));
 	snprintf(proc, sizeof(proc), "%lld/%s", int_field(o, "pid"), comm);
 	printf("%-27s %-5s %-28s %-22s %-26s %-6s %s", t ? t : "?",
-	       str_field(o, "verdict") ? str_field(o, "verdict") : "?", who ? who : "?", proc,
-	       dst, str_field(o, "protocol") ? str_field(o, "protocol") : "?",
+	       str_field(o, "verdict") ? str_field(o, "verdict") : "?", who ? who : "?", proc, dst,
+	       str_field(o, "protocol") ? str_field(o, "protocol") : "?",
 	       str_field(o, "reason") ? str_field(o, "reason") : "?");
 	if (sup > 0)
 		printf(" (+%lld more, folded)", sup);
@@ -242,7 +242,10 @@ static int parse_since(const char *s, char *out, size_t len)
 	struct tm tm = {};
 
 	if (end != s && v >= 0 && end[0] && !end[1] && strchr("smhd", end[0])) {
-		long long mult = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600 : 86400;
+		long long mult = end[0] == 's' ? 1 :
+				 end[0] == 'm' ? 60 :
+				 end[0] == 'h' ? 3600 :
+						 86400;
 
 		t = time(NULL) - v * mult;
 		gmtime_r(&t, &tm);
@@ -272,8 +275,8 @@ static int make_filter(const struct rcc_args *a, struct filter *f)
 
 		/* the cgroup may be gone: a path, not a lookup */
 		if ((a->cgroup[0] == '/' || rcc_cgroup_mount(mnt, sizeof(mnt)) ?
-		     rcc_snprintf(f->cgroup, sizeof(f->cgroup), "%s", a->cgroup) :
-		     rcc_snprintf(f->cgroup, sizeof(f->cgroup), "%s/%s", mnt, a->cgroup))) {
+			     rcc_snprintf(f->cgroup, sizeof(f->cgroup), "%s", a->cgroup) :
+			     rcc_snprintf(f->cgroup, sizeof(f->cgroup), "%s/%s", mnt, a->cgroup))) {
 			pr_warn("log: --cgroup '%s' is too long\n", a->cgroup);
 			return RCC_EXIT_USAGE;
 		}
@@ -281,7 +284,8 @@ static int make_filter(const struct rcc_args *a, struct filter *f)
 			f->cgroup[strlen(f->cgroup) - 1] = '\0';
 	}
 	if (a->since && parse_since(a->since, f->since, sizeof(f->since))) {
-		pr_warn("log: bad --since '%s' (e.g. 10m, 2h, 1d, 2026-11-23T10:00:00Z)\n", a->since);
+		pr_warn("log: bad --since '%s' (e.g. 10m, 2h, 1d, 2026-11-23T10:00:00Z)\n",
+			a->since);
 		return RCC_EXIT_USAGE;
 	}
 	if (a->dst) {
@@ -305,8 +309,8 @@ static int make_filter(const struct rcc_args *a, struct filter *f)
 
 /* Prints the records of every log file, oldest first; returns the live
  * file, left open when following it, else -1. */
-static int print_files(const struct rcc_config *cfg, struct filter *f, char **files,
-		       size_t n, bool follow)
+static int print_files(const struct rcc_config *cfg, struct filter *f, char **files, size_t n,
+		       bool follow)
 {
 	int fd = -1;
 	size_t i;

@@ -71,8 +71,9 @@ fail:
  * ps keeps what COMMAND's process gets back. */
 static int take_signals(struct run_parent_state *ps)
 {
-	static const int handled[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH,
-				       SIGCHLD, SIGCONT };
+	static const int handled[] = {
+		SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD, SIGCONT
+	};
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	sigset_t set, tty;
 	size_t i;
@@ -126,11 +127,11 @@ static int supervise(pid_t pid, int sigfd, struct rcc_pty *pty)
 		fds[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 		rcc_pty_poll_fds(pty, fds + 1);
 		if (poll(fds, 3, -1) < 0 && errno != EINTR)
-			kill(pid, SIGKILL);	/* cannot relay: end it, then clean up */
+			kill(pid, SIGKILL); /* cannot relay: end it, then clean up */
 		while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGWINCH)
 				rcc_pty_resize(pty);
-			else if (si.ssi_signo == SIGCONT)	/* fg: relay stdin again */
+			else if (si.ssi_signo == SIGCONT) /* fg: relay stdin again */
 				rcc_pty_resume(pty);
 			else if (si.ssi_signo != SIGCHLD)
 				forward(pid, pty, si.ssi_signo);
@@ -168,8 +169,8 @@ static void release_cgroup(const struct rcc_config *cfg, const char *cg, int kil
 }
 
 /* Starts COMMAND in cg and waits for it; its exit code for run. */
-static int run_command(const struct rcc_config *cfg, const char *cg,
-		       const struct run_user *u, char **argv)
+static int run_command(const struct rcc_config *cfg, const char *cg, const struct run_user *u,
+		       char **argv)
 {
 	struct run_parent_state ps;
 	struct rcc_pty pty;

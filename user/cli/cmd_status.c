@@ -83,10 +83,9 @@ static void audit_text(const struct rcc_audit_totals *t)
 	putchar('\n');
 }
 
-static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
-		       const struct ct_row *ct, const struct pol_row *pol, size_t npol,
-		       const struct rcc_audit_totals *t, bool guarded, json_object *names,
-		       json_object *host)
+static void print_json(const struct rcc_cgroup_info *cg, size_t ncg, const struct ct_row *ct,
+		       const struct pol_row *pol, size_t npol, const struct rcc_audit_totals *t,
+		       bool guarded, json_object *names, json_object *host)
 {
 	json_object *root = json_object_new_object();
 	json_object *cgs = json_object_new_array(), *pols = json_object_new_array();
@@ -97,9 +96,11 @@ static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "id", json_object_new_uint64(cg[i].id));
-		json_object_object_add(o, "path", cg[i].path[0] ? json_object_new_string(cg[i].path) : NULL);
+		json_object_object_add(o, "path",
+				       cg[i].path[0] ? json_object_new_string(cg[i].path) : NULL);
 		json_object_object_add(o, "policy", json_object_new_string(p ? p->name : "?"));
-		json_object_object_add(o, "mode", json_object_new_string(p ? mode_of(p->flags) : "?"));
+		json_object_object_add(o, "mode",
+				       json_object_new_string(p ? mode_of(p->flags) : "?"));
 		json_object_object_add(o, "linked", json_object_new_boolean(cg[i].linked));
 		json_object_object_add(o, "container",
 				       ct[i].id[0] ? json_object_new_string(ct[i].id) : NULL);
@@ -124,8 +125,8 @@ static void print_json(const struct rcc_cgroup_info *cg, size_t ncg,
 	/* null: no daemon keeps the names fresh */
 	json_object_object_add(root, "names", names ? json_object_get(names) : NULL);
 	json_object_object_add(root, "host_addresses", host ? json_object_get(host) : NULL);
-	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n", json_object_to_json_string_ext(
+			       root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 }
 
@@ -177,10 +178,12 @@ static void names_text(const struct rcc_config *cfg, json_object *arr)
 		printf("\n");
 		if (json_object_get_boolean(json_object_object_get(o, "unresolved")))
 			printf("    unresolved: %s\n",
-			       rcc_names_unresolved_means(deny, as && json_object_array_length(as)));
+			       rcc_names_unresolved_means(deny,
+							  as && json_object_array_length(as)));
 		for (j = 0; as && j < json_object_array_length(as); j++) {
 			json_object *a = json_object_array_get_idx(as, j);
-			long long ms = json_object_get_int64(json_object_object_get(a, "expires_in_ms"));
+			long long ms =
+				json_object_get_int64(json_object_object_get(a, "expires_in_ms"));
 
 			if (ms >= 0)
 				printf("    %-39s expires in %llds\n",
@@ -189,8 +192,9 @@ static void names_text(const struct rcc_config *cfg, json_object *arr)
 			else
 				printf("    %-39s expired %llds ago, kept %s\n",
 				       json_object_get_string(json_object_object_get(a, "addr")),
-				       -ms / 1000, deny ? "until it resolves (a deny entry uses it)" :
-							  "for dns_stale_grace");
+				       -ms / 1000,
+				       deny ? "until it resolves (a deny entry uses it)" :
+					      "for dns_stale_grace");
 		}
 		for (j = 0; in && j < json_object_array_length(in); j++)
 			printf("    %-39s refused: internal address (rebinding guard)\n",
@@ -238,13 +242,13 @@ static void host_text(const struct rcc_config *cfg, json_object *host)
 		printf("    %s\n", json_object_get_string(json_object_array_get_idx(arr, i)));
 }
 
-static void print_text(const struct rcc_cgroup_info *cg, size_t ncg,
-		       const struct ct_row *ct, const struct pol_row *pol, size_t npol)
+static void print_text(const struct rcc_cgroup_info *cg, size_t ncg, const struct ct_row *ct,
+		       const struct pol_row *pol, size_t npol)
 {
 	size_t i;
 
-	printf("%-12s %-8s %12s %12s %12s  %s\n", "POLICY", "MODE", "ALLOWED", "DENIED",
-	       "AUDITED", "CGROUP");
+	printf("%-12s %-8s %12s %12s %12s  %s\n", "POLICY", "MODE", "ALLOWED", "DENIED", "AUDITED",
+	       "CGROUP");
 	for (i = 0; i < ncg; i++) {
 		const struct pol_row *p = row_of(pol, npol, cg[i].policy_id);
 
@@ -261,8 +265,7 @@ static void print_text(const struct rcc_cgroup_info *cg, size_t ncg,
 	}
 	if (!ncg)
 		printf("(no cgroup is enforced)\n");
-	printf("\n%-12s %-8s %12s %12s %12s\n", "POLICY", "MODE", "ALLOWED", "DENIED",
-	       "AUDITED");
+	printf("\n%-12s %-8s %12s %12s %12s\n", "POLICY", "MODE", "ALLOWED", "DENIED", "AUDITED");
 	for (i = 0; i < npol; i++)
 		printf("%-12s %-8s %12llu %12llu %12llu\n", pol[i].name, mode_of(pol[i].flags),
 		       (unsigned long long)pol[i].stats.allowed,
@@ -336,9 +339,10 @@ static void status_text(const struct rcc_config *cfg, const struct status *st)
 	audit_text(&st->totals);
 	names_text(cfg, st->names);
 	host_text(cfg, st->host);
-	printf("BPF GUARD: %s\n", st->guarded ?
-	       "active (sandboxes cannot reach our objects through bpf())" :
-	       "not running here: sandboxes must not hold CAP_SYS_ADMIN or CAP_BPF outside a user namespace");
+	printf("BPF GUARD: %s\n",
+	       st->guarded ?
+		       "active (sandboxes cannot reach our objects through bpf())" :
+		       "not running here: sandboxes must not hold CAP_SYS_ADMIN or CAP_BPF outside a user namespace");
 	for (i = 0; i < st->ncg; i++)
 		if (st->cg[i].path[0])
 			rcc_caps_warn(st->cg[i].path, st->guarded);

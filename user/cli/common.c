@@ -31,8 +31,7 @@ int cli_load_config(const struct rcc_args *a, struct rcc_config *cfg)
 	return RCC_EXIT_OK;
 }
 
-const struct rcc_policy_cfg *cli_policy(const struct rcc_config *cfg,
-					const char *name)
+const struct rcc_policy_cfg *cli_policy(const struct rcc_config *cfg, const char *name)
 {
 	const struct rcc_policy_cfg *p;
 	size_t i;
@@ -107,8 +106,7 @@ struct json_object *cli_daemon_names(const struct rcc_config *cfg)
 	return cli_daemon_ask(cfg, "names");
 }
 
-int cli_compile_init(const struct rcc_config *cfg, enum rcc_dns_mode mode,
-		     struct cli_compile *c)
+int cli_compile_init(const struct rcc_config *cfg, enum rcc_dns_mode mode, struct cli_compile *c)
 {
 	int err;
 
@@ -120,8 +118,8 @@ int cli_compile_init(const struct rcc_config *cfg, enum rcc_dns_mode mode,
 	return rcc_names_compile_init(&c->names, cfg, &c->host, mode, &c->o);
 }
 
-void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode,
-			 bool ask_daemon, struct cli_compile *c)
+void cli_compile_prepare(const struct rcc_config *cfg, enum rcc_dns_mode mode, bool ask_daemon,
+			 struct cli_compile *c)
 {
 	struct json_object *arr;
 	struct rcc_dns *dns;
@@ -175,8 +173,8 @@ int cli_open_and_apply(const struct rcc_config *cfg, struct rcc_kernel *k,
 	return err == -EINVAL || err == -EBUSY || err == -ENOSPC ? RCC_EXIT_USAGE : RCC_EXIT_FAIL;
 }
 
-int cli_target(const struct rcc_args *a, char *path, size_t len,
-	       struct rcc_container *c, bool *is_container)
+int cli_target(const struct rcc_args *a, char *path, size_t len, struct rcc_container *c,
+	       bool *is_container)
 {
 	char err[2048];
 	int rc;
@@ -198,8 +196,7 @@ int cli_target(const struct rcc_args *a, char *path, size_t len,
 	return RCC_EXIT_OK;
 }
 
-const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg,
-					    const char *option,
+const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg, const char *option,
 					    const struct rcc_container *c)
 {
 	const struct rcc_policy_cfg *p;
@@ -213,7 +210,8 @@ const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg,
 		if (p)
 			return p;
 		/* enforced all the same: the inherited or default policy */
-		pr_warn("container %.12s: its label " RCC_LABEL_POLICY "=%s chooses nothing (%s); the inherited or default policy holds\n",
+		pr_warn("container %.12s: its label " RCC_LABEL_POLICY
+			"=%s chooses nothing (%s); the inherited or default policy holds\n",
 			c->id, c->policy, why);
 	}
 	return cli_policy(cfg, cfg->default_policy);

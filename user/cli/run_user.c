@@ -63,8 +63,8 @@ int run_user_become(const struct run_user *u)
 }
 
 /* In a child that became u: which of the candidates u may write to. */
-static void probe_as_user(const struct run_user *u, char *const paths[],
-			  const bool candidate[], int n, int out)
+static void probe_as_user(const struct run_user *u, char *const paths[], const bool candidate[],
+			  int n, int out)
 {
 	unsigned char i;
 
@@ -85,7 +85,7 @@ void run_user_warn_sockets(const struct run_user *u, const char *sockets)
 	int n = 0, j, pipefd[2];
 	pid_t pid;
 
-	if (!u->drop)	/* root was warned about already */
+	if (!u->drop) /* root was warned about already */
 		return;
 	snprintf(list, sizeof(list), "%s", sockets);
 	for (p = strtok_r(list, " \t", &save); p && n < MAX_SOCKETS;
@@ -111,8 +111,8 @@ void run_user_warn_sockets(const struct run_user *u, const char *sockets)
 		if (i >= n)
 			break;
 		pr_warn("warning: %s can connect to '%s' (group '%s', mode %04o), a container runtime's API: through it COMMAND can start a privileged container, which is host root by another door; take %s out of that group, or run as another user\n",
-			u->name, paths[i], g ? g->gr_name : "?",
-			(unsigned)(st[i].st_mode & 07777), u->name);
+			u->name, paths[i], g ? g->gr_name : "?", (unsigned)(st[i].st_mode & 07777),
+			u->name);
 	}
 	close(pipefd[0]);
 	if (pid > 0)

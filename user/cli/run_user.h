@@ -7,7 +7,7 @@
 #include <sys/types.h>
 
 struct run_user {
-	bool drop;		/* false: COMMAND stays root */
+	bool drop; /* false: COMMAND stays root */
 	uid_t uid;
 	gid_t gid;
 	char name[64];

@@ -33,7 +33,7 @@ static void log_changes(const struct rcc_addr_list *old, const struct rcc_addr_l
 		}
 		if (moved++ < HOST_LOG_MAX) {
 			rcc_addr_prefix_format(c < 0 ? old->addrs[i] : now->addrs[j], 128, shown,
-					  sizeof(shown));
+					       sizeof(shown));
 			pr_info("rcc-bpf: host address %s %s; block_host follows\n", shown,
 				c < 0 ? "removed" : "added");
 		}

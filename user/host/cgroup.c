@@ -26,8 +26,7 @@ int rcc_cgroup_mount(char *buf, size_t len)
 		char fstype[64];
 
 		/* fields: id parent maj:min root mountpoint ... - fstype ... */
-		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 ||
-		    strcmp(fstype, "cgroup2"))
+		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
 			continue;
@@ -94,8 +93,8 @@ int rcc_cgroup_of_pid(pid_t pid, char *out, size_t len)
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "0::", 3))
 			continue;
-		if (snprintf(out, len, "%s%s", mnt,
-			     strcmp(line + 3, "/") ? line + 3 : "") >= (int)len)
+		if (snprintf(out, len, "%s%s", mnt, strcmp(line + 3, "/") ? line + 3 : "") >=
+		    (int)len)
 			err = -ENAMETOOLONG;
 		else
 			err = 0;
@@ -208,8 +207,7 @@ int rcc_cgroup_ancestors(const char *path, rcc_cgroup_walk_fn fn, void *ctx)
 	return 0;
 }
 
-int rcc_cgroup_procs(const char *path, int (*fn)(pid_t pid, void *ctx),
-		     void *ctx)
+int rcc_cgroup_procs(const char *path, int (*fn)(pid_t pid, void *ctx), void *ctx)
 {
 	char file[PATH_MAX + 16];
 	FILE *f;
@@ -283,7 +281,7 @@ static int write_knob(const char *path, const char *knob, const char *val)
 static int kill_pid(pid_t pid, void *ctx)
 {
 	(void)ctx;
-	kill(pid, SIGKILL);	/* one that already died is fine */
+	kill(pid, SIGKILL); /* one that already died is fine */
 	return 0;
 }
 
@@ -317,7 +315,7 @@ int rcc_cgroup_kill(const char *path, int timeout_ms)
 	if (events_flag(path, "populated") == 0)
 		return 0;
 	err = write_knob(path, "cgroup.kill", "1");
-	if (err == -ENOENT)	/* cgroup.kill came in 5.14 */
+	if (err == -ENOENT) /* cgroup.kill came in 5.14 */
 		return rcc_cgroup_kill_by_freezing(path, timeout_ms);
 	return err ?: wait_flag(path, "populated", 0, timeout_ms);
 }

@@ -27,8 +27,7 @@ int rcc_cgroup_walk(const char *path, rcc_cgroup_walk_fn fn, void *ctx);
 int rcc_cgroup_ancestors(const char *path, rcc_cgroup_walk_fn fn, void *ctx);
 
 /* Processes of one cgroup (not its descendants): fn per pid. */
-int rcc_cgroup_procs(const char *path, int (*fn)(pid_t pid, void *ctx),
-		     void *ctx);
+int rcc_cgroup_procs(const char *path, int (*fn)(pid_t pid, void *ctx), void *ctx);
 /* Kills every process in the subtree and waits for it to empty, up to
  * timeout_ms: cgroup.kill, or rcc_cgroup_kill_by_freezing before 5.14.
  * 0, -EBUSY (still populated) or -errno. */

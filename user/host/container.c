@@ -47,9 +47,9 @@ bool rcc_container_of_cgroup(const char *path, char id[65], char runtime[16])
 	static const struct {
 		const char *prefix, *suffix, *runtime;
 	} pat[] = {
-		{ "libpod-", ".scope", "podman" },	/* systemd driver */
-		{ "libpod-", "", "podman" },		/* cgroupfs: libpod_parent/ */
-		{ "docker-", ".scope", "docker" },	/* systemd driver */
+		{ "libpod-", ".scope", "podman" }, /* systemd driver */
+		{ "libpod-", "", "podman" },	   /* cgroupfs: libpod_parent/ */
+		{ "docker-", ".scope", "docker" }, /* systemd driver */
 		{ "cri-containerd-", ".scope", "containerd" },
 		{ "nerdctl-", ".scope", "containerd" },
 		{ "crio-", ".scope", "cri-o" },
@@ -200,8 +200,9 @@ static void from_podman(struct list *l)
 		return;
 	arr = json_tokener_parse(out);
 	free(out);
-	for (i = 0; arr && json_object_is_type(arr, json_type_array) &&
-		    i < json_object_array_length(arr); i++) {
+	for (i = 0;
+	     arr && json_object_is_type(arr, json_type_array) && i < json_object_array_length(arr);
+	     i++) {
 		json_object *o = json_object_array_get_idx(arr, i);
 		const char *id = jstr(o, "Id"), *state = jstr(o, "State");
 		struct rcc_container *c;
@@ -327,8 +328,7 @@ int rcc_container_list(struct rcc_container **out, size_t *n)
 	return 0;
 }
 
-int rcc_container_find(const char *query, struct rcc_container *out,
-		       char *err, size_t errlen)
+int rcc_container_find(const char *query, struct rcc_container *out, char *err, size_t errlen)
 {
 	struct rcc_container *all, *hit = NULL;
 	size_t n, i, matches = 0, qlen = strlen(query);
@@ -347,20 +347,23 @@ int rcc_container_find(const char *query, struct rcc_container *out,
 			if (!strncmp(all[i].id, query, qlen))
 				hit = &all[i];
 	} else if (!hit && matches > 1) {
-		size_t used = snprintf(err, errlen, "'%s' is ambiguous; it begins the ids of", query);
+		size_t used =
+			snprintf(err, errlen, "'%s' is ambiguous; it begins the ids of", query);
 
 		for (i = 0; i < n && used < errlen; i++)
 			if (!strncmp(all[i].id, query, qlen))
-				used += snprintf(err + used, errlen - used, " %.12s%s%s%s", all[i].id,
-						 all[i].name[0] ? " (" : "", all[i].name,
+				used += snprintf(err + used, errlen - used, " %.12s%s%s%s",
+						 all[i].id, all[i].name[0] ? " (" : "", all[i].name,
 						 all[i].name[0] ? ")" : "");
 		rc = -EEXIST;
 		goto out;
 	}
 	if (!hit) {
-		snprintf(err, errlen,
-			 "no container '%s' (asked:%s%s and the cgroup v2 tree; give a full id, a unique id prefix or a name)",
-			 query, have_cli("podman") ? " podman" : "", have_cli("docker") ? " docker" : "");
+		snprintf(
+			err, errlen,
+			"no container '%s' (asked:%s%s and the cgroup v2 tree; give a full id, a unique id prefix or a name)",
+			query, have_cli("podman") ? " podman" : "",
+			have_cli("docker") ? " docker" : "");
 		rc = -ENOENT;
 		goto out;
 	}
@@ -372,9 +375,10 @@ int rcc_container_find(const char *query, struct rcc_container *out,
 		goto out;
 	}
 	if (!out->cgroup[0]) {
-		snprintf(err, errlen,
-			 "container %.12s runs in no cgroup v2 (its runtime uses cgroup v1 only; configure it for cgroup v2)",
-			 hit->id);
+		snprintf(
+			err, errlen,
+			"container %.12s runs in no cgroup v2 (its runtime uses cgroup v1 only; configure it for cgroup v2)",
+			hit->id);
 		rc = -ENOTSUP;
 	}
 out:
@@ -421,11 +425,11 @@ bool rcc_container_at(const char *path, char id[65], char runtime[16])
 
 /* One field of `RUNTIME [image] inspect`, by Go template ("" when it has
  * none); false when the runtime could not answer. */
-static bool inspect_field(const char *kind, const char *id, const char *runtime,
-			  const char *format, char *out, size_t len)
+static bool inspect_field(const char *kind, const char *id, const char *runtime, const char *format,
+			  char *out, size_t len)
 {
-	char *argv[] = { (char *)runtime, (char *)kind, "inspect", "--format", (char *)format,
-			 (char *)id, NULL };
+	char *argv[] = { (char *)runtime, (char *)kind, "inspect", "--format",
+			 (char *)format,  (char *)id,	NULL };
 	char *res;
 
 	out[0] = '\0';
@@ -441,8 +445,7 @@ static bool inspect_field(const char *kind, const char *id, const char *runtime,
 	return true;
 }
 
-static void inspect(const char *id, const char *runtime, const char *format,
-		    char *out, size_t len)
+static void inspect(const char *id, const char *runtime, const char *format, char *out, size_t len)
 {
 	inspect_field("container", id, runtime, format, out, len);
 }
@@ -469,7 +472,8 @@ static bool label_from_image(const char *id, const char *runtime, const char *la
 	if (!image[0])
 		return false; /* no image: a root filesystem of its own */
 	if (!inspect_field("image", image, runtime,
-			   "{{index .Config.Labels \"" RCC_LABEL_POLICY "\"}}", theirs, sizeof(theirs)))
+			   "{{index .Config.Labels \"" RCC_LABEL_POLICY "\"}}", theirs,
+			   sizeof(theirs)))
 		return true;
 	return theirs[0] && !strcmp(theirs, label);
 }
@@ -479,7 +483,8 @@ static void drop_image_label(const char *id, const char *runtime, char *policy)
 {
 	if (!policy[0] || !label_from_image(id, runtime, policy))
 		return;
-	pr_warn("container %.12s: its label " RCC_LABEL_POLICY "=%s comes from its image (or the image cannot be asked): ignored; a label given at run time chooses\n",
+	pr_warn("container %.12s: its label " RCC_LABEL_POLICY
+		"=%s comes from its image (or the image cannot be asked): ignored; a label given at run time chooses\n",
 		id, policy);
 	policy[0] = '\0';
 }

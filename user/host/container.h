@@ -17,12 +17,12 @@
 
 struct rcc_container {
 	char id[65];
-	char name[256];			/* "" when only the cgroup is known */
-	char runtime[16];		/* podman, docker, containerd, cri-o */
+	char name[256];	  /* "" when only the cgroup is known */
+	char runtime[16]; /* podman, docker, containerd, cri-o */
 	bool running;
-	pid_t pid;			/* 0 when not known */
-	char cgroup[PATH_MAX];		/* "" when not known (not running) */
-	char policy[64];		/* its rcc-bpf.policy label given at run time */
+	pid_t pid;	       /* 0 when not known */
+	char cgroup[PATH_MAX]; /* "" when not known (not running) */
+	char policy[64];       /* its rcc-bpf.policy label given at run time */
 };
 
 /*
@@ -30,8 +30,7 @@ struct rcc_container {
  * -ENOENT not found, -EEXIST ambiguous prefix (candidates in err),
  * -ESRCH not running, -ENOTSUP in no cgroup v2.
  */
-int rcc_container_find(const char *query, struct rcc_container *out,
-		       char *err, size_t errlen);
+int rcc_container_find(const char *query, struct rcc_container *out, char *err, size_t errlen);
 /* Every container the runtimes and the cgroup tree know. */
 int rcc_container_list(struct rcc_container **out, size_t *n);
 

@@ -23,8 +23,8 @@ struct rcc_dns {
 	int epfd;
 	struct rcc_names *t;
 	size_t inflight;
-	size_t cursor;			/* where the due-scan resumes */
-	__u64 due_ms;			/* no name is due before this */
+	size_t cursor; /* where the due-scan resumes */
+	__u64 due_ms;  /* no name is due before this */
 };
 
 struct query {
@@ -46,8 +46,8 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 		epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-int rcc_dns_open(const struct rcc_config *cfg, struct rcc_names *t,
-		 struct rcc_dns **out, char *why, size_t whylen)
+int rcc_dns_open(const struct rcc_config *cfg, struct rcc_names *t, struct rcc_dns **out, char *why,
+		 size_t whylen)
 {
 	struct ares_options o = {
 		.timeout = QUERY_TIMEOUT_MS,
@@ -94,7 +94,8 @@ int rcc_dns_open(const struct rcc_config *cfg, struct rcc_names *t,
 		snprintf(csv, sizeof(csv), rcc_addr_is_v4(a) ? "%s:%u" : "[%s]:%u", shown, port);
 		rc = ares_set_servers_ports_csv(d->ch, csv);
 		if (rc) {
-			snprintf(why, whylen, "resolver '%s': %s", cfg->resolver, ares_strerror(rc));
+			snprintf(why, whylen, "resolver '%s': %s", cfg->resolver,
+				 ares_strerror(rc));
 			rcc_dns_close(d);
 			return -EINVAL;
 		}
@@ -111,7 +112,7 @@ void rcc_dns_close(struct rcc_dns *d)
 		return;
 	for (i = 0; i < d->t->n; i++)
 		d->t->v[i].inflight = false; /* a next channel asks again */
-	d->t = NULL; /* the callbacks of cancelled queries touch nothing */
+	d->t = NULL;			     /* the callbacks of cancelled queries touch nothing */
 	ares_destroy(d->ch);
 	close(d->epfd);
 	free(d);
@@ -154,8 +155,11 @@ static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo 
 	else if (r && status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
 		rcc_names_failure(d->t, r,
 				  status == ARES_ENOTFOUND || status == ARES_ENODATA ||
-				  status == ARES_SUCCESS ? -ENOENT : -EAGAIN,
-				  status == ARES_SUCCESS ? "no A or AAAA records" : ares_strerror(status),
+						  status == ARES_SUCCESS ?
+					  -ENOENT :
+					  -EAGAIN,
+				  status == ARES_SUCCESS ? "no A or AAAA records" :
+							   ares_strerror(status),
 				  now);
 	if (r && r->next_ms < d->due_ms)
 		d->due_ms = r->next_ms; /* a back-off may come before the rest */
@@ -221,8 +225,9 @@ void rcc_dns_process(struct rcc_dns *d)
 
 	n = epoll_wait(d->epfd, evs, 32, 0);
 	for (i = 0; i < n; i++)
-		ares_process_fd(d->ch, evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP) ?
-					       evs[i].data.fd : ARES_SOCKET_BAD,
+		ares_process_fd(d->ch,
+				evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? evs[i].data.fd :
+										  ARES_SOCKET_BAD,
 				evs[i].events & EPOLLOUT ? evs[i].data.fd : ARES_SOCKET_BAD);
 	/* answers made room: the queue moves on without waiting for a tick */
 	if (n > 0)

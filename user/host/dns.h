@@ -15,8 +15,8 @@ struct rcc_dns;
 
 /* A channel on cfg's resolver (or /etc/resolv.conf).  -errno; why says
  * what went wrong for people. */
-int rcc_dns_open(const struct rcc_config *cfg, struct rcc_names *t,
-		 struct rcc_dns **out, char *why, size_t whylen);
+int rcc_dns_open(const struct rcc_config *cfg, struct rcc_names *t, struct rcc_dns **out, char *why,
+		 size_t whylen);
 void rcc_dns_close(struct rcc_dns *d);
 /* Readable when c-ares has sockets to serve: then call rcc_dns_process. */
 int rcc_dns_fd(const struct rcc_dns *d);

@@ -31,8 +31,8 @@ static int enforced_at(const char *path, __u64 id, void *ctx)
 	return 1;
 }
 
-bool rcc_enforce_nearest_above(struct rcc_kernel *k, const char *path, __u32 *policy_id,
-			char *from, size_t len)
+bool rcc_enforce_nearest_above(struct rcc_kernel *k, const char *path, __u32 *policy_id, char *from,
+			       size_t len)
 {
 	struct above a = { .k = k, .path = from, .len = len };
 
@@ -77,9 +77,8 @@ static int inherit(const struct rcc_config *cfg, struct rcc_kernel *k, const cha
 	return RCC_INHERITED;
 }
 
-int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
-			  const char *path, const char *policy, bool keep_existing,
-			  char *msg, size_t len)
+int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k, const char *path,
+			  const char *policy, bool keep_existing, char *msg, size_t len)
 {
 	bool labelled = policy && *policy;
 	const char *name;
@@ -92,7 +91,8 @@ int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
 		return RCC_NOT_WANTED;
 	/* a label that may not choose: enforced all the same, as unlabelled */
 	if (labelled && !rcc_config_label_policy(cfg, policy, why, sizeof(why))) {
-		pr_warn("container cgroup %s: its label " RCC_LABEL_POLICY "=%s chooses nothing (%s); the inherited or default policy holds\n",
+		pr_warn("container cgroup %s: its label " RCC_LABEL_POLICY
+			"=%s chooses nothing (%s); the inherited or default policy holds\n",
 			path, policy, why);
 		policy = NULL;
 	}
@@ -144,7 +144,8 @@ int rcc_enforce_all_containers(const struct rcc_config *cfg, struct rcc_kernel *
 					  sizeof(msg));
 		if (r == RCC_ENFORCED) {
 			pr_info("rcc-bpf: container %.12s%s%s%s: %s\n", all[i].id,
-				all[i].name[0] ? " (" : "", all[i].name, all[i].name[0] ? ")" : "", msg);
+				all[i].name[0] ? " (" : "", all[i].name, all[i].name[0] ? ")" : "",
+				msg);
 			done++;
 		} else if (r < 0) {
 			pr_warn("container %.12s: %s\n", all[i].id, msg);

@@ -15,16 +15,16 @@
 #include "kernel/kernel.h"
 
 enum rcc_enforce_result {
-	RCC_ENFORCED,		/* attached now */
-	RCC_ALREADY,		/* had an entry of its own, left as it was */
-	RCC_NOT_WANTED,		/* enforce = labelled and no label */
-	RCC_INHERITED,		/* no label, below an enforced cgroup: its policy holds */
+	RCC_ENFORCED,	/* attached now */
+	RCC_ALREADY,	/* had an entry of its own, left as it was */
+	RCC_NOT_WANTED, /* enforce = labelled and no label */
+	RCC_INHERITED,	/* no label, below an enforced cgroup: its policy holds */
 };
 
 /* The nearest enforced cgroup above path (path itself left out): its
  * policy id and, with from, its path. */
-bool rcc_enforce_nearest_above(struct rcc_kernel *k, const char *path, __u32 *policy_id,
-			char *from, size_t len);
+bool rcc_enforce_nearest_above(struct rcc_kernel *k, const char *path, __u32 *policy_id, char *from,
+			       size_t len);
 
 /*
  * Enforces on the container cgroup at path.  policy: the container's own
@@ -35,9 +35,8 @@ bool rcc_enforce_nearest_above(struct rcc_kernel *k, const char *path, __u32 *po
  * or -errno with msg saying what was not done: the kernel layer has
  * printed why when it failed (kernel/kernel.h), else msg says why too.
  */
-int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k,
-			  const char *path, const char *policy, bool keep_existing,
-			  char *msg, size_t len);
+int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k, const char *path,
+			  const char *policy, bool keep_existing, char *msg, size_t len);
 
 /* The [containers] attach = parents: made when missing, enforced. */
 void rcc_enforce_parents(const struct rcc_config *cfg, struct rcc_kernel *k);

@@ -106,7 +106,8 @@ static int collect(const struct rcc_config *cfg, struct rcc_name **v, size_t *n,
 			if (!r->name)
 				return -ENOMEM;
 			r->deny = e->action == RCC_ACT_DENY;
-			r->guarded = e->action == RCC_ACT_ALLOW && !(e->flags & RCC_ENTRY_PRIVATE_OK);
+			r->guarded = e->action == RCC_ACT_ALLOW &&
+				     !(e->flags & RCC_ENTRY_PRIVATE_OK);
 			(*n)++;
 		}
 	return 0;
@@ -132,7 +133,7 @@ static size_t merge(struct rcc_names *t, struct rcc_name *v, size_t n)
 		if (old) {
 			struct rcc_name uses = v[out];
 
-			v[out] = *old;	/* its state, moved; old keeps its name */
+			v[out] = *old; /* its state, moved; old keeps its name */
 			v[out].name = uses.name;
 			v[out].guarded = uses.guarded;
 			v[out].deny = uses.deny;
@@ -178,8 +179,8 @@ static struct rcc_name_addr *addr_find(struct rcc_name *r, const __u8 a[16])
 	return NULL;
 }
 
-static void log_change(const struct rcc_names *t, const struct rcc_name *r,
-		       const char *what, const __u8 a[16])
+static void log_change(const struct rcc_names *t, const struct rcc_name *r, const char *what,
+		       const __u8 a[16])
 {
 	char shown[64];
 
@@ -340,8 +341,8 @@ static void name_expire(struct rcc_names *t, struct rcc_name *r, __u64 now)
 	r->n = k;
 }
 
-void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status,
-		       const char *why, __u64 now)
+void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status, const char *why,
+		       __u64 now)
 {
 	__u64 delay = 1000ull << (r->failures < 15 ? r->failures : 15);
 
@@ -374,8 +375,9 @@ void rcc_names_expire(struct rcc_names *t, __u64 now)
 const char *rcc_names_unresolved_means(bool deny, bool has_addrs)
 {
 	if (deny)
-		return has_addrs ? "its deny entries keep the last good addresses until it resolves again" :
-				   "NO ADDRESS KNOWN: its deny entries deny nothing until it resolves";
+		return has_addrs ?
+			       "its deny entries keep the last good addresses until it resolves again" :
+			       "NO ADDRESS KNOWN: its deny entries deny nothing until it resolves";
 	return has_addrs ? "its allow entries keep the last good addresses for dns_stale_grace" :
 			   "its allow entries allow nothing until it resolves";
 }
@@ -441,8 +443,9 @@ struct json_object *rcc_names_to_json(const struct rcc_names *t, __u64 now)
 			struct json_object *a = json_object_new_object();
 
 			json_object_object_add(a, "addr", addr_json(r->addrs[j].addr));
-			json_object_object_add(a, "expires_in_ms",
-					       json_object_new_int64((__s64)(r->addrs[j].expires_ms - now)));
+			json_object_object_add(
+				a, "expires_in_ms",
+				json_object_new_int64((__s64)(r->addrs[j].expires_ms - now)));
 			json_object_array_add(as, a);
 		}
 		for (j = 0; j < r->ninternal; j++)
@@ -453,12 +456,16 @@ struct json_object *rcc_names_to_json(const struct rcc_names *t, __u64 now)
 		json_object_object_add(o, "refused_internal", in);
 		put_age(o, "last_query_ago_ms", r->last_query_ms, now);
 		put_age(o, "last_ok_ago_ms", r->last_ok_ms, now);
-		json_object_object_add(o, "next_in_ms", json_object_new_int64(
-			r->next_ms > now ? (__s64)(r->next_ms - now) : 0));
-		json_object_object_add(o, "error", r->last_error[0] ?
-				       json_object_new_string(r->last_error) : NULL);
-		json_object_object_add(o, "nxdomain", json_object_new_boolean(r->last_status == -ENOENT));
-		json_object_object_add(o, "unresolved", json_object_new_boolean(r->failing_since_ms != 0));
+		json_object_object_add(
+			o, "next_in_ms",
+			json_object_new_int64(r->next_ms > now ? (__s64)(r->next_ms - now) : 0));
+		json_object_object_add(o, "error",
+				       r->last_error[0] ? json_object_new_string(r->last_error) :
+							  NULL);
+		json_object_object_add(o, "nxdomain",
+				       json_object_new_boolean(r->last_status == -ENOENT));
+		json_object_object_add(o, "unresolved",
+				       json_object_new_boolean(r->failing_since_ms != 0));
 		json_object_object_add(o, "deny", json_object_new_boolean(r->deny));
 		json_object_array_add(arr, o);
 	}
@@ -503,9 +510,12 @@ size_t rcc_names_from_json(struct rcc_names *t, struct json_object *arr, __u64 n
 		if (json_object_object_get_ex(o, "error", &v) && json_object_get_string(v)) {
 			struct json_object *nx;
 
-			snprintf(r->last_error, sizeof(r->last_error), "%s", json_object_get_string(v));
+			snprintf(r->last_error, sizeof(r->last_error), "%s",
+				 json_object_get_string(v));
 			r->last_status = json_object_object_get_ex(o, "nxdomain", &nx) &&
-					 json_object_get_boolean(nx) ? -ENOENT : -EAGAIN;
+							 json_object_get_boolean(nx) ?
+						 -ENOENT :
+						 -EAGAIN;
 		}
 		taken++;
 	}

@@ -33,29 +33,29 @@ struct rcc_name {
 	char *name;
 	struct rcc_name_addr *addrs;
 	size_t n;
-	bool guarded;			/* an entry without private_ok uses it */
-	bool deny;			/* a deny entry uses it: no grace limit */
+	bool guarded; /* an entry without private_ok uses it */
+	bool deny;    /* a deny entry uses it: no grace limit */
 	bool inflight;
-	__u64 next_ms;			/* when to ask next */
-	__u64 last_query_ms;		/* 0: never asked */
+	__u64 next_ms;	     /* when to ask next */
+	__u64 last_query_ms; /* 0: never asked */
 	__u64 last_ok_ms;
-	__u64 failing_since_ms;		/* 0: the last answer was good */
-	unsigned failures;		/* in a row, for the back-off */
-	int last_status;		/* 0, -ENOENT (no such name), -EAGAIN */
+	__u64 failing_since_ms; /* 0: the last answer was good */
+	unsigned failures;	/* in a row, for the back-off */
+	int last_status;	/* 0, -ENOENT (no such name), -EAGAIN */
 	char last_error[64];
-	__u8 (*internal)[16];		/* internal addresses it resolved to */
+	__u8 (*internal)[16]; /* internal addresses it resolved to */
 	size_t ninternal;
 };
 
 struct rcc_names {
-	struct rcc_name *v;		/* sorted by name */
+	struct rcc_name *v; /* sorted by name */
 	size_t n;
-	__u32 min_ttl, max_ttl, grace;	/* seconds */
-	const struct rcc_addr_list *host;	/* for the rebinding guard */
-	bool changed;			/* an address came or went */
-	bool touched;			/* anything answered since the last save */
-	bool verbose;			/* log failures and the guard (the daemon) */
-	bool log_changes;		/* and each address that comes or goes */
+	__u32 min_ttl, max_ttl, grace;	  /* seconds */
+	const struct rcc_addr_list *host; /* for the rebinding guard */
+	bool changed;			  /* an address came or went */
+	bool touched;			  /* anything answered since the last save */
+	bool verbose;			  /* log failures and the guard (the daemon) */
+	bool log_changes;		  /* and each address that comes or goes */
 };
 
 /* One address of an answer, with its TTL in seconds. */
@@ -91,8 +91,8 @@ struct rcc_name *rcc_names_find(const struct rcc_names *t, const char *name);
 void rcc_names_answer(struct rcc_names *t, struct rcc_name *r,
 		      const struct rcc_names_answer_addr *a, size_t n, __u64 now);
 /* No answer: status -ENOENT (NXDOMAIN, no records) or -EAGAIN. */
-void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status,
-		       const char *why, __u64 now);
+void rcc_names_failure(struct rcc_names *t, struct rcc_name *r, int status, const char *why,
+		       __u64 now);
 /* Drops what outlived the grace; sets t->changed when anything went. */
 void rcc_names_expire(struct rcc_names *t, __u64 now);
 /* How many names the last query failed for (unresolved). */
@@ -103,16 +103,14 @@ const char *rcc_names_unresolved_means(bool deny, bool has_addrs);
 /* An rcc_resolve_fn over the table (ctx: the table): how many addresses
  * the name has now; -ENOENT/-EAGAIN when none and the last query failed;
  * -ENOENT for a name the table does not hold. */
-int rcc_names_lookup(const char *name, __u8 (*addrs)[16], size_t max,
-		     void *ctx);
+int rcc_names_lookup(const char *name, __u8 (*addrs)[16], size_t max, void *ctx);
 
 /* The table for `status` and for one-shot commands: a JSON array. */
 struct json_object *rcc_names_to_json(const struct rcc_names *t, __u64 now);
 /* Takes the addresses of names the daemon reported (a to_json array);
  * names it does not know are left as they are (and alone are due to be
  * asked).  How many were taken. */
-size_t rcc_names_from_json(struct rcc_names *t, struct json_object *arr,
-			   __u64 now);
+size_t rcc_names_from_json(struct rcc_names *t, struct json_object *arr, __u64 now);
 
 /* The table across daemon restarts (a crash, an upgrade): saved after
  * each change, loaded at start, so the last good addresses keep their

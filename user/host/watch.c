@@ -14,14 +14,14 @@
 
 struct rcc_watch {
 	int fd;
-	char **paths;			/* by watch descriptor */
+	char **paths; /* by watch descriptor */
 	size_t cap;
 };
 
 static int add(struct rcc_watch *w, const char *path)
 {
-	int wd = inotify_add_watch(w->fd, path, IN_CREATE | IN_DELETE | IN_ONLYDIR |
-					      IN_DONT_FOLLOW | IN_EXCL_UNLINK);
+	int wd = inotify_add_watch(
+		w->fd, path, IN_CREATE | IN_DELETE | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK);
 
 	if (wd < 0)
 		return -errno;
@@ -100,8 +100,7 @@ int rcc_watch_fd(const struct rcc_watch *w)
 	return w->fd;
 }
 
-int rcc_watch_read(struct rcc_watch *w, rcc_watch_fn created, rcc_watch_fn removed,
-		   void *ctx)
+int rcc_watch_read(struct rcc_watch *w, rcc_watch_fn created, rcc_watch_fn removed, void *ctx)
 {
 	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
 	int overflow = 0;

@@ -7,8 +7,7 @@
 #include "kernel/bpflog.h"
 #include "lib/log.h"
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* libbpf's warnings are our debug output: we report failures. */
 	if (level == LIBBPF_DEBUG || rcc_log_get_level() < RCC_LOG_DEBUG)

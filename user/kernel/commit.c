@@ -99,7 +99,8 @@ static int put_entries(struct rcc_kernel *k, struct rcc_plan *p)
 	(void)k;
 	for (m = 0; !err && m < RCC_RS__MAX; m++)
 		if ((err = rcc_mapsync_apply_puts(&p->diff[m])))
-			err = rcc_log_fail(err, "Failed to update map %s", rcc_maps_name(rcc_plan_map(m)));
+			err = rcc_log_fail(err, "Failed to update map %s",
+					   rcc_maps_name(rcc_plan_map(m)));
 	return err;
 }
 
@@ -126,7 +127,7 @@ static int switch_versions(struct rcc_kernel *k, struct rcc_plan *p)
 		err = set_version(k, p->ids[i], p->ver[i]);
 		if (err)
 			return rcc_log_fail(err, "Failed to switch policy '%s' to its new version",
-					p->rs->policies[i].name);
+					    p->rs->policies[i].name);
 	}
 	return 0;
 }
@@ -159,7 +160,8 @@ static void retire_versions(struct rcc_kernel *k, struct rcc_plan *p, bool keep_
 	for (i = 0; i < p->rs->n; i++)
 		switched |= relabelled(p, i);
 	for (i = 0; i < p->ngone; i++)
-		set_version(k, rcc_plan_name_id(p, p->gone[i]), 0); /* enforces no cgroup: planned */
+		set_version(k, rcc_plan_name_id(p, p->gone[i]),
+			    0); /* enforces no cgroup: planned */
 	if (!keep_flows)
 		rcc_maps_bump_gen(k);
 	/* an old version's entries go only once nothing reads them; entries

@@ -29,24 +29,24 @@
 
 enum rcc_map_id {
 	RCC_MAP_CGROUPS,
-	RCC_MAP_VERSIONS,	/* policy id -> version in force */
-	RCC_MAP_POLICIES,	/* version -> flags */
+	RCC_MAP_VERSIONS, /* policy id -> version in force */
+	RCC_MAP_POLICIES, /* version -> flags */
 	RCC_MAP_PORTS,
 	RCC_MAP_ADDRS,
 	RCC_MAP_PREFIXES,
 	RCC_MAP_CGSTATS,
 	RCC_MAP_POLSTATS,
-	RCC_MAP_POLNAMES,	/* name -> id; userspace's own bookkeeping */
-	RCC_MAP_EVENTS,		/* ring buffer of denials */
-	RCC_MAP_LOST,		/* denials the ring had no room for */
-	RCC_MAP_AUDITSTATS,	/* the audit consumer's own totals */
-	RCC_MAP_GEN,		/* bumped on every change: egress's cache key */
+	RCC_MAP_POLNAMES,   /* name -> id; userspace's own bookkeeping */
+	RCC_MAP_EVENTS,	    /* ring buffer of denials */
+	RCC_MAP_LOST,	    /* denials the ring had no room for */
+	RCC_MAP_AUDITSTATS, /* the audit consumer's own totals */
+	RCC_MAP_GEN,	    /* bumped on every change: egress's cache key */
 	RCC_MAP__MAX,
 };
 
 struct rcc_kernel {
-	char pin_dir[PATH_MAX];		/* PIN_DIR, what the lock is taken on */
-	char dir[PATH_MAX];		/* PIN_DIR/v2 */
+	char pin_dir[PATH_MAX]; /* PIN_DIR, what the lock is taken on */
+	char dir[PATH_MAX];	/* PIN_DIR/v2 */
 	int lock_fd;
 	int map_fd[RCC_MAP__MAX];
 	int prog_fd[RCC_HOOK__MAX];
@@ -63,8 +63,7 @@ struct rcc_kernel {
 /* object.c: opens the pinned state; with create, loads and pins it when
  * absent (and attaches the bpf() guard).  Takes the lock when lock.
  * -ENOENT, printing nothing, when nothing is pinned and !create. */
-int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
-		    struct rcc_kernel *k);
+int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock, struct rcc_kernel *k);
 /* Closes every fd (the lock's too); k may be closed again. */
 void rcc_kernel_close(struct rcc_kernel *k);
 /* Whether the bpf() guard (lsm/bpf) is attached and the BPF LSM runs. */
@@ -104,37 +103,34 @@ bool rcc_kernel_is_attached(struct rcc_kernel *k, const char *path, __u32 *polic
 /* Policy id of a loaded policy; -ENOENT when not loaded. */
 int rcc_kernel_policy_id(struct rcc_kernel *k, const char *name, __u32 *id);
 /* Its name; "#ID" and -ENOENT when it has none. */
-int rcc_kernel_policy_name(struct rcc_kernel *k, __u32 id, char *name,
-			   size_t len);
+int rcc_kernel_policy_name(struct rcc_kernel *k, __u32 id, char *name, size_t len);
 
 struct rcc_cgroup_info {
 	__u64 id;
-	char path[PATH_MAX];		/* "" when the cgroup is gone */
+	char path[PATH_MAX]; /* "" when the cgroup is gone */
 	__u32 policy_id;
-	bool linked;			/* holds the links (else via ancestor) */
+	bool linked; /* holds the links (else via ancestor) */
 	struct rcc_counters stats;
 };
 
 /* Every enforced cgroup; caller frees *out. */
-int rcc_kernel_cgroups(struct rcc_kernel *k, struct rcc_cgroup_info **out,
-		       size_t *n);
+int rcc_kernel_cgroups(struct rcc_kernel *k, struct rcc_cgroup_info **out, size_t *n);
 /* A policy's counters, summed over the CPUs. */
-int rcc_kernel_policy_stats(struct rcc_kernel *k, __u32 id,
-			    struct rcc_counters *out);
+int rcc_kernel_policy_stats(struct rcc_kernel *k, __u32 id, struct rcc_counters *out);
 /* The flags of its version in force; -ENOENT when none is. */
 int rcc_kernel_policy_flags(struct rcc_kernel *k, __u32 id, __u32 *flags);
 
 /* What the audit consumer did with the ring's events, kept pinned so
  * that status (and the next consumer) can reconcile the totals. */
 struct rcc_audit_stats {
-	__u64 written;		/* event records written to the audit log */
-	__u64 folded;		/* events folded into summary records */
+	__u64 written; /* event records written to the audit log */
+	__u64 folded;  /* events folded into summary records */
 };
 
 struct rcc_audit_totals {
 	struct rcc_audit_stats consumer;
-	__u64 lost;		/* the ring was full */
-	__u64 denials;		/* denials (and audit-mode would-be) counted */
+	__u64 lost;    /* the ring was full */
+	__u64 denials; /* denials (and audit-mode would-be) counted */
 };
 
 int rcc_kernel_audit_totals(struct rcc_kernel *k, struct rcc_audit_totals *t);

@@ -24,7 +24,7 @@
 
 /* The hooks linked to every enforced cgroup (rcc_shared.h). */
 static const struct {
-	const char *name;		/* the link's pin name */
+	const char *name; /* the link's pin name */
 	enum bpf_attach_type type;
 	bool per_cgroup;
 } hooks[RCC_HOOK__MAX] = {
@@ -57,8 +57,7 @@ bool rcc_kernel_is_attached(struct rcc_kernel *k, const char *path, __u32 *polic
 	struct rcc_cgroup_val v;
 	__u64 id;
 
-	if (rcc_cgroup_id(path, &id) ||
-	    bpf_map_lookup_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v))
+	if (rcc_cgroup_id(path, &id) || bpf_map_lookup_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v))
 		return false;
 	if (policy_id)
 		*policy_id = v.policy_id;
@@ -72,7 +71,8 @@ static int link_hook(struct rcc_kernel *k, int h, int cgfd, const char *path, co
 	int fd = bpf_link_create(k->prog_fd[h], cgfd, hooks[h].type, NULL), err = 0;
 
 	if (fd < 0)
-		return rcc_log_fail(-errno, "Failed to attach %s to cgroup '%s'", hooks[h].name, path);
+		return rcc_log_fail(-errno, "Failed to attach %s to cgroup '%s'", hooks[h].name,
+				    path);
 	if (bpf_obj_pin(fd, pin))
 		err = rcc_log_fail(-errno, "Failed to pin link '%s'", pin);
 	close(fd);
@@ -90,7 +90,7 @@ static int link_cgroup(struct rcc_kernel *k, const char *path, __u64 id)
 		err = -errno;
 	if (err) {
 		err = rcc_log_fail(err, "Failed to create '%s/links/%llu'", k->dir,
-			       (unsigned long long)id);
+				   (unsigned long long)id);
 		goto out;
 	}
 	cgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -170,7 +170,7 @@ static int alloc_slot(struct rcc_kernel *k, __u32 *slot)
 		err = -ENOSPC;
 	}
 	if (!err && (err = rcc_maps_zero_percpu(k->map_fd[RCC_MAP_CGSTATS], i,
-						 sizeof(struct rcc_counters))))
+						sizeof(struct rcc_counters))))
 		err = rcc_log_fail(err, "Failed to reset the counters of cgroup slot %zu", i);
 	if (!err)
 		*slot = i;
@@ -181,8 +181,7 @@ static int alloc_slot(struct rcc_kernel *k, __u32 *slot)
 
 /* Gives cgroup id at path an entry for policy_id: a fresh one (with a
  * slot) when it has none; *fresh says which. */
-static int set_entry(struct rcc_kernel *k, const char *path, __u64 id, __u32 policy_id,
-		     bool *fresh)
+static int set_entry(struct rcc_kernel *k, const char *path, __u64 id, __u32 policy_id, bool *fresh)
 {
 	struct rcc_cgroup_val v;
 	int err;
@@ -223,8 +222,8 @@ int rcc_kernel_attach(struct rcc_kernel *k, const char *path, __u32 policy_id)
 	w.self = id;
 	rcc_cgroup_walk(path, unlink_descendant, &w);
 	if (w.err)
-		pr_warn("Failed to remove redundant links below '%s': %s, ignoring\n",
-			path, strerror(-w.err));
+		pr_warn("Failed to remove redundant links below '%s': %s, ignoring\n", path,
+			strerror(-w.err));
 out:
 	rcc_maps_bump_gen(k); /* the cgroup's policy may have changed */
 	return 0;
@@ -238,7 +237,8 @@ static int relink_below(struct rcc_kernel *k, const char *dir)
 	int err = 0;
 
 	if (!d)
-		return errno == ENOENT ? 0 : rcc_log_fail(-errno, "Failed to read cgroup '%s'", dir);
+		return errno == ENOENT ? 0 :
+					 rcc_log_fail(-errno, "Failed to read cgroup '%s'", dir);
 	while ((de = readdir(d)) && !err) {
 		char sub[PATH_MAX];
 		__u64 id;
@@ -285,7 +285,7 @@ int rcc_kernel_detach(struct rcc_kernel *k, const char *path)
 	}
 	if (bpf_map_delete_elem(k->map_fd[RCC_MAP_CGROUPS], &id))
 		return rcc_log_fail(-errno, "Failed to drop cgroup '%s' from %s", path,
-				rcc_maps_name(RCC_MAP_CGROUPS));
+				    rcc_maps_name(RCC_MAP_CGROUPS));
 	rcc_maps_zero_percpu(k->map_fd[RCC_MAP_CGSTATS], v.slot, sizeof(struct rcc_counters));
 	rcc_maps_bump_gen(k);
 	return 0;

@@ -12,15 +12,13 @@
 
 static const struct {
 	const char *name;
-	size_t ksz, vsz;		/* for the maps that are dumped */
+	size_t ksz, vsz; /* for the maps that are dumped */
 } maps[RCC_MAP__MAX] = {
 	[RCC_MAP_CGROUPS] = { "rcc_cgroups", sizeof(__u64), sizeof(struct rcc_cgroup_val) },
 	[RCC_MAP_VERSIONS] = { "rcc_versions" },
 	[RCC_MAP_POLICIES] = { "rcc_policies" },
-	[RCC_MAP_PORTS] = { "rcc_ports", sizeof(struct rcc_port_key),
-			    sizeof(struct rcc_port_val) },
-	[RCC_MAP_ADDRS] = { "rcc_addrs", sizeof(struct rcc_addr_key),
-			    sizeof(struct rcc_addr_val) },
+	[RCC_MAP_PORTS] = { "rcc_ports", sizeof(struct rcc_port_key), sizeof(struct rcc_port_val) },
+	[RCC_MAP_ADDRS] = { "rcc_addrs", sizeof(struct rcc_addr_key), sizeof(struct rcc_addr_val) },
 	[RCC_MAP_PREFIXES] = { "rcc_prefixes", sizeof(struct rcc_prefix_key),
 			       sizeof(struct rcc_prefix_val) },
 	[RCC_MAP_CGSTATS] = { "rcc_cgstats" },
@@ -65,8 +63,7 @@ __u32 rcc_maps_version_of(const struct rcc_kernel *k, __u32 id)
 {
 	__u32 v = 0;
 
-	if (id >= RCC_MAX_POLICIES ||
-	    bpf_map_lookup_elem(k->map_fd[RCC_MAP_VERSIONS], &id, &v) ||
+	if (id >= RCC_MAX_POLICIES || bpf_map_lookup_elem(k->map_fd[RCC_MAP_VERSIONS], &id, &v) ||
 	    v >= RCC_MAX_VERSIONS)
 		return 0;
 	return v;

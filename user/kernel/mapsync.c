@@ -23,8 +23,7 @@ static int dump_batch(int fd, struct rcc_kvset *out)
 			return -ENOMEM;
 		err = bpf_map_lookup_batch(fd, first ? NULL : in_batch, out_batch,
 					   out->keys + out->n * out->ksz,
-					   out->vals + out->n * out->vsz, &count,
-					   NULL);
+					   out->vals + out->n * out->vsz, &count, NULL);
 		err = err ? -errno : 0;
 		out->n += count;
 		if (err == -ENOENT)
@@ -44,8 +43,7 @@ static int dump_iter(int fd, struct rcc_kvset *out)
 	if (out->ksz > sizeof(key) || out->vsz > sizeof(val))
 		return -E2BIG;
 	while (!bpf_map_get_next_key(fd, prev, next)) {
-		if (!bpf_map_lookup_elem(fd, next, val) &&
-		    rcc_kvset_add(out, next, val))
+		if (!bpf_map_lookup_elem(fd, next, val) && rcc_kvset_add(out, next, val))
 			return -ENOMEM;
 		memcpy(key, next, out->ksz);
 		prev = key;
@@ -66,8 +64,8 @@ int rcc_mapsync_dump(int fd, struct rcc_kvset *out)
 	return err;
 }
 
-int rcc_mapsync_diff_with(int fd, const struct rcc_kvset *have,
-		      const struct rcc_kvset *want, struct rcc_mapdiff *d)
+int rcc_mapsync_diff_with(int fd, const struct rcc_kvset *have, const struct rcc_kvset *want,
+			  struct rcc_mapdiff *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->fd = fd;
@@ -75,15 +73,14 @@ int rcc_mapsync_diff_with(int fd, const struct rcc_kvset *have,
 	return rcc_kvset_diff(have, want, &d->diff);
 }
 
-static int update_many(int fd, const struct rcc_kvset *s, size_t from,
-		       size_t *done)
+static int update_many(int fd, const struct rcc_kvset *s, size_t from, size_t *done)
 {
 	size_t i = from;
 
 	while (i < s->n) {
 		__u32 count = s->n - i > BATCH ? BATCH : s->n - i;
-		int err = bpf_map_update_batch(fd, s->keys + i * s->ksz,
-					       s->vals + i * s->vsz, &count, NULL);
+		int err = bpf_map_update_batch(fd, s->keys + i * s->ksz, s->vals + i * s->vsz,
+					       &count, NULL);
 
 		if (err && (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP) &&
 		    count == 0) {
@@ -114,7 +111,8 @@ void rcc_mapsync_undo_puts(struct rcc_mapdiff *d)
 		const __u8 *k = d->diff.puts.keys + i * d->diff.puts.ksz;
 
 		if (i < d->diff.nchanged)
-			bpf_map_update_elem(d->fd, k, d->diff.old.vals + i * d->diff.old.vsz, BPF_ANY);
+			bpf_map_update_elem(d->fd, k, d->diff.old.vals + i * d->diff.old.vsz,
+					    BPF_ANY);
 		else
 			bpf_map_delete_elem(d->fd, k);
 	}
@@ -140,7 +138,8 @@ int rcc_mapsync_apply_dels(struct rcc_mapdiff *d)
 	while (i < d->diff.dels.n) {
 		__u32 count = d->diff.dels.n - i > BATCH ? BATCH : d->diff.dels.n - i;
 
-		if (bpf_map_delete_batch(d->fd, d->diff.dels.keys + i * d->diff.dels.ksz, &count, NULL)) {
+		if (bpf_map_delete_batch(d->fd, d->diff.dels.keys + i * d->diff.dels.ksz, &count,
+					 NULL)) {
 			i += count;
 			break;
 		}

@@ -15,15 +15,15 @@ int rcc_mapsync_dump(int fd, struct rcc_kvset *out);
 /* A planned change of the map at fd; applied counts the puts done. */
 struct rcc_mapdiff {
 	int fd;
-	size_t have;			/* entries in the map before */
+	size_t have; /* entries in the map before */
 	struct rcc_kvdiff diff;
 	size_t applied;
 };
 
 /* Plans the change of the map at fd from have (a dump of it) to want:
  * 0 or -ENOMEM.  Prints nothing. */
-int rcc_mapsync_diff_with(int fd, const struct rcc_kvset *have,
-		      const struct rcc_kvset *want, struct rcc_mapdiff *d);
+int rcc_mapsync_diff_with(int fd, const struct rcc_kvset *have, const struct rcc_kvset *want,
+			  struct rcc_mapdiff *d);
 /* Adds and updates; on failure restores what it did, returns -errno. */
 int rcc_mapsync_apply_puts(struct rcc_mapdiff *d);
 /* Undoes apply_puts (for a later step that failed). */

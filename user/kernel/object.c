@@ -118,8 +118,8 @@ static int ensure_bpffs(const char *pin_dir)
 }
 
 /* Creates the map name (for userspace only) and pins it under dir. */
-static int create_and_pin(const char *dir, enum bpf_map_type type, const char *name,
-			  __u32 ksz, __u32 vsz, __u32 max)
+static int create_and_pin(const char *dir, enum bpf_map_type type, const char *name, __u32 ksz,
+			  __u32 vsz, __u32 max)
 {
 	char path[PATH_MAX];
 	int fd = -1, err = rcc_snprintf(path, sizeof(path), "%s/maps/%s", dir, name);
@@ -147,8 +147,9 @@ static struct rcc_enforce_bpf *open_skel(const struct rcc_config *cfg, bool guar
 	bpf_map__set_max_entries(skel->maps.rcc_events, cfg->ring_size);
 	bpf_program__set_autoload(skel->progs.rcc_bpf_guard, guard);
 	/* a quarter of a small ring, so the reader wakes before it fills */
-	skel->rodata->wakeup_bytes = cfg->ring_size / 4 < RCC_RING_WAKEUP_BYTES
-					     ? cfg->ring_size / 4 : RCC_RING_WAKEUP_BYTES;
+	skel->rodata->wakeup_bytes = cfg->ring_size / 4 < RCC_RING_WAKEUP_BYTES ?
+					     cfg->ring_size / 4 :
+					     RCC_RING_WAKEUP_BYTES;
 	return skel;
 }
 
@@ -246,7 +247,8 @@ static int pin_skel(struct rcc_enforce_bpf *skel, const char *dir)
 	char path[PATH_MAX];
 	int err = 0;
 
-	bpf_object__for_each_map(map, skel->obj) {
+	bpf_object__for_each_map(map, skel->obj)
+	{
 		if (bpf_map__is_internal(map))
 			continue;
 		err = rcc_snprintf(path, sizeof(path), "%s/maps/%s", dir, bpf_map__name(map));
@@ -254,7 +256,8 @@ static int pin_skel(struct rcc_enforce_bpf *skel, const char *dir)
 		if (err)
 			return rcc_log_fail(err, "Failed to pin '%s'", path);
 	}
-	bpf_object__for_each_program(prog, skel->obj) {
+	bpf_object__for_each_program(prog, skel->obj)
+	{
 		if (!bpf_program__autoload(prog))
 			continue;
 		err = rcc_snprintf(path, sizeof(path), "%s/progs/%s", dir, bpf_program__name(prog));
@@ -273,10 +276,12 @@ static int pin_all(const char *dir, const struct rcc_config *cfg)
 	err = err ?: record_host_netns(skel);
 	err = err ?: pin_skel(skel, dir);
 	/* maps only userspace uses: policy names, the audit consumer's totals */
-	err = err ?: create_and_pin(dir, BPF_MAP_TYPE_HASH, "rcc_polnames", RCC_POLICY_NAME_MAX,
-				    sizeof(__u32), RCC_MAX_POLICIES);
-	err = err ?: create_and_pin(dir, BPF_MAP_TYPE_ARRAY, "rcc_auditstats", sizeof(__u32),
-				    sizeof(struct rcc_audit_stats), 1);
+	err = err   ?:
+		      create_and_pin(dir, BPF_MAP_TYPE_HASH, "rcc_polnames", RCC_POLICY_NAME_MAX,
+				     sizeof(__u32), RCC_MAX_POLICIES);
+	err = err   ?:
+		      create_and_pin(dir, BPF_MAP_TYPE_ARRAY, "rcc_auditstats", sizeof(__u32),
+				     sizeof(struct rcc_audit_stats), 1);
 	rcc_enforce_bpf__destroy(skel);
 	return err;
 }
@@ -294,7 +299,8 @@ static int create_pins(const char *dir, const struct rcc_config *cfg)
 	rcc_object_unpin_tree(tmp);
 	err = mkdir_p(tmp, 0700);
 	for (i = 0; !err && i < ARRAY_SIZE(subdirs); i++)
-		err = rcc_snprintf(sub, sizeof(sub), "%s/%s", tmp, subdirs[i]) ?: mkdir_p(sub, 0700);
+		err = rcc_snprintf(sub, sizeof(sub), "%s/%s", tmp, subdirs[i]) ?:
+										 mkdir_p(sub, 0700);
 	if (err)
 		return rcc_log_fail(err, "Failed to create '%s'", tmp);
 	err = pin_all(tmp, cfg);
@@ -377,7 +383,8 @@ static void ensure_guard(struct rcc_kernel *k)
 	int pfd = -1, lfd = -1, err;
 
 	err = guard_pin(k, pin, sizeof(pin)) ?:
-	      rcc_snprintf(prog, sizeof(prog), "%s/progs/%s", k->dir, hooks[RCC_HOOK_BPF].prog);
+					       rcc_snprintf(prog, sizeof(prog), "%s/progs/%s", k->dir,
+							    hooks[RCC_HOOK_BPF].prog);
 	if (!err && !access(pin, F_OK))
 		goto out;
 	if (!err) {
@@ -437,8 +444,7 @@ static void kernel_init(struct rcc_kernel *k)
 		k->prog_fd[i] = -1;
 }
 
-int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock,
-		    struct rcc_kernel *k)
+int rcc_kernel_open(const struct rcc_config *cfg, bool create, bool lock, struct rcc_kernel *k)
 {
 	int err;
 

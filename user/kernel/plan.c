@@ -17,7 +17,7 @@
 /* The maps whose entries belong to a policy version. */
 static const struct {
 	enum rcc_map_id map;
-	const char *cap_key;		/* the [global] key that sizes it */
+	const char *cap_key; /* the [global] key that sizes it */
 } synced[RCC_RS__MAX] = {
 	[RCC_RS_PORTS] = { RCC_MAP_PORTS, "max_port_entries" },
 	[RCC_RS_ADDRS] = { RCC_MAP_ADDRS, "max_address_entries" },
@@ -296,7 +296,8 @@ static int read_maps(struct rcc_kernel *k, struct rcc_plan *p)
 		p->fd[m] = k->map_fd[synced[m].map];
 		err = rcc_maps_read(k, synced[m].map, &p->have[m]);
 		if (!err && (err = rcc_maps_capacity(p->fd[m], &p->capacity[m])))
-			err = rcc_log_fail(err, "Failed to read map %s", rcc_maps_name(synced[m].map));
+			err = rcc_log_fail(err, "Failed to read map %s",
+					   rcc_maps_name(synced[m].map));
 	}
 	for (i = 0; !err && i < p->rs->n; i++) {
 		struct rcc_policy now;

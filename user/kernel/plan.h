@@ -27,20 +27,20 @@ struct rcc_plan {
 	const struct rcc_ruleset *rs;
 
 	/* read from the kernel (rcc_plan_make; a test fills them in) */
-	struct rcc_kvset names;			/* rcc_polnames: name -> id */
-	__u32 in_force[RCC_MAX_POLICIES];	/* by id: version in force; 0: none */
-	struct rcc_kvset have[RCC_RS__MAX];	/* the synced maps' entries */
-	__u32 capacity[RCC_RS__MAX];		/* their max_entries */
-	int fd[RCC_RS__MAX];			/* their fds, for the commit */
+	struct rcc_kvset names;		    /* rcc_polnames: name -> id */
+	__u32 in_force[RCC_MAX_POLICIES];   /* by id: version in force; 0: none */
+	struct rcc_kvset have[RCC_RS__MAX]; /* the synced maps' entries */
+	__u32 capacity[RCC_RS__MAX];	    /* their max_entries */
+	int fd[RCC_RS__MAX];		    /* their fds, for the commit */
 	/* per policy of rs, the flags its version in force holds (read
 	 * after rcc_plan_ids); zero when none: never a compiled policy's */
 	struct rcc_policy *now;
 
 	/* per policy of rs (rcc_plan_ids allocates them) */
-	__u32 *ids;				/* stable ids (rcc_polnames) */
-	bool *named;				/* the id was named before */
-	__u32 *was;				/* version in force before; 0: none */
-	__u32 *ver;				/* version in force after */
+	__u32 *ids;  /* stable ids (rcc_polnames) */
+	bool *named; /* the id was named before */
+	__u32 *was;  /* version in force before; 0: none */
+	__u32 *ver;  /* version in force after */
 	/* loaded policies rs no longer has: indexes into names */
 	size_t *gone;
 	size_t ngone;

@@ -12,8 +12,7 @@ enum rcc_log_level rcc_log_get_level(void);
 /* Silences this thread's messages (for a retry whose failure was already
  * reported), until called with false. */
 void rcc_log_mute(bool on);
-void rcc_log(enum rcc_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void rcc_log(enum rcc_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Reports a failure and hands its code on, for the function that found

@@ -60,8 +60,7 @@ int rcc_pty_enter(const struct rcc_pty *p, uid_t owner)
 	fd = open(p->slave, O_RDWR | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	if (ioctl(fd, TIOCSCTTY, 0) ||
-	    (owner != (uid_t)-1 && fchown(fd, owner, (gid_t)-1)))
+	if (ioctl(fd, TIOCSCTTY, 0) || (owner != (uid_t)-1 && fchown(fd, owner, (gid_t)-1)))
 		err = -errno;
 	for (i = 0; i < 3 && !err; i++)
 		if (p->was_tty[i] && dup2(fd, i) < 0)

@@ -15,13 +15,13 @@ struct rcc_pty_buf {
 };
 
 struct rcc_pty {
-	int master;		/* -1: no terminal, COMMAND keeps the descriptors */
+	int master; /* -1: no terminal, COMMAND keeps the descriptors */
 	char slave[64];
-	bool was_tty[3];	/* stdin, stdout, stderr: these get the pty */
-	int term;		/* the caller's terminal (size, settings) */
-	int out;		/* where COMMAND's terminal output is copied */
-	bool relay_in;		/* stdin is the terminal and we are in its foreground */
-	bool raw;		/* term is raw; saved holds its settings */
+	bool was_tty[3]; /* stdin, stdout, stderr: these get the pty */
+	int term;	 /* the caller's terminal (size, settings) */
+	int out;	 /* where COMMAND's terminal output is copied */
+	bool relay_in;	 /* stdin is the terminal and we are in its foreground */
+	bool raw;	 /* term is raw; saved holds its settings */
 	bool in_done, out_done;
 	struct termios saved;
 	struct rcc_pty_buf to_cmd, from_cmd;

@@ -16,8 +16,8 @@
  * result does not fit in len (buf then holds a cut string nobody may use).
  * For paths and names that are opened, pinned or compared.
  */
-static inline __attribute__((format(printf, 3, 4)))
-int rcc_snprintf(char *buf, size_t len, const char *fmt, ...)
+static inline __attribute__((format(printf, 3, 4))) int rcc_snprintf(char *buf, size_t len,
+								     const char *fmt, ...)
 {
 	va_list ap;
 	int n;

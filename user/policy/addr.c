@@ -61,8 +61,7 @@ int rcc_addr_parse(const char *s, __u8 addr[16], bool *is_v4)
 	return -EINVAL;
 }
 
-void rcc_addr_prefix_format(const __u8 addr[16], unsigned plen, char *buf,
-		       size_t len)
+void rcc_addr_prefix_format(const __u8 addr[16], unsigned plen, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 	bool v4 = rcc_addr_is_v4(addr) && plen >= 96;
@@ -144,8 +143,7 @@ const char *rcc_addr_proto_name(__u8 proto_bit)
 	}
 }
 
-int rcc_addr_port_parse(const char *s, __u8 addr[16], __u16 *port, char *err,
-		       size_t errlen)
+int rcc_addr_port_parse(const char *s, __u8 addr[16], __u16 *port, char *err, size_t errlen)
 {
 	char host[64];
 	const char *colon = strrchr(s, ':');
@@ -180,7 +178,8 @@ int rcc_addr_port_parse(const char *s, __u8 addr[16], __u16 *port, char *err,
 		*port = p;
 	return 0;
 bad:
-	snprintf(err, errlen, "'%s' is not ADDR[:PORT] (e.g. 10.0.0.53, 10.0.0.53:5353, [2001:db8::53]:53)", s);
+	snprintf(err, errlen,
+		 "'%s' is not ADDR[:PORT] (e.g. 10.0.0.53, 10.0.0.53:5353, [2001:db8::53]:53)", s);
 	return -EINVAL;
 }
 

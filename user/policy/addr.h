@@ -30,14 +30,12 @@ struct sockaddr;
 bool rcc_addr_from_sockaddr(__u8 addr[16], const struct sockaddr *sa);
 bool rcc_addr_is_v4(const __u8 addr[16]);
 /* addr/plen as people write it: 10.0.0.0/8, 2001:db8::/32, 10.1.2.3. */
-void rcc_addr_prefix_format(const __u8 addr[16], unsigned plen, char *buf,
-		       size_t len);
+void rcc_addr_prefix_format(const __u8 addr[16], unsigned plen, char *buf, size_t len);
 bool rcc_addr_prefix_covers(const __u8 net[16], unsigned plen, const __u8 a[16]);
 bool rcc_addr_hostname_valid(const char *s);
 /* A DNS server: IPv4[:PORT], IPv6 or [IPv6]:PORT (port 53 when none);
  * addr and port may be NULL.  0, or -EINVAL with why in err. */
-int rcc_addr_port_parse(const char *s, __u8 addr[16], __u16 *port, char *err,
-		       size_t errlen);
+int rcc_addr_port_parse(const char *s, __u8 addr[16], __u16 *port, char *err, size_t errlen);
 
 /* "tcp" -> RCC_PROTO_TCP; 0 when unknown. */
 __u8 rcc_addr_proto_parse(const char *s);

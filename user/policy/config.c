@@ -46,8 +46,8 @@ static struct rcc_policy_cfg *policy_add(struct parse_ctx *c, const char *name)
 
 	for (i = 0; i < cfg->npolicies; i++) {
 		if (!strcmp(cfg->policies[i].name, name)) {
-			cfg_error(c, "duplicate policy '%s' (first at line %d)",
-				  name, cfg->policies[i].line);
+			cfg_error(c, "duplicate policy '%s' (first at line %d)", name,
+				  cfg->policies[i].line);
 			return NULL;
 		}
 	}
@@ -67,8 +67,7 @@ static struct rcc_policy_cfg *policy_add(struct parse_ctx *c, const char *name)
 	return p;
 }
 
-static int on_line(void *user, const char *section, const char *name,
-		   const char *value)
+static int on_line(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_ctx *c = user;
 
@@ -119,8 +118,10 @@ static void on_section(struct parse_ctx *c, const char *line)
 		while (isspace((unsigned char)*name))
 			name++;
 		if (!cfg_policy_name_valid(name)) {
-			cfg_error(c, "bad policy name '%s' (letters, digits, '_', '.', '-'; at most %d)",
-				  name, RCC_POLICY_NAME_MAX - 1);
+			cfg_error(
+				c,
+				"bad policy name '%s' (letters, digits, '_', '.', '-'; at most %d)",
+				name, RCC_POLICY_NAME_MAX - 1);
 			c->bad_section = true;
 			return;
 		}
@@ -241,8 +242,7 @@ static void check_references(struct parse_ctx *c)
 			  c->cfg->dns_max_ttl);
 	}
 	/* a policy name that names no policy is a mistake of its line */
-	if (c->cfg->default_policy_line &&
-	    !rcc_config_policy(c->cfg, c->cfg->default_policy)) {
+	if (c->cfg->default_policy_line && !rcc_config_policy(c->cfg, c->cfg->default_policy)) {
 		c->line = c->cfg->default_policy_line;
 		cfg_error(c, "default_policy: no [policy %s] in this file", c->cfg->default_policy);
 	}
@@ -272,8 +272,10 @@ static int parse(struct parse_ctx *c)
 		struct rcc_policy_cfg *p;
 
 		if (c->cfg->npolicies >= RCC_MAX_POLICIES - 1) {
-			cfg_error(c, "%d policies leave no room for the built-in 'default': name one of them default",
-				  RCC_MAX_POLICIES - 1);
+			cfg_error(
+				c,
+				"%d policies leave no room for the built-in 'default': name one of them default",
+				RCC_MAX_POLICIES - 1);
 			return -EINVAL;
 		}
 		p = realloc(c->cfg->policies, (c->cfg->npolicies + 1) * sizeof(*p));
@@ -294,8 +296,7 @@ static int parse(struct parse_ctx *c)
 	return c->errors ? -EINVAL : 0;
 }
 
-int rcc_config_parse_string(const char *name, const char *text,
-			    struct rcc_config *cfg)
+int rcc_config_parse_string(const char *name, const char *text, struct rcc_config *cfg)
 {
 	struct parse_ctx c = { .cfg = cfg, .name = name, .text = text };
 
@@ -326,8 +327,8 @@ int rcc_config_load(const char *path, struct rcc_config *cfg)
 			cfg->npolicies = 1;
 			return 0;
 		}
-		fprintf(stderr, "rcc-bpf: cannot read configuration '%s': %s\n",
-			path, strerror(-err));
+		fprintf(stderr, "rcc-bpf: cannot read configuration '%s': %s\n", path,
+			strerror(-err));
 		return err;
 	}
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
@@ -359,8 +360,7 @@ void rcc_config_free(struct rcc_config *cfg)
 	cfg->nlabel_policies = 0;
 }
 
-const struct rcc_policy_cfg *rcc_config_policy(const struct rcc_config *cfg,
-					       const char *name)
+const struct rcc_policy_cfg *rcc_config_policy(const struct rcc_config *cfg, const char *name)
 {
 	size_t i;
 
@@ -371,8 +371,7 @@ const struct rcc_policy_cfg *rcc_config_policy(const struct rcc_config *cfg,
 }
 
 const struct rcc_policy_cfg *rcc_config_label_policy(const struct rcc_config *cfg,
-						     const char *label, char *why,
-						     size_t len)
+						     const char *label, char *why, size_t len)
 {
 	const struct rcc_policy_cfg *p = rcc_config_policy(cfg, label);
 	size_t i;

@@ -19,15 +19,15 @@
 #include "rcc_shared.h"
 
 enum key_type {
-	KEY_BOOL,	/* yes|no, into a bool */
-	KEY_CHOICE,	/* one of choices[], into a bool */
-	KEY_U32,	/* a number from min to max */
-	KEY_SECONDS,	/* the same, in seconds */
-	KEY_SIZE,	/* a byte count (K, M, G) of at least min, into a __u64 */
-	KEY_POW2,	/* a power of two from min to max bytes, into a __u32 */
-	KEY_PATH,	/* an absolute path of at most max bytes */
-	KEY_SOCKET,	/* the same, said with its limit (a socket path) */
-	KEY_FN,		/* its own parser */
+	KEY_BOOL,    /* yes|no, into a bool */
+	KEY_CHOICE,  /* one of choices[], into a bool */
+	KEY_U32,     /* a number from min to max */
+	KEY_SECONDS, /* the same, in seconds */
+	KEY_SIZE,    /* a byte count (K, M, G) of at least min, into a __u64 */
+	KEY_POW2,    /* a power of two from min to max bytes, into a __u32 */
+	KEY_PATH,    /* an absolute path of at most max bytes */
+	KEY_SOCKET,  /* the same, said with its limit (a socket path) */
+	KEY_FN,	     /* its own parser */
 };
 
 struct key_choice {
@@ -38,14 +38,13 @@ struct key_choice {
 struct cfg_key {
 	const char *name;
 	enum key_type type;
-	size_t off, len;	/* the field in the section's struct, its size */
+	size_t off, len; /* the field in the section's struct, its size */
 	__u64 min, max;
-	void (*parse)(struct parse_ctx *c, const struct cfg_key *k, void *field,
-		      const char *value);
-	const struct key_choice *choices;	/* KEY_CHOICE, NULL-ended */
-	bool repeat;		/* may be given many times */
-	const char *syntax;	/* KEY_FN: what the value looks like */
-	const char *def;	/* the built-in value, parsed like any other */
+	void (*parse)(struct parse_ctx *c, const struct cfg_key *k, void *field, const char *value);
+	const struct key_choice *choices; /* KEY_CHOICE, NULL-ended */
+	bool repeat;			  /* may be given many times */
+	const char *syntax;		  /* KEY_FN: what the value looks like */
+	const char *def;		  /* the built-in value, parsed like any other */
 	const char *help;
 };
 
@@ -99,9 +98,21 @@ static bool parse_size(const char *v, __u64 *out)
 	if (errno)
 		return false;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
 	}
 	if (*end || n > (~0ull >> shift))
 		return false;
@@ -162,8 +173,7 @@ static void resolver_set(struct parse_ctx *c, const struct cfg_key *k, void *fie
 }
 
 /* A list of absolute paths separated by spaces (may be empty). */
-static void paths_set(struct parse_ctx *c, const struct cfg_key *k, void *field,
-		      const char *value)
+static void paths_set(struct parse_ctx *c, const struct cfg_key *k, void *field, const char *value)
 {
 	const char *p = value;
 
@@ -184,8 +194,7 @@ static void paths_set(struct parse_ctx *c, const struct cfg_key *k, void *field,
 		snprintf(field, k->len, "%s", value);
 }
 
-static void entry_add(struct parse_ctx *c, const struct cfg_key *k, void *field,
-		      const char *value)
+static void entry_add(struct parse_ctx *c, const struct cfg_key *k, void *field, const char *value)
 {
 	struct rcc_policy_cfg *p = field;
 	struct rcc_entry e, *n;
@@ -260,7 +269,7 @@ static void label_policies_set(struct parse_ctx *c, const struct cfg_key *k, voi
 	cfg->label_policies_line = c->line;
 	for (tok = copy ? strtok_r(copy, " \t,", &save) : NULL; tok;
 	     tok = strtok_r(NULL, " \t,", &save)) {
-		char (*p)[RCC_POLICY_NAME_MAX];
+		char(*p)[RCC_POLICY_NAME_MAX];
 
 		if (!cfg_policy_name_valid(tok)) {
 			cfg_error(c, "label_policies: bad policy name '%s'", tok);
@@ -278,8 +287,7 @@ static void label_policies_set(struct parse_ctx *c, const struct cfg_key *k, voi
 }
 
 /* attach = CGROUP [POLICY]: a parent cgroup the daemon keeps enforced. */
-static void parent_add(struct parse_ctx *c, const struct cfg_key *k, void *field,
-		       const char *value)
+static void parent_add(struct parse_ctx *c, const struct cfg_key *k, void *field, const char *value)
 {
 	struct rcc_config *cfg = c->cfg;
 	char cg[PATH_MAX], pol[RCC_POLICY_NAME_MAX + 8] = "", extra[8];
@@ -311,20 +319,25 @@ static void parent_add(struct parse_ctx *c, const struct cfg_key *k, void *field
 /* ---- the tables ---- */
 
 static const struct key_choice modes[] = { { "enforce", false }, { "audit", true }, {} };
-static const struct key_choice enforce_modes[] = {
-	{ "all", true }, { "labelled", false }, { "labeled", false }, {}
-};
+static const struct key_choice enforce_modes[] = { { "all", true },
+						   { "labelled", false },
+						   { "labeled", false },
+						   {} };
 
-#define MAP_SIZE(name, m, dflt, what) \
-	{ name, KEY_U32, G(m), 16, 1u << 26, .def = dflt, .help = what }
-#define DNS_SECONDS(name, m, min, dflt, what) \
-	{ name, KEY_SECONDS, G(m), min, 604800, .def = dflt, .help = what }
+#define MAP_SIZE(name, m, dflt, what)                                        \
+	{                                                                    \
+		name, KEY_U32, G(m), 16, 1u << 26, .def = dflt, .help = what \
+	}
+#define DNS_SECONDS(name, m, min, dflt, what)                                   \
+	{                                                                       \
+		name, KEY_SECONDS, G(m), min, 604800, .def = dflt, .help = what \
+	}
 
 static const struct cfg_key global_keys[] = {
 	{ "pin_dir", KEY_PATH, G(pin_dir), 0, PATH_MAX - 65, .def = RCC_DEFAULT_PIN_DIR,
 	  .help = "where programs, maps and links are pinned (bpffs)" },
-	{ "run_cgroup", KEY_FN, G(run_cgroup), 0, PATH_MAX - 65, run_cgroup_set,
-	  .syntax = "CGROUP", .def = RCC_DEFAULT_RUN_CGROUP,
+	{ "run_cgroup", KEY_FN, G(run_cgroup), 0, PATH_MAX - 65, run_cgroup_set, .syntax = "CGROUP",
+	  .def = RCC_DEFAULT_RUN_CGROUP,
 	  .help = "parent of the cgroups 'run' makes, relative to the cgroup2 mount" },
 	MAP_SIZE("max_cgroups", max_cgroups, "16384", "cgroups enforced at once"),
 	MAP_SIZE("max_port_entries", max_ports, "2097152",
@@ -351,10 +364,10 @@ static const struct cfg_key global_keys[] = {
 		    "how long a name that stopped resolving keeps its last addresses"),
 	{ "resolver", KEY_FN, G(resolver), .parse = resolver_set, .syntax = "ADDR[:PORT]",
 	  .help = "the DNS server the daemon asks (default: /etc/resolv.conf)" },
-	{ "control_socket", KEY_SOCKET, G(control_socket), 0, 99,
-	  .def = RCC_DEFAULT_CONTROL_SOCKET, .help = "the daemon's control socket" },
-	{ "runtime_sockets", KEY_FN, G(runtime_sockets), .parse = paths_set,
-	  .syntax = "PATH...", .def = RCC_DEFAULT_RUNTIME_SOCKETS,
+	{ "control_socket", KEY_SOCKET, G(control_socket), 0, 99, .def = RCC_DEFAULT_CONTROL_SOCKET,
+	  .help = "the daemon's control socket" },
+	{ "runtime_sockets", KEY_FN, G(runtime_sockets), .parse = paths_set, .syntax = "PATH...",
+	  .def = RCC_DEFAULT_RUNTIME_SOCKETS,
 	  .help = "container runtime sockets that 'run' warns its user can reach" },
 };
 
@@ -364,8 +377,7 @@ static const struct cfg_key containers_keys[] = {
 	  .help = "the policy of a container without a label choosing one" },
 	{ "enforce", KEY_CHOICE, G(enforce_all), .choices = enforce_modes, .def = "all",
 	  .help = "which containers the daemon and the OCI hook enforce" },
-	{ "attach", KEY_FN, 0, 0, .parse = parent_add, .repeat = true,
-	  .syntax = "CGROUP [POLICY]",
+	{ "attach", KEY_FN, 0, 0, .parse = parent_add, .repeat = true, .syntax = "CGROUP [POLICY]",
 	  .help = "a parent cgroup the daemon keeps enforced (repeatable)" },
 	{ "allow_sys_admin", KEY_BOOL, G(allow_sys_admin), .def = "no",
 	  .help = "the OCI hook starts CAP_SYS_ADMIN containers without the bpf() guard" },
@@ -388,16 +400,17 @@ static const struct cfg_key policy_keys[] = {
 	  .help = "yes: what nothing denies is allowed; no: an allowlist" },
 	{ "allow_raw_sockets", KEY_BOOL, P(allow_raw_sockets), .def = "no",
 	  .help = "raw sockets pass socket(); their packets are still judged" },
-	{ "allow_protocols", KEY_FN, P(protocols), .parse = protocols_set,
-	  .syntax = "PROTO...", .help = "IP protocols besides TCP, UDP and ICMP that socket() accepts" },
+	{ "allow_protocols", KEY_FN, P(protocols), .parse = protocols_set, .syntax = "PROTO...",
+	  .help = "IP protocols besides TCP, UDP and ICMP that socket() accepts" },
 	{ "allow", KEY_FN, 0, 0, RCC_ACT_ALLOW, .parse = entry_add, .repeat = true,
-	  .syntax = "ENTRY", .help = "ADDR[/PREFIX][:PORTS][/PROTO], ADDR also a hostname; wins over deny entries and the block_* sets (repeatable)" },
-	{ "deny", KEY_FN, 0, 0, RCC_ACT_DENY, .parse = entry_add, .repeat = true,
-	  .syntax = "ENTRY", .help = "the same syntax; wins over allow_public (repeatable)" },
+	  .syntax = "ENTRY",
+	  .help = "ADDR[/PREFIX][:PORTS][/PROTO], ADDR also a hostname; wins over deny entries and the block_* sets (repeatable)" },
+	{ "deny", KEY_FN, 0, 0, RCC_ACT_DENY, .parse = entry_add, .repeat = true, .syntax = "ENTRY",
+	  .help = "the same syntax; wins over allow_public (repeatable)" },
 };
 
 static const struct {
-	const char *title;		/* as in "unknown key 'k' in [TITLE]" */
+	const char *title; /* as in "unknown key 'k' in [TITLE]" */
 	const struct cfg_key *keys;
 	size_t n;
 } sections[RCC_SEC__MAX] = {
@@ -412,8 +425,7 @@ _Static_assert(ARRAY_SIZE(policy_keys) <= 32, "rcc_policy_cfg.seen is 32 bits");
 /* ---- parsing a key ---- */
 
 /* The typed keys: stores value, or says what it should have been. */
-static void typed_set(struct parse_ctx *c, const struct cfg_key *k, void *field,
-		      const char *value)
+static void typed_set(struct parse_ctx *c, const struct cfg_key *k, void *field, const char *value)
 {
 	const struct key_choice *ch;
 	char lo[24], hi[24];
@@ -430,8 +442,8 @@ static void typed_set(struct parse_ctx *c, const struct cfg_key *k, void *field,
 				*(bool *)field = ch->value;
 				return;
 			}
-		cfg_error(c, "%s: '%s' is neither %s nor %s", k->name, value,
-			  k->choices[0].name, k->choices[1].name);
+		cfg_error(c, "%s: '%s' is neither %s nor %s", k->name, value, k->choices[0].name,
+			  k->choices[1].name);
 		return;
 	case KEY_U32:
 	case KEY_SECONDS:
@@ -450,7 +462,8 @@ static void typed_set(struct parse_ctx *c, const struct cfg_key *k, void *field,
 	case KEY_POW2:
 		if (!parse_size(value, &v) || v < k->min || v > k->max || (v & (v - 1)))
 			cfg_error(c, "%s: '%s' is not a power of two from %s to %s", k->name, value,
-				  size_str(k->min, lo, sizeof(lo)), size_str(k->max, hi, sizeof(hi)));
+				  size_str(k->min, lo, sizeof(lo)),
+				  size_str(k->max, hi, sizeof(hi)));
 		else
 			*(__u32 *)field = v;
 		return;
@@ -525,8 +538,8 @@ void cfg_section_defaults(enum rcc_section s, void *base)
 		c.cfg = base;
 	for (i = 0; i < sections[s].n; i++)
 		if (sections[s].keys[i].def)
-			typed_set(&c, &sections[s].keys[i],
-				  (char *)base + sections[s].keys[i].off, sections[s].keys[i].def);
+			typed_set(&c, &sections[s].keys[i], (char *)base + sections[s].keys[i].off,
+				  sections[s].keys[i].def);
 }
 
 int cfg_key_line(const struct parse_ctx *c, enum rcc_section s, const char *key)
@@ -560,8 +573,8 @@ static const char *key_syntax(const struct cfg_key *k, char *buf, size_t len)
 		snprintf(buf, len, "SIZE (at least %s)", size_str(k->min, lo, sizeof(lo)));
 		return buf;
 	case KEY_POW2:
-		snprintf(buf, len, "SIZE (a power of two, %s..%s)", size_str(k->min, lo, sizeof(lo)),
-			 size_str(k->max, hi, sizeof(hi)));
+		snprintf(buf, len, "SIZE (a power of two, %s..%s)",
+			 size_str(k->min, lo, sizeof(lo)), size_str(k->max, hi, sizeof(hi)));
 		return buf;
 	case KEY_PATH:
 	case KEY_SOCKET:

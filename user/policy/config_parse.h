@@ -14,24 +14,23 @@
 /* The sections, in the order the key tables are kept. */
 enum rcc_section { RCC_SEC_GLOBAL, RCC_SEC_CONTAINERS, RCC_SEC_POLICY, RCC_SEC__MAX };
 
-#define RCC_SECTION_KEYS_MAX 32		/* a section's "given twice" bitmask */
+#define RCC_SECTION_KEYS_MAX 32 /* a section's "given twice" bitmask */
 
 struct parse_ctx {
 	struct rcc_config *cfg;
-	const char *name;		/* file name for messages */
-	FILE *f;			/* stream, or NULL when parsing text */
+	const char *name; /* file name for messages */
+	FILE *f;	  /* stream, or NULL when parsing text */
 	const char *text;
-	int line;			/* line the reader handed out last */
+	int line; /* line the reader handed out last */
 	int errors;
-	enum rcc_section section;	/* valid when in_section */
-	bool in_section, bad_section;	/* bad: its keys are ignored */
-	struct rcc_policy_cfg *cur;	/* the [policy NAME] being read */
+	enum rcc_section section;			  /* valid when in_section */
+	bool in_section, bad_section;			  /* bad: its keys are ignored */
+	struct rcc_policy_cfg *cur;			  /* the [policy NAME] being read */
 	int key_line[RCC_SEC__MAX][RCC_SECTION_KEYS_MAX]; /* [global], [containers] */
 };
 
 /* Reports "FILE:LINE: problem" for the line being read, and counts it. */
-void cfg_error(struct parse_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void cfg_error(struct parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* One "key = value" line of the current section: looked up in its key
  * table, checked, stored; every problem reported through cfg_error. */

@@ -19,8 +19,8 @@ struct entry_parts {
 	char host[RCC_HOSTNAME_MAX];
 };
 
-static int parse_ports(char *s, struct rcc_entry *e, struct entry_parts *pt,
-		       char *err, size_t errlen)
+static int parse_ports(char *s, struct rcc_entry *e, struct entry_parts *pt, char *err,
+		       size_t errlen)
 {
 	char *save = NULL, *tok;
 
@@ -56,7 +56,8 @@ static int parse_ports(char *s, struct rcc_entry *e, struct entry_parts *pt,
 		if (!dash)
 			hi = lo;
 		if (lo > hi) {
-			snprintf(err, errlen, "bad port range '%lu-%lu' (low end above high end)", lo, hi);
+			snprintf(err, errlen, "bad port range '%lu-%lu' (low end above high end)",
+				 lo, hi);
 			return -EINVAL;
 		}
 		if (e->nports >= RCC_MAX_PORT_RANGES) {
@@ -71,8 +72,7 @@ static int parse_ports(char *s, struct rcc_entry *e, struct entry_parts *pt,
 	return 0;
 }
 
-static int parse_plen(const char *s, unsigned max, unsigned *plen, char *err,
-		      size_t errlen)
+static int parse_plen(const char *s, unsigned max, unsigned *plen, char *err, size_t errlen)
 {
 	unsigned long v;
 
@@ -89,8 +89,8 @@ static int parse_plen(const char *s, unsigned max, unsigned *plen, char *err,
 }
 
 /* ADDR[/PREFIX] or HOST into e; IPv6 allowed only when v6ok. */
-static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt,
-			char *err, size_t errlen)
+static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt, char *err,
+			size_t errlen)
 {
 	char *slash = strchr(s, '/');
 	unsigned plen = 0;
@@ -134,8 +134,8 @@ static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt,
 		char want[64];
 
 		rcc_addr_prefix_format(masked, plen, want, sizeof(want));
-		snprintf(err, errlen, "'%s/%s' has bits set after the prefix; did you mean %s?",
-			 s, slash + 1, want);
+		snprintf(err, errlen, "'%s/%s' has bits set after the prefix; did you mean %s?", s,
+			 slash + 1, want);
 		return -EINVAL;
 	}
 	e->plen = plen;
@@ -252,8 +252,7 @@ static int entry_store(struct rcc_entry *e, const char *text, const struct entry
 	return 0;
 }
 
-int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
-		    char *err, size_t errlen)
+int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e, char *err, size_t errlen)
 {
 	char buf[256], orig[256], *target, *ports;
 	struct entry_parts pt = {};
@@ -278,7 +277,9 @@ int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
 	else
 		e->protos = e->nports ? RCC_PROTO_TCP | RCC_PROTO_UDP : RCC_PROTO_ANY;
 	if ((e->flags & RCC_ENTRY_PRIVATE_OK) && (!pt.host[0] || action != RCC_ACT_ALLOW)) {
-		snprintf(err, errlen, "private_ok is for allow = HOSTNAME entries (it lets the name resolve to private addresses)");
+		snprintf(
+			err, errlen,
+			"private_ok is for allow = HOSTNAME entries (it lets the name resolve to private addresses)");
 		return -EINVAL;
 	}
 	return entry_store(e, orig, &pt, err, errlen);

@@ -16,16 +16,16 @@ struct rcc_port_range {
  * form the BPF side judges (IPv4 as ::ffff:a.b.c.d, prefix + 96).
  */
 struct rcc_entry {
-	__u32 action;			/* enum rcc_action */
+	__u32 action; /* enum rcc_action */
 	__u8 addr[16];
-	__u8 plen;			/* 0..128 in the 16-byte space */
-	__u8 protos;			/* RCC_PROTO_* */
-	__u8 nports;			/* 0: every port */
-	__u8 flags;			/* RCC_ENTRY_* */
+	__u8 plen;   /* 0..128 in the 16-byte space */
+	__u8 protos; /* RCC_PROTO_* */
+	__u8 nports; /* 0: every port */
+	__u8 flags;  /* RCC_ENTRY_* */
 	int line;
-	char *host;			/* non-empty: a name, addr unset */
-	struct rcc_port_range *ports;	/* nports of them */
-	char *text;			/* as written, for messages */
+	char *host;		      /* non-empty: a name, addr unset */
+	struct rcc_port_range *ports; /* nports of them */
+	char *text;		      /* as written, for messages */
 };
 
 /* `allow = NAME private_ok`: the name may resolve to a private or
@@ -34,8 +34,7 @@ struct rcc_entry {
 
 /* Parses ENTRY; on error returns -EINVAL and writes why into err (and
  * e owns nothing).  Policies hold a million entries: e stays small. */
-int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e,
-		    char *err, size_t errlen);
+int rcc_entry_parse(const char *text, __u32 action, struct rcc_entry *e, char *err, size_t errlen);
 void rcc_entry_release(struct rcc_entry *e);
 
 #endif

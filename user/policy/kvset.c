@@ -35,8 +35,7 @@ int rcc_kvset_reserve(struct rcc_kvset *s, size_t need)
 	return 0;
 }
 
-int rcc_kvset_append(struct rcc_kvset *s, const void *keys, const void *vals,
-		     size_t n)
+int rcc_kvset_append(struct rcc_kvset *s, const void *keys, const void *vals, size_t n)
 {
 	if (!n)
 		return 0;
@@ -89,8 +88,7 @@ static int index_init(struct key_index *ix, size_t n)
 }
 
 /* The slot of key: where it is, or the empty one where it would go. */
-static __u32 *index_slot(const struct key_index *ix, const __u8 *keys, size_t ksz,
-			 const __u8 *key)
+static __u32 *index_slot(const struct key_index *ix, const __u8 *keys, size_t ksz, const __u8 *key)
 {
 	size_t h = key_hash(key, ksz) & ix->mask;
 
@@ -132,8 +130,7 @@ int rcc_kv_dedupe(void *keys_, void *vals_, size_t *n, size_t ksz, size_t vsz,
  * The difference in linear time: want is indexed in an open-addressing
  * table, then every entry of have is looked up there.
  */
-int rcc_kvset_diff(const struct rcc_kvset *have, const struct rcc_kvset *want,
-		   struct rcc_kvdiff *d)
+int rcc_kvset_diff(const struct rcc_kvset *have, const struct rcc_kvset *want, struct rcc_kvdiff *d)
 {
 	size_t ksz = want->ksz, vsz = want->vsz, i;
 	struct key_index ix = {};

@@ -22,8 +22,7 @@ void rcc_kvset_init(struct rcc_kvset *s, size_t ksz, size_t vsz);
 /* Room for need entries in all; 0 or -ENOMEM. */
 int rcc_kvset_reserve(struct rcc_kvset *s, size_t need);
 int rcc_kvset_add(struct rcc_kvset *s, const void *key, const void *val);
-int rcc_kvset_append(struct rcc_kvset *s, const void *keys, const void *vals,
-		     size_t n);
+int rcc_kvset_append(struct rcc_kvset *s, const void *keys, const void *vals, size_t n);
 void rcc_kvset_free(struct rcc_kvset *s);
 
 /*

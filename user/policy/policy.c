@@ -43,14 +43,14 @@ static const struct special private_set[] = {
 	{ "192.168.0.0/16", RCC_SET_PRIVATE },
 	{ "198.18.0.0/15", RCC_SET_PRIVATE },
 	{ "224.0.0.0/4", RCC_SET_PRIVATE },
-	{ "240.0.0.0/4", RCC_SET_PRIVATE },	/* holds 255.255.255.255 */
-	{ "168.63.129.16/32", RCC_SET_PRIVATE },	/* Azure host services */
-	{ "100.100.100.200/32", RCC_SET_PRIVATE },	/* Alibaba metadata */
+	{ "240.0.0.0/4", RCC_SET_PRIVATE },	   /* holds 255.255.255.255 */
+	{ "168.63.129.16/32", RCC_SET_PRIVATE },   /* Azure host services */
+	{ "100.100.100.200/32", RCC_SET_PRIVATE }, /* Alibaba metadata */
 	{ "::/128", RCC_SET_PRIVATE },
-	{ "::/96", RCC_SET_PRIVATE },		/* IPv4-compatible */
-	{ "64:ff9b:1::/48", RCC_SET_PRIVATE },	/* local-use NAT64 */
-	{ "2001::/32", RCC_SET_PRIVATE },	/* Teredo */
-	{ "2002::/16", RCC_SET_PRIVATE },	/* 6to4 */
+	{ "::/96", RCC_SET_PRIVATE },	       /* IPv4-compatible */
+	{ "64:ff9b:1::/48", RCC_SET_PRIVATE }, /* local-use NAT64 */
+	{ "2001::/32", RCC_SET_PRIVATE },      /* Teredo */
+	{ "2002::/16", RCC_SET_PRIVATE },      /* 6to4 */
 	{ "fc00::/7", RCC_SET_PRIVATE },
 	{ "fe80::/10", RCC_SET_PRIVATE },
 	{ "fec0::/10", RCC_SET_PRIVATE },
@@ -65,9 +65,9 @@ struct node {
 	char origin[3][RCC_ORIGIN_MAX];
 	__u32 nrules;
 	struct rcc_rule rules[RCC_MAX_RULES];
-	int line;			/* first entry that made it, for errors */
+	int line; /* first entry that made it, for errors */
 	bool overflow;
-	bool barrier;			/* inherits nothing from shorter prefixes */
+	bool barrier; /* inherits nothing from shorter prefixes */
 };
 
 struct builder {
@@ -163,8 +163,7 @@ static int special_add(struct builder *b, const struct special *s, size_t n)
 		if (!nd)
 			return -ENOMEM;
 		nd->flags = s[i].set;
-		snprintf(nd->origin[set_bit_index(s[i].set)], RCC_ORIGIN_MAX, "%s",
-			 s[i].prefix);
+		snprintf(nd->origin[set_bit_index(s[i].set)], RCC_ORIGIN_MAX, "%s", s[i].prefix);
 	}
 	return 0;
 }
@@ -226,8 +225,7 @@ static int host_add(struct builder *b)
 	return err;
 }
 
-static void entry_rules(const struct rcc_entry *e, __u32 rule_id,
-			struct node *nd)
+static void entry_rules(const struct rcc_entry *e, __u32 rule_id, struct node *nd)
 {
 	struct rcc_rule r = {
 		.protos = e->protos,
@@ -249,16 +247,14 @@ static void entry_rules(const struct rcc_entry *e, __u32 rule_id,
 	}
 }
 
-static int port_add(struct builder *b, const __u8 addr[16], __u16 port,
-		    __u8 proto, __u32 action, __u32 rule_id)
+static int port_add(struct builder *b, const __u8 addr[16], __u16 port, __u8 proto, __u32 action,
+		    __u32 rule_id)
 {
 	struct rcc_compiled *o = b->out;
 	size_t capv = b->capports;
 
-	if (grow((void **)&o->port_keys, &b->capports, o->nports + 1,
-		 sizeof(*o->port_keys)) ||
-	    grow((void **)&o->port_vals, &capv, o->nports + 1,
-		 sizeof(*o->port_vals)))
+	if (grow((void **)&o->port_keys, &b->capports, o->nports + 1, sizeof(*o->port_keys)) ||
+	    grow((void **)&o->port_vals, &capv, o->nports + 1, sizeof(*o->port_vals)))
 		return -ENOMEM;
 	memset(&o->port_keys[o->nports], 0, sizeof(*o->port_keys));
 	o->port_keys[o->nports].version = o->version;
@@ -271,17 +267,15 @@ static int port_add(struct builder *b, const __u8 addr[16], __u16 port,
 	return 0;
 }
 
-static int addr_add(struct builder *b, const __u8 addr[16], __u8 protos,
-		    __u32 action, __u32 rule_id)
+static int addr_add(struct builder *b, const __u8 addr[16], __u8 protos, __u32 action,
+		    __u32 rule_id)
 {
 	struct rcc_compiled *o = b->out;
 	size_t capv = b->capaddrs;
 	struct rcc_addr_val *v;
 
-	if (grow((void **)&o->addr_keys, &b->capaddrs, o->naddrs + 1,
-		 sizeof(*o->addr_keys)) ||
-	    grow((void **)&o->addr_vals, &capv, o->naddrs + 1,
-		 sizeof(*o->addr_vals)))
+	if (grow((void **)&o->addr_keys, &b->capaddrs, o->naddrs + 1, sizeof(*o->addr_keys)) ||
+	    grow((void **)&o->addr_vals, &capv, o->naddrs + 1, sizeof(*o->addr_vals)))
 		return -ENOMEM;
 	memset(&o->addr_keys[o->naddrs], 0, sizeof(*o->addr_keys));
 	o->addr_keys[o->naddrs].version = o->version;
@@ -305,8 +299,8 @@ static unsigned popcount8(__u8 v)
 }
 
 /* One concrete address (or prefix) of an entry into the right map. */
-static int entry_place(struct builder *b, const struct rcc_entry *e,
-		       const __u8 addr[16], __u8 plen, __u32 rule_id)
+static int entry_place(struct builder *b, const struct rcc_entry *e, const __u8 addr[16], __u8 plen,
+		       __u32 rule_id)
 {
 	unsigned long nkeys = 0;
 	__u32 i;
@@ -408,8 +402,7 @@ bool rcc_policy_addr_internal(const __u8 a16[16], const struct rcc_addr_list *ho
 	return false;
 }
 
-static int entry_compile(struct builder *b, const struct rcc_entry *e,
-			 __u32 rule_id)
+static int entry_compile(struct builder *b, const struct rcc_entry *e, __u32 rule_id)
 {
 	enum rcc_dns_mode mode = b->opts->dns_mode;
 	const char *verb = e->action == RCC_ACT_ALLOW ? "allow" : "deny";
@@ -419,18 +412,20 @@ static int entry_compile(struct builder *b, const struct rcc_entry *e,
 	if (!e->host[0])
 		return entry_place(b, e, e->addr, e->plen, rule_id);
 	n = b->opts->resolve ?
-		b->opts->resolve(e->host, addrs, RCC_RESOLVE_MAX, b->opts->resolve_ctx) :
-		-ENOENT;
+		    b->opts->resolve(e->host, addrs, RCC_RESOLVE_MAX, b->opts->resolve_ctx) :
+		    -ENOENT;
 	if (n <= 0 && mode == RCC_DNS_QUIET)
 		return 0;
 	if (n <= 0 && mode == RCC_DNS_ENFORCE && e->action == RCC_ACT_ALLOW) {
-		compile_warn(b, e->line, "%s = %s: cannot resolve '%s'%s; enforcing without it (rcc-bpf daemon retries it)",
-			     verb, e->text, e->host, n == -ENOENT ? " (no such name)" : "");
+		compile_warn(
+			b, e->line,
+			"%s = %s: cannot resolve '%s'%s; enforcing without it (rcc-bpf daemon retries it)",
+			verb, e->text, e->host, n == -ENOENT ? " (no such name)" : "");
 		return 0;
 	}
 	if (n <= 0) {
-		compile_error(b, e->line, "%s = %s: cannot resolve '%s'%s", verb, e->text,
-			      e->host, n == -ENOENT ? " (no such name)" : "");
+		compile_error(b, e->line, "%s = %s: cannot resolve '%s'%s", verb, e->text, e->host,
+			      n == -ENOENT ? " (no such name)" : "");
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -440,8 +435,10 @@ static int entry_compile(struct builder *b, const struct rcc_entry *e,
 
 			rcc_addr_prefix_format(addrs[i], 128, shown, sizeof(shown));
 			if (mode != RCC_DNS_QUIET)
-				compile_warn(b, e->line, "%s = %s: '%s' resolves to %s, an internal address: left out (rebinding guard; add private_ok to the entry to allow it)",
-					     verb, e->text, e->host, shown);
+				compile_warn(
+					b, e->line,
+					"%s = %s: '%s' resolves to %s, an internal address: left out (rebinding guard; add private_ok to the entry to allow it)",
+					verb, e->text, e->host, shown);
 			continue;
 		}
 		err = entry_place(b, e, addrs[i], 128, rule_id);
@@ -515,9 +512,10 @@ static void overflow_error(struct builder *b, const struct node *n)
 	char pfx[64];
 
 	rcc_addr_prefix_format(n->addr, n->plen, pfx, sizeof(pfx));
-	compile_error(b, n->line ? n->line : b->p->line,
-		      "more than %d port rules apply to %s (with those of the prefixes around it); merge ports into fewer entries",
-		      RCC_MAX_RULES, pfx);
+	compile_error(
+		b, n->line ? n->line : b->p->line,
+		"more than %d port rules apply to %s (with those of the prefixes around it); merge ports into fewer entries",
+		RCC_MAX_RULES, pfx);
 }
 
 /*
@@ -545,7 +543,7 @@ static int nodes_finish(struct builder *b)
 		bool report = n->overflow;
 
 		while (depth && !rcc_addr_prefix_covers(b->nodes[stack[depth - 1]].addr,
-						   b->nodes[stack[depth - 1]].plen, n->addr))
+							b->nodes[stack[depth - 1]].plen, n->addr))
 			depth--;
 		if (depth && !n->barrier) {
 			const struct node *up = &b->nodes[stack[depth - 1]];
@@ -589,8 +587,7 @@ static void merge_addr(void *dst, const void *src)
 }
 
 int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 version,
-		       const struct rcc_compile_opts *opts,
-		       struct rcc_compiled *out)
+		       const struct rcc_compile_opts *opts, struct rcc_compiled *out)
 {
 	static const struct rcc_compile_opts none;
 	struct builder b = { .p = p, .opts = opts ? opts : &none, .out = out };
@@ -659,8 +656,8 @@ void rcc_compiled_free(struct rcc_compiled *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void judge_once(const struct rcc_compiled *c, __u32 where, const __u8 addr[16],
-		       __u16 port, __u8 proto, struct rcc_explain *x)
+static void judge_once(const struct rcc_compiled *c, __u32 where, const __u8 addr[16], __u16 port,
+		       __u8 proto, struct rcc_explain *x)
 {
 	struct rcc_port_key pk = { .version = c->version, .port = port, .proto = proto };
 	struct rcc_addr_key ak = { .version = c->version };
@@ -690,8 +687,8 @@ static void judge_once(const struct rcc_compiled *c, __u32 where, const __u8 add
 			best_len = plen;
 		}
 	}
-	x->action = rcc_judge(c->pol.flags, where, pt, av, pv, port, proto, &x->reason,
-			      &x->rule_id);
+	x->action =
+		rcc_judge(c->pol.flags, where, pt, av, pv, port, proto, &x->reason, &x->rule_id);
 	x->where = where;
 	memcpy(x->addr, addr, 16);
 	x->port = port;
@@ -718,19 +715,17 @@ void rcc_compiled_judge_at(const struct rcc_compiled *c, __u32 where, const __u8
 	}
 }
 
-void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr[16],
-			__u16 port, __u8 proto, struct rcc_explain *x)
+void rcc_compiled_judge(const struct rcc_compiled *c, const __u8 addr[16], __u16 port, __u8 proto,
+			struct rcc_explain *x)
 {
 	rcc_compiled_judge_at(c, RCC_WHERE_OWN_NETNS, addr, port, proto, x);
 }
 
-static bool entry_matches(const struct rcc_entry *e, const __u8 addr[16],
-			  __u16 port, __u8 proto)
+static bool entry_matches(const struct rcc_entry *e, const __u8 addr[16], __u16 port, __u8 proto)
 {
 	__u32 i;
 
-	if (e->host[0] || !(e->protos & proto) ||
-	    !rcc_addr_prefix_covers(e->addr, e->plen, addr))
+	if (e->host[0] || !(e->protos & proto) || !rcc_addr_prefix_covers(e->addr, e->plen, addr))
 		return false;
 	for (i = 0; i < e->nports; i++)
 		if (port >= e->ports[i].lo && port <= e->ports[i].hi)
@@ -766,8 +761,8 @@ static const struct rcc_entry *deciding_entry(const struct rcc_policy_cfg *p,
  * judged as the IPv4 address it carries, and an IPv6 prefix written
  * around the IPv4 or NAT64 space, which does not cover it.
  */
-static void explain_spaces(const struct rcc_policy_cfg *p,
-			   const struct rcc_explain *x, char *buf, size_t len)
+static void explain_spaces(const struct rcc_policy_cfg *p, const struct rcc_explain *x, char *buf,
+			   size_t len)
 {
 	size_t used = strlen(buf), i;
 	__u8 v4[16];
@@ -785,37 +780,41 @@ static void explain_spaces(const struct rcc_policy_cfg *p,
 	for (i = 0; i < p->nentries; i++) {
 		const struct rcc_entry *e = &p->entries[i];
 
-		if (e->host[0] || e->plen >= 96 || !rcc_addr_prefix_covers(e->addr, e->plen, x->addr))
+		if (e->host[0] || e->plen >= 96 ||
+		    !rcc_addr_prefix_covers(e->addr, e->plen, x->addr))
 			continue;
 		if (!rcc_addr_is_v4(x->addr) && !rcc_nat64_second_step(x->addr, 0, v4))
 			continue;
-		snprintf(buf + used, len - used,
-			 "; %s = %s (line %d) is IPv6 and covers the %s space only when written inside it",
-			 e->action == RCC_ACT_ALLOW ? "allow" : "deny", e->text, e->line,
-			 rcc_addr_is_v4(x->addr) ? "IPv4 (::ffff:0:0/96)" : "NAT64 (64:ff9b::/96)");
+		snprintf(
+			buf + used, len - used,
+			"; %s = %s (line %d) is IPv6 and covers the %s space only when written inside it",
+			e->action == RCC_ACT_ALLOW ? "allow" : "deny", e->text, e->line,
+			rcc_addr_is_v4(x->addr) ? "IPv4 (::ffff:0:0/96)" : "NAT64 (64:ff9b::/96)");
 		return;
 	}
 }
 
-void rcc_policy_explain_format(const struct rcc_policy_cfg *p,
-			const struct rcc_explain *x, char *buf, size_t len)
+void rcc_policy_explain_format(const struct rcc_policy_cfg *p, const struct rcc_explain *x,
+			       char *buf, size_t len)
 {
 	const char *verdict = x->action == RCC_ACT_ALLOW ? "allow" : "deny";
-	const char *audit = (p->audit && x->action != RCC_ACT_ALLOW)
-				    ? " [mode = audit: counted, not blocked]" : "";
+	const char *audit = (p->audit && x->action != RCC_ACT_ALLOW) ?
+				    " [mode = audit: counted, not blocked]" :
+				    "";
 	const struct rcc_entry *e = deciding_entry(p, x);
 
 	switch (x->reason) {
 	case RCC_R_ALLOW_RULE:
 	case RCC_R_DENY_RULE:
 		snprintf(buf, len, "%s: %s = %s (line %d)%s", verdict,
-			 e && e->action == RCC_ACT_ALLOW ? "allow" : "deny",
-			 e ? e->text : "?", e ? e->line : 0, audit);
+			 e && e->action == RCC_ACT_ALLOW ? "allow" : "deny", e ? e->text : "?",
+			 e ? e->line : 0, audit);
 		break;
 	case RCC_R_LOOPBACK:
 		snprintf(buf, len, "%s: %s (loopback%s%s)%s", verdict, x->origin,
-			 x->where == RCC_WHERE_OWN_LISTENER
-				 ? ", a socket bound inside the sandbox's own cgroup" : "",
+			 x->where == RCC_WHERE_OWN_LISTENER ?
+				 ", a socket bound inside the sandbox's own cgroup" :
+				 "",
 			 x->action == RCC_ACT_ALLOW ? "" : ", allow_loopback = no", audit);
 		break;
 	case RCC_R_PRIVATE:
@@ -823,15 +822,16 @@ void rcc_policy_explain_format(const struct rcc_policy_cfg *p,
 		break;
 	case RCC_R_HOST:
 		snprintf(buf, len, "%s: %s (%s, block_host)%s", verdict, x->origin,
-			 rcc_addr_is_loopback(x->addr) ? "the host's loopback: its local services"
-						       : "address of this host", audit);
+			 rcc_addr_is_loopback(x->addr) ? "the host's loopback: its local services" :
+							 "address of this host",
+			 audit);
 		break;
 	case RCC_R_PUBLIC:
 		snprintf(buf, len, "%s: public address (allow_public = yes)", verdict);
 		break;
 	default:
-		snprintf(buf, len, "%s: no allow entry matches (allow_public = no)%s",
-			 verdict, audit);
+		snprintf(buf, len, "%s: no allow entry matches (allow_public = no)%s", verdict,
+			 audit);
 		break;
 	}
 	explain_spaces(p, x, buf, len);

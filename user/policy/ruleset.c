@@ -137,13 +137,13 @@ int rcc_ruleset_label(const struct rcc_ruleset *rs, const __u32 *versions,
 	sets_free(want);
 	sets_init(want);
 	for (m = 0; !err && m < RCC_RS__MAX; m++)
-		err = rcc_kvset_append(&want[m], rs->sets[m].keys, rs->sets[m].vals,
-				       rs->sets[m].n);
+		err = rcc_kvset_append(&want[m], rs->sets[m].keys, rs->sets[m].vals, rs->sets[m].n);
 	for (m = 0; !err && m < RCC_RS__MAX; m++)
 		for (i = 0; i < rs->n; i++)
 			for (j = 0; j < rs->policies[i].count[m]; j++)
-				key_set_version(m, want[m].keys +
-						(rs->policies[i].first[m] + j) * want[m].ksz,
+				key_set_version(m,
+						want[m].keys + (rs->policies[i].first[m] + j) *
+								       want[m].ksz,
 						versions[i]);
 	if (err)
 		sets_free(want);

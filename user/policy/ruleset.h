@@ -23,9 +23,9 @@
 
 /* The maps whose entries belong to a policy version. */
 enum rcc_rs_map {
-	RCC_RS_PORTS,		/* rcc_port_key -> rcc_port_val */
-	RCC_RS_ADDRS,		/* rcc_addr_key -> rcc_addr_val */
-	RCC_RS_PREFIXES,	/* rcc_prefix_key -> rcc_prefix_val */
+	RCC_RS_PORTS,	 /* rcc_port_key -> rcc_port_val */
+	RCC_RS_ADDRS,	 /* rcc_addr_key -> rcc_addr_val */
+	RCC_RS_PREFIXES, /* rcc_prefix_key -> rcc_prefix_val */
 	RCC_RS__MAX,
 };
 
@@ -33,16 +33,16 @@ enum rcc_rs_map {
 struct rcc_rs_policy {
 	/* zero-padded: also its key in rcc_polnames */
 	char name[RCC_POLICY_NAME_MAX];
-	struct rcc_policy pol;			/* its flags, for rcc_policies */
-	size_t first[RCC_RS__MAX];		/* its entries in sets[m]: */
-	size_t count[RCC_RS__MAX];		/* count[m] from first[m] on */
+	struct rcc_policy pol;	   /* its flags, for rcc_policies */
+	size_t first[RCC_RS__MAX]; /* its entries in sets[m]: */
+	size_t count[RCC_RS__MAX]; /* count[m] from first[m] on */
 };
 
 struct rcc_ruleset {
-	char source[PATH_MAX];			/* the file, for messages */
+	char source[PATH_MAX]; /* the file, for messages */
 	size_t n;
-	struct rcc_rs_policy *policies;		/* n of them */
-	struct rcc_kvset sets[RCC_RS__MAX];	/* every policy's entries */
+	struct rcc_rs_policy *policies;	    /* n of them */
+	struct rcc_kvset sets[RCC_RS__MAX]; /* every policy's entries */
 };
 
 /*
@@ -51,16 +51,14 @@ struct rcc_ruleset {
  * printed as FILE:LINE: problem; then -EINVAL.  -ENOMEM likewise
  * printed.  On failure out holds nothing; else rcc_ruleset_free it.
  */
-int rcc_ruleset_build(const struct rcc_config *cfg,
-		      const struct rcc_compile_opts *opts,
+int rcc_ruleset_build(const struct rcc_config *cfg, const struct rcc_compile_opts *opts,
 		      struct rcc_ruleset *out);
 /* Frees what rs holds and zeroes it; safe on a zeroed or freed one. */
 void rcc_ruleset_free(struct rcc_ruleset *rs);
 
 /* The policy named name (a NUL-terminated or zero-padded name); NULL
  * when rs has none. */
-const struct rcc_rs_policy *rcc_ruleset_policy(const struct rcc_ruleset *rs,
-					       const char *name);
+const struct rcc_rs_policy *rcc_ruleset_policy(const struct rcc_ruleset *rs, const char *name);
 
 /* The version a key of map m carries (rcc_prefix_key's is big endian). */
 __u32 rcc_ruleset_key_version(enum rcc_rs_map m, const void *key);
