@@ -1,6 +1,7 @@
 #!/bin/bash
 # The docs follow the code: the man page's key list is what the parser's
-# tables say (make man), and the commented configuration shows every key.
+# tables say (make man), and the commented configuration and the README's
+# table show every key.
 # Ends with "docs: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -30,6 +31,9 @@ result $? "validate --help lists no configuration keys"
 for k in $keys; do
 	grep -qE "^#? ?$k( |$)" conf/rcc-bpf.conf
 	result $? "conf/rcc-bpf.conf does not show key '$k'"
+	# the README's table names a key first in a row, or next to another
+	grep -qE "^\| [^|]*\| (\`[a-z_]+\`, )?\`$k\`( |,)" README.md
+	result $? "README.md's configuration table does not show key '$k'"
 done
 echo "docs: $passed passed, $failed failed"
 [ -z "${TEST_COUNTS:-}" ] || echo "$passed $failed" >"$TEST_COUNTS"
