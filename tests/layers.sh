@@ -1,23 +1,25 @@
 #!/bin/bash
-# The layering of user/ (CONTRIBUTING.md), checked on every #include:
-#   lib/     includes only lib/;
-#   policy/  includes lib/ and policy/ (never kernel/; no libbpf);
-#   nothing but cli/ includes cli/.
+# The layering of user/ (CONTRIBUTING.md), checked on every #include: a
+# layer includes only itself and the layers before it in
+#   lib policy kernel host audit daemon cli
+# so policy/ never includes kernel/, and nothing but cli/ includes cli/;
+# lib/ and policy/ are plain C (no libbpf).
 # One check per rule and file; ends with "layers: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 
 passed=0 failed=0
 
-# allowed LAYER: the folders its files may include
+# allowed LAYER: the folders its files may include: its own, and those
+# before it in this order (CONTRIBUTING.md)
+ORDER="lib policy kernel host audit daemon cli"
 allowed() {
-	case $1 in
-	lib) echo "lib" ;;
-	policy) echo "lib policy" ;;
-	kernel | host | audit | daemon) echo "lib policy kernel host audit daemon" ;;
-	cli) echo "lib policy kernel host audit daemon cli" ;;
-	*) echo "" ;;
-	esac
+	local l out=""
+	for l in $ORDER; do
+		out="$out $l"
+		[ "$l" = "$1" ] && { echo "${out# }"; return; }
+	done
+	echo ""
 }
 
 for f in user/*/*.[ch]; do

@@ -56,15 +56,15 @@ ns_extra() {
 	echo "$ns"
 }
 
-# test_netns: every netns of this test (SB, W and ns_extra's)
-test_netns() {
+# netns_of_test: every netns of this test (SB, W and ns_extra's)
+netns_of_test() {
 	ip netns list | awk -v p="rcct-$RCCT_RUN-$T_IDX-" 'index($1, p) == 1 { print $1 }'
 }
 
 topo_down() {
 	local ns
 	world_stop
-	for ns in $(test_netns); do
+	for ns in $(netns_of_test); do
 		ip netns del "$ns" 2>/dev/null
 	done
 	return 0

@@ -54,12 +54,20 @@ RUNNER_SELF=${RUNNER_SELF:-$(cd "$(dirname "$0")" && pwd)/$(basename "$0")}
 RUNNER_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TESTS=()
 
+RUNNER_LOAD_ERRORS=""
+
+# runner_source FILE: sourced; a file that does not load (a syntax error
+# drops what follows it) is remembered, and every test of the suite fails
+runner_source() {
+	# shellcheck source=/dev/null
+	. "$1" || RUNNER_LOAD_ERRORS+="${RUNNER_LOAD_ERRORS:+; }$1 does not load"
+}
+
 # runner_use NAME...: source the fixtures tests/lib/NAME.sh, in this order
 runner_use() {
 	local lib
 	for lib in "$@"; do
-		# shellcheck source=/dev/null
-		. "$RUNNER_LIB/$lib.sh" || return 1
+		runner_source "$RUNNER_LIB/$lib.sh"
 	done
 }
 
@@ -67,8 +75,21 @@ runner_use() {
 runner_cases() {
 	local f
 	for f in "$1"/*.sh; do
-		# shellcheck source=/dev/null
-		. "$f" || return 1
+		runner_source "$f"
+	done
+}
+
+# runner_check_lists: every test_* function is listed in TESTS and every
+# listed test is a function, else a load error (no test goes unrun)
+runner_check_lists() {
+	local f
+	for f in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
+		runner_is_test "$f" ||
+			RUNNER_LOAD_ERRORS+="${RUNNER_LOAD_ERRORS:+; }$f is defined but not in TESTS"
+	done
+	for f in "${TESTS[@]}"; do
+		runner_has "$f" ||
+			RUNNER_LOAD_ERRORS+="${RUNNER_LOAD_ERRORS:+; }$f is in TESTS but not defined"
 	done
 }
 
@@ -224,7 +245,14 @@ runner_main() {
 		shift
 	done
 	[ ${#selected[@]} -gt 0 ] || selected=("${TESTS[@]}")
+	[ ${#selected[@]} -gt 0 ] || selected=(suite_has_no_tests)
 	[ "$RUNNER_TAP" = 1 ] && echo "1..${#selected[@]}"
+
+	runner_check_lists
+	if [ -n "$RUNNER_LOAD_ERRORS" ]; then
+		runner_cannot_run "$RUNNER_LOAD_ERRORS" "${selected[@]}"
+		return 1
+	fi
 
 	if runner_has suite_preflight && ! why=$(suite_preflight); then
 		runner_cannot_run "$why" "${selected[@]}"

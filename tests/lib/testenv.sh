@@ -159,7 +159,7 @@ t_teardown() {
 # t_leftovers: anything of this test still there
 t_leftovers() {
 	local pid
-	[ -z "$(test_netns)" ] || echo "netns $(test_netns | tr '\n' ' ')"
+	[ -z "$(netns_of_test)" ] || echo "netns $(netns_of_test | tr '\n' ' ')"
 	[ -e "$T_CG" ] && echo "cgroup $T_CG"
 	[ -e "$T_RUN_CG" ] && echo "cgroup $T_RUN_CG"
 	[ -e "$T_PIN" ] && echo "pin dir $T_PIN"

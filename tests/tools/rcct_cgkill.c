@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 
 int main(int argc, char **argv)
 {

@@ -14,7 +14,7 @@
 #include "policy/addr.h"
 #include "audit/audit.h"
 #include "audit/auditlog.h"
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "host/container.h"
 #include "lib/log.h"
 

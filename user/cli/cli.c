@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "cli/cli.h"
 #include "kernel/bpflog.h"
 #include "lib/log.h"

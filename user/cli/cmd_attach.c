@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "cli/cli.h"
 #include "host/container.h"
 #include "host/enforce.h"

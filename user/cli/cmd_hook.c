@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "cli/cli.h"
 #include "host/container.h"
 #include "host/enforce.h"

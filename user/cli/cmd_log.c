@@ -15,7 +15,7 @@
 #include "policy/addr.h"
 #include "audit/audit.h"
 #include "audit/auditlog.h"
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "cli/cli.h"
 #include "daemon/consume.h"
 #include "lib/log.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "cli/cli.h"
 #include "host/container.h"
 #include "lib/clock.h"

@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "daemon/cgwatch.h"
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "host/container.h"
 #include "host/enforce.h"
 #include "lib/clock.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "host/caps.h"
 #include "lib/log.h"
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "host/container.h"
 #include "lib/log.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "host/container.h"
 #include "host/enforce.h"
 #include "lib/log.h"

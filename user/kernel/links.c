@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "kernel/links.h"
 #include "kernel/maps.h"
 #include "kernel/object.h"

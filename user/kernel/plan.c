@@ -9,7 +9,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "kernel/maps.h"
 #include "kernel/plan.h"
 #include "lib/log.h"

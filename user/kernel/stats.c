@@ -8,7 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 #include "kernel/links.h"
 #include "kernel/kernel.h"
 #include "kernel/maps.h"

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host/cgroup.h"
+#include "lib/cgroup.h"
 
 int rcc_cgroup_mount(char *buf, size_t len)
 {
