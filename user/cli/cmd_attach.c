@@ -49,6 +49,8 @@ int cmd_attach(struct rcc_args *a)
 		if (err)
 			rcc_log_fail(err, "Failed to attach policy '%s' to '%s'", p->name, path);
 		err = err ?: rcc_kernel_attach(&k, path, id);
+		if (err == -ENOENT) /* a cgroup gone is not reported below */
+			rcc_log_fail(err, "Failed to attach policy '%s' to '%s'", p->name, path);
 	}
 	guarded = rcc_kernel_guarded(&k);
 	rcc_kernel_close(&k);

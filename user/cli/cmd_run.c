@@ -258,6 +258,8 @@ int cmd_run(struct rcc_args *a)
 	if (err)
 		rcc_log_fail(err, "Failed to attach policy '%s' to '%s'", p->name, cg);
 	err = err ?: rcc_kernel_attach(&k, cg, id);
+	if (err == -ENOENT) /* a cgroup gone is not reported below */
+		rcc_log_fail(err, "Failed to attach policy '%s' to '%s'", p->name, cg);
 	rcc_kernel_close(&k);
 	if (err) {
 		release_cgroup(&cfg, cg, 0);

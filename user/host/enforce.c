@@ -65,9 +65,10 @@ static int inherit(const struct rcc_config *cfg, struct rcc_kernel *k, const cha
 			rcc_kernel_unlock(k);
 		}
 		if (err) {
-			/* the kernel layer said why */
-			snprintf(msg, len, "cannot drop default_policy '%s' below %s",
-				 cfg->default_policy, from);
+			/* the kernel layer said why, unless it found nothing */
+			snprintf(msg, len, "cannot drop default_policy '%s' below %s%s",
+				 cfg->default_policy, from,
+				 err == -ENOENT ? ": it is no longer attached" : "");
 			return err;
 		}
 		pr_info("rcc-bpf: %s: dropped its own default_policy '%s'; policy '%s' of %s holds\n",
@@ -119,8 +120,9 @@ int rcc_enforce_container(const struct rcc_config *cfg, struct rcc_kernel *k, co
 		rcc_kernel_unlock(k);
 	}
 	if (err) {
-		/* the kernel layer said why */
-		snprintf(msg, len, "cannot attach policy '%s' to '%s'", name, path);
+		/* the kernel layer said why, unless the cgroup is gone */
+		snprintf(msg, len, "cannot attach policy '%s' to '%s'%s", name, path,
+			 err == -ENOENT ? ": the cgroup is gone" : "");
 		return err;
 	}
 	snprintf(msg, len, "policy '%s' on %s", name, path);
@@ -195,7 +197,9 @@ void rcc_enforce_parents(const struct rcc_config *cfg, struct rcc_kernel *k)
 			err = rcc_kernel_attach(k, path, want);
 			rcc_kernel_unlock(k);
 		}
-		if (!err) /* else the kernel layer reported it */
+		if (!err) /* else the kernel layer reported it, unless it is gone */
 			pr_info("rcc-bpf: parent cgroup %s: policy '%s'\n", path, name);
+		else if (err == -ENOENT)
+			pr_warn("parent cgroup '%s' is gone; not enforced\n", path);
 	}
 }

@@ -177,7 +177,7 @@ static void retire_versions(struct rcc_kernel *k, struct rcc_plan *p, bool keep_
 		if (relabelled(p, i))
 			deactivate(k, p->was[i]);
 	for (i = p->ngone; i--;)
-		deactivate(k, p->in_force[rcc_plan_name_id(p, p->gone[i])]);
+		deactivate(k, rcc_plan_in_force(p, rcc_plan_name_id(p, p->gone[i])));
 }
 
 /* Step 3b: removed policies lose their counters and names. */

@@ -89,7 +89,8 @@ int rcc_kernel_apply(struct rcc_kernel *k, const struct rcc_config *cfg,
 int rcc_kernel_apply_dns(struct rcc_kernel *k, const struct rcc_config *cfg,
 			 const struct rcc_compile_opts *opts);
 
-/* links.c: enforces policy on the cgroup at path (and every descendant). */
+/* links.c: enforces policy on the cgroup at path (and every descendant).
+ * Reports its failures, except -ENOENT: the cgroup is gone. */
 int rcc_kernel_attach(struct rcc_kernel *k, const char *path, __u32 policy_id);
 /* -ENOENT, printing nothing: path is not attached itself (or is gone). */
 int rcc_kernel_detach(struct rcc_kernel *k, const char *path);

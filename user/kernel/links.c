@@ -95,7 +95,8 @@ static int link_cgroup(struct rcc_kernel *k, const char *path, __u64 id)
 	}
 	cgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
-		err = rcc_log_fail(-errno, "Failed to open cgroup '%s'", path);
+		/* gone (a container that already ended) is an answer */
+		err = errno == ENOENT ? -ENOENT : rcc_log_fail(-errno, "Failed to open cgroup '%s'", path);
 		goto out;
 	}
 	for (h = 1; h < RCC_HOOK__MAX && !err; h++) {
@@ -202,8 +203,8 @@ int rcc_kernel_attach(struct rcc_kernel *k, const char *path, __u32 policy_id)
 	__u64 id;
 	int err = rcc_cgroup_id(path, &id);
 
-	if (err)
-		return rcc_log_fail(err, "Failed to find cgroup '%s'", path);
+	if (err) /* gone (a container that already ended) is an answer */
+		return err == -ENOENT ? err : rcc_log_fail(err, "Failed to find cgroup '%s'", path);
 	/* the entry first: a program that runs from here on finds it */
 	err = set_entry(k, path, id, policy_id, &fresh);
 	if (err)

@@ -37,7 +37,7 @@ __u32 rcc_plan_name_id(const struct rcc_plan *p, size_t i)
 	return id;
 }
 
-static __u32 in_force(const struct rcc_plan *p, __u32 id)
+__u32 rcc_plan_in_force(const struct rcc_plan *p, __u32 id)
 {
 	return id < RCC_MAX_POLICIES ? p->in_force[id] : 0;
 }
@@ -100,7 +100,7 @@ int rcc_plan_ids(struct rcc_plan *p)
 	for (i = 0; !err && i < p->rs->n; i++) {
 		p->named[i] = find_name(p, p->rs->policies[i].name, &p->ids[i]);
 		if (p->named[i]) {
-			p->was[i] = in_force(p, p->ids[i]);
+			p->was[i] = rcc_plan_in_force(p, p->ids[i]);
 			continue;
 		}
 		id = take_free(used, RCC_MAX_POLICIES);
@@ -185,7 +185,7 @@ int rcc_plan_versions(struct rcc_plan *p)
 	}
 	busy[0] = true;
 	for (i = 0; i < p->names.n; i++)
-		busy[in_force(p, rcc_plan_name_id(p, i))] = true;
+		busy[rcc_plan_in_force(p, rcc_plan_name_id(p, i))] = true;
 	for (i = 0; i < p->rs->n; i++) {
 		__u32 w = p->was[i];
 

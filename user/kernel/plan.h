@@ -67,6 +67,9 @@ void rcc_plan_free(struct rcc_plan *p);
 
 /* The id that names entry i of p->names has. */
 __u32 rcc_plan_name_id(const struct rcc_plan *p, size_t i);
+/* The version in force of policy id as the plan read it; 0 for none, and
+ * for an id out of range (a stray name in the map). */
+__u32 rcc_plan_in_force(const struct rcc_plan *p, __u32 id);
 
 /*
  * Needs rs, names and in_force.  Ids: kept for known names, the lowest

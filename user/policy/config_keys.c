@@ -368,7 +368,7 @@ static const struct cfg_key global_keys[] = {
 	  .help = "the daemon's control socket" },
 	{ "runtime_sockets", KEY_FN, G(runtime_sockets), .parse = paths_set, .syntax = "PATH...",
 	  .def = RCC_DEFAULT_RUNTIME_SOCKETS,
-	  .help = "container runtime sockets that 'run' warns its user can reach" },
+	  .help = "container runtime sockets that 'run' warns its user can reach (empty: none)" },
 };
 
 static const struct cfg_key containers_keys[] = {
