@@ -71,14 +71,9 @@ static bool parse_bool(const char *v, bool *out)
 
 static bool parse_u32(const char *v, __u64 min, __u64 max, __u32 *out)
 {
-	unsigned long long n;
-	char *end;
+	unsigned long n;
 
-	if (!isdigit((unsigned char)*v))
-		return false;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || *end || n < min || n > max)
+	if (rcc_parse_ulong(v, max, &n) || n < min)
 		return false;
 	*out = n;
 	return true;
