@@ -17,6 +17,7 @@
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 #define SOCK_RAW 3
+#define ECONNREFUSED 111
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 #define IPOPT_LSRR 131
@@ -167,6 +168,40 @@ struct {
 	__type(value, struct rcc_sk_owner);
 } rcc_owner SEC(".maps");
 
+/* Enforced cgroup -> its DNS listener (dns = proxy); sized by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct rcc_dns_listener);
+} rcc_dns_listeners SEC(".maps");
+
+/* What answers allowed, per enforced cgroup (rcc_shared.h, DNS). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rcc_learned_key);
+	__type(value, struct rcc_prefix_val);
+} rcc_learned SEC(".maps");
+
+/* Per socket steered to a DNS listener: the server it asked for, given
+ * back as the source of replies (recvmsg) and as the peer (getpeername). */
+struct rcc_dns_orig {
+	__u8 addr[16];	 /* the server asked for, 16-byte form */
+	__u8 steered[16]; /* the listener it went to, as the socket sees it */
+	__u16 port;	 /* the server's port, host order */
+	__u16 lport;	 /* the listener's */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rcc_dns_orig);
+} rcc_dns_orig SEC(".maps");
+
 /* A verdict in the making: who asks, and where to. */
 struct rcc_req {
 	__u8 addr[16];
@@ -288,7 +323,8 @@ __noinline int rcc_judge_req(struct rcc_req *req)
 	struct rcc_prefix_key xk = {};
 	struct rcc_port_val *pt;
 	struct rcc_addr_val *av;
-	struct rcc_prefix_val *pv;
+	struct rcc_learned_key lk = {};
+	struct rcc_prefix_val *pv, *lv = 0;
 	__u32 rule_id = 0, reason = 0, action;
 
 	if (!req)
@@ -310,8 +346,13 @@ __noinline int rcc_judge_req(struct rcc_req *req)
 	xk.version = bpf_htonl(req->version);
 	__builtin_memcpy(xk.addr, req->addr, 16);
 	pv = bpf_map_lookup_elem(&rcc_prefixes, &xk);
-	action = rcc_judge(req->pol_flags, req->where, pt, av, pv, req->port, req->proto, &reason,
-			   &rule_id);
+	if (req->pol_flags & RCC_POL_DNS_PROXY) {
+		lk.cgroup_id = req->owner;
+		__builtin_memcpy(lk.addr, req->addr, 16);
+		lv = bpf_map_lookup_elem(&rcc_learned, &lk);
+	}
+	action = rcc_judge(req->pol_flags, req->where, pt, av, pv, lv, req->port, req->proto,
+			   &reason, &rule_id);
 	req->reason = reason;
 	req->rule_id = rule_id;
 	return action;
@@ -437,6 +478,13 @@ static __always_inline int refuse_orphan(struct rcc_req *req)
 	return enforce(req, RCC_ACT_DENY);
 }
 
+static __always_inline int addr_eq(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
 static __always_inline int addr_is_zero(const __u8 a[16], int v6)
 {
 	__u64 hi, lo;
@@ -551,6 +599,104 @@ __noinline __u32 rcc_sock_addr_where(struct bpf_sock_addr *ctx, struct rcc_req *
 	return owned_by(peer, req->owner) ? RCC_WHERE_OWN_LISTENER : RCC_WHERE_HOST;
 }
 
+/* What a destination means under dns = proxy (rcc_shared.h, DNS). */
+enum dns_class {
+	DNS_NONE,
+	DNS_QUERY,    /* port 53: steered to the listener */
+	DNS_CHANNEL,  /* 853, 5353, 5355: refused */
+	DNS_LISTENER, /* the sandbox's own listener: allowed */
+};
+
+/* 127.0.0.1 (::ffff:127.0.0.1) or ::1: where listeners are bound. */
+static __always_inline void listener_addr(__u8 a[16], int v6)
+{
+	__builtin_memset(a, 0, 16);
+	if (v6) {
+		a[15] = 1;
+		return;
+	}
+	a[10] = 0xff;
+	a[11] = 0xff;
+	a[12] = 127;
+	a[15] = 1;
+}
+
+static __always_inline int addr_is_listener(const __u8 a[16])
+{
+	__u8 lo4[16], lo6[16];
+
+	listener_addr(lo4, 0);
+	listener_addr(lo6, 1);
+	return addr_eq(a, lo4) || addr_eq(a, lo6);
+}
+
+/* A global function: verified once, not along every path of egress. */
+__noinline int rcc_dns_class(const struct rcc_req *req)
+{
+	struct rcc_dns_listener *l;
+	__u64 owner;
+
+	if (!req)
+		return DNS_NONE;
+	owner = req->owner;
+	if (!(req->pol_flags & RCC_POL_DNS_PROXY) || !(req->proto & (RCC_PROTO_TCP | RCC_PROTO_UDP)))
+		return DNS_NONE;
+	if (req->port == RCC_DNS_PORT)
+		return DNS_QUERY;
+	if (req->port == RCC_DOT_PORT || req->port == RCC_MDNS_PORT || req->port == RCC_LLMNR_PORT)
+		return DNS_CHANNEL;
+	if (!addr_is_listener(req->addr))
+		return DNS_NONE;
+	l = bpf_map_lookup_elem(&rcc_dns_listeners, &owner);
+	return l && l->port == req->port ? DNS_LISTENER : DNS_NONE;
+}
+
+/*
+ * A query to port 53, whatever the server: rewritten to the listener of
+ * the sandbox's enforced cgroup, the server kept for the replies.  With
+ * no listener (or no room to keep the server) nothing leaves: the call
+ * fails with ECONNREFUSED, at once.  Audit mode lets it go on instead.
+ */
+static __always_inline int dns_steer(struct bpf_sock_addr *ctx, int v6, struct rcc_req *req)
+{
+	struct rcc_dns_listener *l;
+	struct rcc_dns_orig *o = 0;
+	__u64 owner = req->owner;
+	int native6;
+
+	l = bpf_map_lookup_elem(&rcc_dns_listeners, &owner);
+	if (l && ctx->sk)
+		o = bpf_sk_storage_get(&rcc_dns_orig, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!l || !o) {
+		req->reason = RCC_R_DNS_UNANSWERED;
+		if (enforce(req, RCC_ACT_DENY))
+			return 1;
+		bpf_set_retval(-ECONNREFUSED);
+		return 0;
+	}
+	native6 = v6 && l->v6 && !(req->addr[10] == 0xff && req->addr[11] == 0xff);
+	__builtin_memcpy(o->addr, req->addr, 16);
+	listener_addr(o->steered, native6);
+	o->port = req->port;
+	o->lport = l->port;
+	if (!v6) {
+		ctx->user_ip4 = bpf_htonl(0x7f000001);
+	} else if (native6) {
+		ctx->user_ip6[0] = 0;
+		ctx->user_ip6[1] = 0;
+		ctx->user_ip6[2] = 0;
+		ctx->user_ip6[3] = bpf_htonl(1);
+	} else {
+		ctx->user_ip6[0] = 0;
+		ctx->user_ip6[1] = 0;
+		ctx->user_ip6[2] = bpf_htonl(0xffff);
+		ctx->user_ip6[3] = bpf_htonl(0x7f000001);
+	}
+	ctx->user_port = bpf_htons(l->port);
+	count(req, RCC_ACT_ALLOW);
+	return 1;
+}
+
 static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx, int v6, __u8 hook)
 {
 	struct rcc_req req = {};
@@ -576,6 +722,17 @@ static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx, int v6, 
 		req.port = 0;
 	if (!policy_of(&req, 0))
 		return refuse_orphan(&req);
+	switch (rcc_dns_class(&req)) {
+	case DNS_QUERY:
+		return dns_steer(ctx, v6, &req);
+	case DNS_CHANNEL:
+		req.reason = RCC_R_DNS_CHANNEL;
+		return enforce(&req, RCC_ACT_DENY);
+	case DNS_LISTENER:
+		return enforce(&req, RCC_ACT_ALLOW);
+	default:
+		break;
+	}
 	req.where = rcc_sock_addr_where(ctx, &req);
 	action = judge(&req, &reason);
 	/* the sandbox's own end of a loopback exchange in the host's
@@ -607,6 +764,73 @@ SEC("cgroup/sendmsg6")
 int rcc_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return sock_addr_verdict(ctx, 1, RCC_HOOK_SENDMSG6);
+}
+
+/*
+ * A reply from the listener a socket's query was steered to: its source
+ * (recvmsg) or the socket's peer (getpeername) is given back as the
+ * server the sandbox asked.  Never refuses.
+ */
+static __always_inline int dns_unsteer(struct bpf_sock_addr *ctx, int v6)
+{
+	struct rcc_dns_orig *o;
+	__u8 from[16];
+
+	if (!ctx->sk)
+		return 1;
+	o = bpf_sk_storage_get(&rcc_dns_orig, ctx->sk, 0, 0);
+	if (!o || bpf_ntohs(ctx->user_port & 0xffff) != o->lport)
+		return 1;
+	if (v6) {
+		__u32 w[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2],
+			       ctx->user_ip6[3] };
+
+		addr_from_v6(from, w);
+	} else {
+		addr_from_v4(from, ctx->user_ip4);
+	}
+	if (!addr_eq(from, o->steered))
+		return 1;
+	if (v6) {
+		__u32 w[4];
+
+		__builtin_memcpy(w, o->addr, 16);
+		ctx->user_ip6[0] = w[0];
+		ctx->user_ip6[1] = w[1];
+		ctx->user_ip6[2] = w[2];
+		ctx->user_ip6[3] = w[3];
+	} else {
+		__u32 a;
+
+		__builtin_memcpy(&a, o->addr + 12, 4);
+		ctx->user_ip4 = a;
+	}
+	ctx->user_port = bpf_htons(o->port);
+	return 1;
+}
+
+SEC("cgroup/recvmsg4")
+int rcc_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	return dns_unsteer(ctx, 0);
+}
+
+SEC("cgroup/recvmsg6")
+int rcc_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	return dns_unsteer(ctx, 1);
+}
+
+SEC("cgroup/getpeername4")
+int rcc_getpeername4(struct bpf_sock_addr *ctx)
+{
+	return dns_unsteer(ctx, 0);
+}
+
+SEC("cgroup/getpeername6")
+int rcc_getpeername6(struct bpf_sock_addr *ctx)
+{
+	return dns_unsteer(ctx, 1);
 }
 
 /*
@@ -958,13 +1182,6 @@ static __always_inline __u32 maps_gen(void)
 	return g ? *g : 0;
 }
 
-static __always_inline int addr_eq(const __u8 *a, const __u8 *b)
-{
-	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
-
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
-}
-
 /*
  * The destination of a plain packet (no IPv4 options, no IPv6 extension
  * headers, not a later fragment) into req; 0 when the packet is not plain
@@ -1010,6 +1227,28 @@ static __always_inline int tcp_syn(struct __sk_buff *skb, __u8 ipproto)
 	return flags & 0x02;
 }
 
+/*
+ * Egress under dns = proxy, for a plain packet: steered queries leave for
+ * the listener; DNS anywhere else (a socket connected before enforcement,
+ * a raw one) is a way around it.  RCC_ACT_NONE: judge as usual.  Global:
+ * verified once.
+ */
+__noinline __u32 rcc_egress_dns(struct rcc_req *req)
+{
+	if (!req)
+		return RCC_ACT_DENY;
+	switch (rcc_dns_class(req)) {
+	case DNS_QUERY:
+	case DNS_CHANNEL:
+		req->reason = RCC_R_DNS_CHANNEL;
+		return RCC_ACT_DENY;
+	case DNS_LISTENER:
+		return RCC_ACT_ALLOW;
+	default:
+		return RCC_ACT_NONE;
+	}
+}
+
 SEC("cgroup_skb/egress")
 int rcc_egress(struct __sk_buff *skb)
 {
@@ -1036,6 +1275,13 @@ int rcc_egress(struct __sk_buff *skb)
 
 	if (!policy_of(&req, skb))
 		return refuse_orphan(&req);
+	if (plain && (req.pol_flags & RCC_POL_DNS_PROXY)) {
+		req.proto = proto_class(req.ipproto);
+		req.family = skb->protocol == bpf_htons(ETH_P_IP) ? 4 : 6;
+		action = rcc_egress_dns(&req);
+		if (action != RCC_ACT_NONE)
+			return enforce(&req, action);
+	}
 	if (skb->protocol == bpf_htons(ETH_P_IP))
 		action = judge_ipv4(skb, &req);
 	else if (skb->protocol == bpf_htons(ETH_P_IPV6))

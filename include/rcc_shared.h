@@ -48,6 +48,24 @@
  *                          allow = 127.0.0.1:5432/tcp: ALLOW (1) anywhere
  *   mode = audit: the verdict is computed and counted, never enforced.
  *
+ * DNS under dns = proxy (RCC_POL_DNS_PROXY), before the rules above, in
+ * connect4/6 and sendmsg4/6, for TCP and UDP whatever the address:
+ *   port 53 -> steered: the destination is rewritten to the listener of
+ *              the sandbox's enforced cgroup (rcc_dns_listeners: its port
+ *              on 127.0.0.1, or ::1), which rcc-bpf answers; the original
+ *              server is kept per socket, and recvmsg4/6 and getpeername
+ *              give it back as the reply's source.  No listener: the call
+ *              fails with ECONNREFUSED (reason dns_unanswered), and
+ *              nothing leaves
+ *   port 853 (DNS over TLS/QUIC), 5353 (mDNS), 5355 (LLMNR) -> DENY
+ *              (reason dns_channel); egress refuses 53 too, for sockets
+ *              connected before enforcement began
+ *   the listener itself (loopback, its port)                -> ALLOW
+ * Under dns = proxy, what a name allows comes from the answers the
+ * sandbox itself got: rcc_learned (enforced cgroup + address -> port
+ * rules) holds every address rcc-bpf answered for an allowed name,
+ * inserted before the reply leaves, and counts as an allow entry (rule 1).
+ *
  * Policy ids and versions: a cgroup names a policy by its id, which stays
  * for the policy's life (counters and events use it).  The entries and
  * flags belong to a version of the policy (rcc_versions: id -> version).
@@ -101,6 +119,7 @@
 #define RCC_POL_ALLOW_LOOPBACK (1u << 2)
 #define RCC_POL_ALLOW_PUBLIC (1u << 3)
 #define RCC_POL_ALLOW_RAW (1u << 4)
+#define RCC_POL_DNS_PROXY (1u << 5) /* dns = proxy: see DNS above */
 /* block_private/block_host have no flag: they decide whether the compiler
  * emits the private and host sets into the policy's prefixes at all. */
 
@@ -129,6 +148,8 @@ enum rcc_reason {
 	RCC_R_SOURCE_ROUTE, /* a hop in a source route is denied */
 	RCC_R_BPF,	    /* a sandbox called bpf() */
 	RCC_R_MALFORMED,    /* IP options or extension headers that do not parse */
+	RCC_R_DNS_UNANSWERED, /* dns = proxy, and no listener answers for the sandbox */
+	RCC_R_DNS_CHANNEL,    /* dns = proxy: DoT/DoQ, mDNS, LLMNR, or 53 past the steering */
 	RCC_R__MAX,
 };
 
@@ -154,7 +175,12 @@ enum rcc_reason {
 	X(BPF, "bpf", "rcc_bpf_guard", BPF_LSM_MAC, 0)                                   \
 	/* post_bind: marks the sandbox's own sockets; never denies */                   \
 	X(POST_BIND4, "post_bind4", "rcc_post_bind4", BPF_CGROUP_INET4_POST_BIND, 1)     \
-	X(POST_BIND6, "post_bind6", "rcc_post_bind6", BPF_CGROUP_INET6_POST_BIND, 1)
+	X(POST_BIND6, "post_bind6", "rcc_post_bind6", BPF_CGROUP_INET6_POST_BIND, 1)     \
+	/* recvmsg, getpeername: the steered DNS server given back; never deny */       \
+	X(RECVMSG4, "recvmsg4", "rcc_recvmsg4", BPF_CGROUP_UDP4_RECVMSG, 1)              \
+	X(RECVMSG6, "recvmsg6", "rcc_recvmsg6", BPF_CGROUP_UDP6_RECVMSG, 1)              \
+	X(GETPEERNAME4, "getpeername4", "rcc_getpeername4", BPF_CGROUP_INET4_GETPEERNAME, 1) \
+	X(GETPEERNAME6, "getpeername6", "rcc_getpeername6", BPF_CGROUP_INET6_GETPEERNAME, 1)
 
 /* The X-macro expands to enumerators, which clang-format cannot see. */
 /* clang-format off */
@@ -240,6 +266,28 @@ struct rcc_counters {
 	__u64 reserved;
 };
 
+/* rcc_dns_listeners: enforced cgroup id -> where its DNS is answered. */
+struct rcc_dns_listener {
+	__u16 port; /* host order: on 127.0.0.1, and on ::1 when v6 */
+	__u8 v6;    /* 0: IPv6 queries go to ::ffff:127.0.0.1 */
+	__u8 pad;
+	__u32 pad2;
+};
+
+/* DNS ports under dns = proxy. */
+#define RCC_DNS_PORT 53
+#define RCC_DOT_PORT 853
+#define RCC_MDNS_PORT 5353
+#define RCC_LLMNR_PORT 5355
+
+/* rcc_learned key: what an answer allowed one enforced cgroup.  The
+ * value is a struct rcc_prefix_val (flags 0): the port rules of every
+ * allow entry whose name led to the address. */
+struct rcc_learned_key {
+	__u64 cgroup_id; /* the enforced cgroup (its rcc_cgroups key) */
+	__u8 addr[16];
+};
+
 /* rcc_ports key: exact address, one port, one protocol class. */
 struct rcc_port_key {
 	__u32 version; /* the policy's version */
@@ -291,8 +339,8 @@ struct rcc_prefix_val {
 };
 
 /*
- * rcc_judge: the verdict rules above, given what the three lookups found
- * (NULL where nothing matched) and, for loopback, where it leads (enum
+ * rcc_judge: the verdict rules above, given what the four lookups found
+ * (NULL where nothing matched; learned: rcc_learned's) and, for loopback, where it leads (enum
  * rcc_where).  Returns enum rcc_action; *reason and *rule_id say why.
  */
 static __always_inline __u32 rcc_rules_match(const struct rcc_prefix_val *pv, __u32 action,
@@ -316,7 +364,8 @@ static __always_inline __u32 rcc_rules_match(const struct rcc_prefix_val *pv, __
 
 static __always_inline __u32 rcc_judge(__u32 pol_flags, __u32 where, const struct rcc_port_val *pt,
 				       const struct rcc_addr_val *av,
-				       const struct rcc_prefix_val *pv, __u16 port, __u8 proto,
+				       const struct rcc_prefix_val *pv,
+				       const struct rcc_prefix_val *learned, __u16 port, __u8 proto,
 				       __u32 *reason, __u32 *rule_id)
 {
 	*rule_id = 0;
@@ -329,6 +378,8 @@ static __always_inline __u32 rcc_judge(__u32 pol_flags, __u32 where, const struc
 		goto allow_rule;
 	}
 	if (pv && rcc_rules_match(pv, RCC_ACT_ALLOW, port, proto, rule_id))
+		goto allow_rule;
+	if (learned && rcc_rules_match(learned, RCC_ACT_ALLOW, port, proto, rule_id))
 		goto allow_rule;
 
 	if (pt && pt->action == RCC_ACT_DENY) {

@@ -226,7 +226,7 @@ static void test_rows(void **state)
 		const struct row *r = &rows[i];
 		__u32 reason = 0xdead, rule_id = 0xbeef, action;
 
-		action = rcc_judge(r->flags, RCC_WHERE_OWN_NETNS, r->pt, r->av, r->pv, r->port,
+		action = rcc_judge(r->flags, RCC_WHERE_OWN_NETNS, r->pt, r->av, r->pv, NULL, r->port,
 				   r->proto, &reason, &rule_id);
 		if (action != r->action || reason != r->reason || rule_id != r->rule_id)
 			fail_msg("'%s': action %u reason %u rule %u, want %u %u %u", r->name,
@@ -279,7 +279,7 @@ static void test_where(void **state)
 		const struct where_row *r = &where_rows[i];
 		__u32 reason = 0xdead, rule_id = 0xbeef, action;
 
-		action = rcc_judge(r->flags, r->where, r->pt, r->av, r->pv, r->port, r->proto,
+		action = rcc_judge(r->flags, r->where, r->pt, r->av, r->pv, NULL, r->port, r->proto,
 				   &reason, &rule_id);
 		if (action != r->action || reason != r->reason || rule_id != r->rule_id)
 			fail_msg("'%s': action %u reason %u rule %u, want %u %u %u", r->name,
@@ -294,15 +294,15 @@ static void test_flags_ignored(void **state)
 
 	(void)state;
 	/* audit and raw do not change the verdict: the caller counts */
-	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | RCC_POL_ALLOW_RAW, 0, NULL,
-				   NULL, &pv_priv, 80, TCP, &reason, &rule_id),
+	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | RCC_POL_ALLOW_RAW, 0, NULL, NULL,
+				   &pv_priv, NULL, 80, TCP, &reason, &rule_id),
 			 DENY);
 	assert_int_equal(reason, RCC_R_PRIVATE);
-	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | PUB, 0, NULL, NULL, NULL, 80,
+	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT | PUB, 0, NULL, NULL, NULL, NULL, 80,
 				   TCP, &reason, &rule_id),
 			 ALLOW);
 	assert_int_equal(reason, RCC_R_PUBLIC);
-	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT, 0, NULL, NULL, NULL, 80, TCP,
+	assert_int_equal(rcc_judge(RCC_POL_ACTIVE | RCC_POL_AUDIT, 0, NULL, NULL, NULL, NULL, 80, TCP,
 				   &reason, &rule_id),
 			 DENY);
 	assert_int_equal(reason, RCC_R_NOT_ALLOWED);
@@ -333,7 +333,7 @@ static void test_protocol_bits(void **state)
 	(void)state;
 	for (i = 0; i < N(rows2); i++) {
 		__u32 reason, rule_id;
-		__u32 a = rcc_judge(0, 0, NULL, NULL, &pv, 0, rows2[i].proto, &reason, &rule_id);
+		__u32 a = rcc_judge(0, 0, NULL, NULL, &pv, NULL, 0, rows2[i].proto, &reason, &rule_id);
 
 		if (a != rows2[i].action)
 			fail_msg("proto %#x: action %u, want %u", rows2[i].proto, a,

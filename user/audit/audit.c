@@ -79,6 +79,8 @@ static const char *const reason_names[RCC_R__MAX] = {
 	[RCC_R_SOURCE_ROUTE] = "source_route",
 	[RCC_R_BPF] = "bpf_syscall",
 	[RCC_R_MALFORMED] = "malformed",
+	[RCC_R_DNS_UNANSWERED] = "dns_unanswered",
+	[RCC_R_DNS_CHANNEL] = "dns_channel",
 };
 
 static const char *const hook_names[RCC_HOOK__MAX] = {

@@ -41,6 +41,8 @@ enum rcc_map_id {
 	RCC_MAP_LOST,	    /* denials the ring had no room for */
 	RCC_MAP_AUDITSTATS, /* the audit consumer's own totals */
 	RCC_MAP_GEN,	    /* bumped on every change: egress's cache key */
+	RCC_MAP_DNS_LISTENERS, /* enforced cgroup -> its DNS listener */
+	RCC_MAP_LEARNED,       /* what DNS answers allowed, per enforced cgroup */
 	RCC_MAP__MAX,
 };
 

@@ -28,6 +28,10 @@ static const struct {
 	[RCC_MAP_LOST] = { "rcc_lost" },
 	[RCC_MAP_AUDITSTATS] = { "rcc_auditstats" },
 	[RCC_MAP_GEN] = { "rcc_gen" },
+	[RCC_MAP_DNS_LISTENERS] = { "rcc_dns_listeners", sizeof(__u64),
+				    sizeof(struct rcc_dns_listener) },
+	[RCC_MAP_LEARNED] = { "rcc_learned", sizeof(struct rcc_learned_key),
+			      sizeof(struct rcc_prefix_val) },
 };
 
 const char *rcc_maps_name(enum rcc_map_id m)

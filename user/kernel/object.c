@@ -145,6 +145,8 @@ static struct rcc_enforce_bpf *open_skel(const struct rcc_config *cfg, bool guar
 	bpf_map__set_max_entries(skel->maps.rcc_addrs, cfg->max_addrs);
 	bpf_map__set_max_entries(skel->maps.rcc_prefixes, cfg->max_prefixes);
 	bpf_map__set_max_entries(skel->maps.rcc_events, cfg->ring_size);
+	bpf_map__set_max_entries(skel->maps.rcc_dns_listeners, cfg->max_cgroups);
+	bpf_map__set_max_entries(skel->maps.rcc_learned, cfg->dns_max_learned);
 	bpf_program__set_autoload(skel->progs.rcc_bpf_guard, guard);
 	/* a quarter of a small ring, so the reader wakes before it fills */
 	skel->rodata->wakeup_bytes = cfg->ring_size / 4 < RCC_RING_WAKEUP_BYTES ?

@@ -30,6 +30,7 @@ struct rcc_policy_cfg {
 	bool allow_loopback;
 	bool allow_public;
 	bool allow_raw_sockets;
+	bool dns_proxy; /* dns = proxy: rcc-bpf answers the sandbox's DNS */
 	__u64 protocols[8]; /* allow_protocols, bit n = protocol n */
 	struct rcc_entry *entries;
 	size_t nentries, cap;
@@ -52,6 +53,7 @@ struct rcc_config {
 	__u32 audit_fsync_ms;
 	/* DNS: how the daemon keeps hostname entries fresh (seconds) */
 	__u32 dns_min_ttl, dns_max_ttl, dns_stale_grace;
+	__u32 dns_max_learned; /* rcc_learned's size: addresses answers allowed */
 	char resolver[80];	       /* "" : /etc/resolv.conf; else ADDR[:PORT] */
 	char control_socket[PATH_MAX]; /* the daemon answers status here */
 	char runtime_sockets[1024];    /* run warns when its user can write one */

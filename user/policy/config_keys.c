@@ -314,6 +314,7 @@ static void parent_add(struct parse_ctx *c, const struct cfg_key *k, void *field
 /* ---- the tables ---- */
 
 static const struct key_choice modes[] = { { "enforce", false }, { "audit", true }, {} };
+static const struct key_choice dns_modes[] = { { "proxy", true }, { "open", false }, {} };
 static const struct key_choice enforce_modes[] = { { "all", true },
 						   { "labelled", false },
 						   { "labeled", false },
@@ -357,6 +358,8 @@ static const struct cfg_key global_keys[] = {
 	DNS_SECONDS("dns_max_ttl", dns_max_ttl, 1, "300", "hostname TTLs are cut to this"),
 	DNS_SECONDS("dns_stale_grace", dns_stale_grace, 0, "3600",
 		    "how long a name that stopped resolving keeps its last addresses"),
+	MAP_SIZE("max_learned_entries", dns_max_learned, "65536",
+		 "addresses DNS answers allowed (dns = proxy), all sandboxes together"),
 	{ "resolver", KEY_FN, G(resolver), .parse = resolver_set, .syntax = "ADDR[:PORT]",
 	  .help = "the DNS server the daemon asks (default: /etc/resolv.conf)" },
 	{ "control_socket", KEY_SOCKET, G(control_socket), 0, 99, .def = RCC_DEFAULT_CONTROL_SOCKET,
@@ -395,6 +398,8 @@ static const struct cfg_key policy_keys[] = {
 	  .help = "yes: what nothing denies is allowed; no: an allowlist" },
 	{ "allow_raw_sockets", KEY_BOOL, P(allow_raw_sockets), .def = "no",
 	  .help = "raw sockets pass socket(); their packets are still judged" },
+	{ "dns", KEY_CHOICE, P(dns_proxy), .choices = dns_modes, .def = "proxy",
+	  .help = "proxy: rcc-bpf answers every DNS query and the answers decide what names allow; open: DNS is ordinary traffic" },
 	{ "allow_protocols", KEY_FN, P(protocols), .parse = protocols_set, .syntax = "PROTO...",
 	  .help = "IP protocols besides TCP, UDP and ICMP that socket() accepts" },
 	{ "allow", KEY_FN, 0, 0, RCC_ACT_ALLOW, .parse = entry_add, .repeat = true,

@@ -605,6 +605,8 @@ int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 version,
 		out->pol.flags |= RCC_POL_ALLOW_PUBLIC;
 	if (p->allow_raw_sockets)
 		out->pol.flags |= RCC_POL_ALLOW_RAW;
+	if (p->dns_proxy)
+		out->pol.flags |= RCC_POL_DNS_PROXY;
 	memcpy(out->pol.protocols, p->protocols, sizeof(p->protocols));
 
 	err = barriers_add(&b);
@@ -688,7 +690,7 @@ static void judge_once(const struct rcc_compiled *c, __u32 where, const __u8 add
 		}
 	}
 	x->action =
-		rcc_judge(c->pol.flags, where, pt, av, pv, port, proto, &x->reason, &x->rule_id);
+		rcc_judge(c->pol.flags, where, pt, av, pv, NULL, port, proto, &x->reason, &x->rule_id);
 	x->where = where;
 	memcpy(x->addr, addr, 16);
 	x->port = port;
