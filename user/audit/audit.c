@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "policy/addr.h"
+#include "audit/auditdns.h"
 #include "audit/audit.h"
 #include "audit/auditlog.h"
 #include "lib/cgroup.h"
@@ -358,6 +359,15 @@ static void write_event(struct rcc_audit *a, const struct rcc_event *e, const ch
 		time_iso(last_ns + a->boot_to_real_ns, t, sizeof(t));
 		json_object_object_add(o, "last", json_object_new_string(t));
 	}
+	write_object(a, o);
+	json_object_put(o);
+}
+
+void rcc_audit_dns(struct rcc_audit *a, const struct rcc_dnsp_record *r)
+{
+	const struct cg_name *cg = cgroup_name(a, r->cgroup_id);
+	json_object *o = rcc_auditdns_object(r, cg->path, cg->container, cg->container_name);
+
 	write_object(a, o);
 	json_object_put(o);
 }

@@ -38,4 +38,8 @@ int rcc_audit_epoll_fd(struct rcc_audit *a);
 void rcc_audit_set_config(struct rcc_audit *a, const struct rcc_config *cfg);
 void rcc_audit_close(struct rcc_audit *a);
 
+struct rcc_dnsp_record;
+/* A DNS proxy's record (already folded by the proxy), into the log. */
+void rcc_audit_dns(struct rcc_audit *a, const struct rcc_dnsp_record *r);
+
 #endif

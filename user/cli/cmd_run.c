@@ -23,6 +23,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "lib/pty.h"
+#include "cli/run_dns.h"
 #include "cli/run_user.h"
 
 #define KILL_TIMEOUT_MS 5000
@@ -114,20 +115,23 @@ static void follow_stop(pid_t pid, struct rcc_pty *pty, int sig)
 	kill(pid, SIGCONT);
 }
 
-/* Relays the terminal and signals until COMMAND exits; its wait status. */
-static int supervise(pid_t pid, int sigfd, struct rcc_pty *pty)
+/* Relays the terminal and signals, and answers DNS, until COMMAND
+ * exits; its wait status. */
+static int supervise(pid_t pid, int sigfd, struct rcc_pty *pty, struct run_dns *dns)
 {
 	int options = WNOHANG | (pty->master >= 0 ? WUNTRACED : 0);
 	struct signalfd_siginfo si;
-	struct pollfd fds[3];
+	struct pollfd fds[4];
 	int status;
 	pid_t r;
 
 	for (;;) {
 		fds[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 		rcc_pty_poll_fds(pty, fds + 1);
-		if (poll(fds, 3, -1) < 0 && errno != EINTR)
+		fds[3] = (struct pollfd){ .fd = run_dns_fd(dns), .events = POLLIN };
+		if (poll(fds, 4, run_dns_timeout_ms(dns)) < 0 && errno != EINTR)
 			kill(pid, SIGKILL); /* cannot relay: end it, then clean up */
+		run_dns_serve(dns);
 		while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGWINCH)
 				rcc_pty_resize(pty);
@@ -170,7 +174,7 @@ static void release_cgroup(const struct rcc_config *cfg, const char *cg, int kil
 
 /* Starts COMMAND in cg and waits for it; its exit code for run. */
 static int run_command(const struct rcc_config *cfg, const char *cg, const struct run_user *u,
-		       char **argv)
+		       char **argv, struct run_dns *dns)
 {
 	struct run_parent_state ps;
 	struct rcc_pty pty;
@@ -200,7 +204,7 @@ static int run_command(const struct rcc_config *cfg, const char *cg, const struc
 	if (read(pipefd[0], &child_err, sizeof(child_err)) != sizeof(child_err))
 		child_err = 0;
 	rcc_pty_start(&pty);
-	status = supervise(pid, sigfd, &pty);
+	status = supervise(pid, sigfd, &pty, dns);
 	if (child_err) {
 		pr_warn("cannot run '%s': %s\n", argv[0], strerror(child_err));
 		rc = child_err == ENOENT ? 127 : 126;
@@ -217,6 +221,7 @@ out:
 	/* leftovers die first, so that nothing holds the pty when it is
 	 * drained; our messages wait until the terminal is restored */
 	kill_err = rcc_cgroup_kill(cg, KILL_TIMEOUT_MS);
+	run_dns_close(dns);
 	rcc_pty_close(&pty, 200);
 	release_cgroup(cfg, cg, kill_err);
 	return rc;
@@ -227,6 +232,7 @@ int cmd_run(struct rcc_args *a)
 	const struct rcc_policy_cfg *p;
 	struct rcc_config cfg;
 	struct rcc_kernel k;
+	struct run_dns dns;
 	struct run_user u;
 	char mnt[PATH_MAX], parent[PATH_MAX * 2], cg[PATH_MAX * 2 + 32];
 	int rc, err;
@@ -260,6 +266,8 @@ int cmd_run(struct rcc_args *a)
 	err = err ?: rcc_kernel_attach(&k, cg, id);
 	if (err == -ENOENT) /* a cgroup gone is not reported below */
 		rcc_log_fail(err, "Failed to attach policy '%s' to '%s'", p->name, cg);
+	/* before COMMAND starts: its first query is answered */
+	err = err ?: run_dns_open(&dns, &cfg, &k, cg, p);
 	rcc_kernel_close(&k);
 	if (err) {
 		release_cgroup(&cfg, cg, 0);
@@ -267,7 +275,7 @@ int cmd_run(struct rcc_args *a)
 		goto out;
 	}
 	pr_debug("running in %s with policy '%s'\n", cg, p->name);
-	rc = run_command(&cfg, cg, &u, a->argv);
+	rc = run_command(&cfg, cg, &u, a->argv, &dns);
 out:
 	rcc_config_free(&cfg);
 	return rc;

@@ -124,6 +124,8 @@ static char *answer(struct rcc_sync *sync, const char *req)
 		o = rcc_sync_names_json(sync);
 	} else if (!strcmp(req, "host")) {
 		o = rcc_sync_host_json(sync);
+	} else if (!strcmp(req, "dns")) {
+		o = rcc_sync_dns_json(sync);
 	} else if (!strcmp(req, "reload")) {
 		if (rcc_sync_reload_ask(sync, &ra))
 			return NULL;

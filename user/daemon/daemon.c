@@ -17,6 +17,11 @@ static int tick(void *ctx)
 	rcc_reconcile_tick(&d->rec, now);
 	rcc_hostwatch_tick(&d->hw);
 	rcc_reload_tick(d, now);
+	rcc_dnsjob_tick(&d->dnsjob, now);
+	if (now - d->dns_published_ms >= 1000) {
+		rcc_sync_set_dns(d->sync, rcc_dnsjob_to_json(&d->dnsjob));
+		d->dns_published_ms = now;
+	}
 	if (d->watchdog_ms && now - d->last_watchdog_ms >= d->watchdog_ms / 2) {
 		rcc_sdnotify("WATCHDOG=1");
 		d->last_watchdog_ms = now;
@@ -96,6 +101,9 @@ int rcc_daemon_start(struct rcc_daemon *d)
 	if (err)
 		return err;
 	rcc_reconcile_all(&d->rec);
+	/* after the consumer (its records) and the first enforcement */
+	rcc_dnsjob_open(&d->dnsjob, &d->cfg, &d->k, &d->hw.host, &d->consume, &d->loop);
+	rcc_dnsjob_sync(&d->dnsjob);
 	d->watchdog_ms = rcc_sdnotify_watchdog_ms();
 	pr_info("rcc-bpf: daemon running; audit log %s; %zu hostname%s kept fresh (%zu unresolved); control socket %s\n",
 		d->cfg.audit_log, d->names.n, d->names.n == 1 ? "" : "s",
@@ -117,6 +125,7 @@ int rcc_daemon_run(struct rcc_daemon *d)
 void rcc_daemon_close(struct rcc_daemon *d)
 {
 	rcc_cgwatch_close(&d->cgwatch);
+	rcc_dnsjob_close(&d->dnsjob, &d->loop);
 	rcc_consume_close(&d->consume);
 	if (d->k_open)
 		rcc_kernel_close(&d->k);

@@ -27,6 +27,7 @@
 #include "daemon/cgwatch.h"
 #include "daemon/consume.h"
 #include "daemon/control.h"
+#include "daemon/dnsjob.h"
 #include "daemon/hostwatch.h"
 #include "daemon/loop.h"
 #include "daemon/reconcile.h"
@@ -52,6 +53,8 @@ struct rcc_daemon {
 	struct rcc_names names;
 	struct rcc_compile_opts o; /* over names and hw.host */
 	struct rcc_dns *dns;
+	struct rcc_dnsjob dnsjob; /* the DNS proxy (dns = proxy) */
+	__u64 dns_published_ms;
 	struct stat cfg_st; /* the file as loaded, to see it change */
 	__u64 dns_warned_ms, last_save_ms;
 	__u64 watchdog_ms, last_watchdog_ms;

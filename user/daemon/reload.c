@@ -190,6 +190,7 @@ static void take(struct rcc_daemon *d, struct rcc_config *fresh)
 	remember_config(d);
 	if (d->consume.au)
 		rcc_audit_set_config(d->consume.au, &d->cfg);
+	rcc_dnsjob_reload(&d->dnsjob, &d->hw.host);
 	pr_info("rcc-bpf: reloaded %s\n", d->cfg.path[0] ? d->cfg.path : "the built-in default");
 	rcc_reconcile_all(&d->rec);
 }

@@ -24,6 +24,7 @@ struct rcc_sync {
 	int wake_fd;	  /* eventfd: a reload is asked */
 	int reload_state; /* RELOAD_* */
 	struct rcc_sync_answer answer;
+	char *dns; /* the DNS proxy's state as JSON text, set by the loop */
 };
 
 int rcc_sync_new(const struct rcc_names *names, const struct rcc_addr_list *host,
@@ -54,6 +55,7 @@ void rcc_sync_free(struct rcc_sync *s)
 		return;
 	if (s->wake_fd >= 0)
 		close(s->wake_fd);
+	free(s->dns);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
@@ -77,6 +79,27 @@ struct json_object *rcc_sync_names_json(struct rcc_sync *s)
 	o = rcc_names_to_json(s->names, rcc_clock_ms());
 	pthread_mutex_unlock(&s->mu);
 	return o;
+}
+
+void rcc_sync_set_dns(struct rcc_sync *s, struct json_object *o)
+{
+	char *text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+
+	json_object_put(o);
+	pthread_mutex_lock(&s->mu);
+	free(s->dns);
+	s->dns = text;
+	pthread_mutex_unlock(&s->mu);
+}
+
+struct json_object *rcc_sync_dns_json(struct rcc_sync *s)
+{
+	struct json_object *o;
+
+	pthread_mutex_lock(&s->mu);
+	o = s->dns ? json_tokener_parse(s->dns) : NULL;
+	pthread_mutex_unlock(&s->mu);
+	return o ?: json_object_new_object();
 }
 
 struct json_object *rcc_sync_host_json(struct rcc_sync *s)

@@ -43,6 +43,10 @@ int rcc_sync_write(struct rcc_sync *s, int (*fn)(void *ctx), void *ctx);
  * addresses (rcc_hostaddr_to_json) as they are now. */
 struct json_object *rcc_sync_names_json(struct rcc_sync *s);
 struct json_object *rcc_sync_host_json(struct rcc_sync *s);
+/* The loop: the DNS proxy's state for status (o is taken); the control
+ * thread: a copy of the last one ({} before the first). */
+void rcc_sync_set_dns(struct rcc_sync *s, struct json_object *o);
+struct json_object *rcc_sync_dns_json(struct rcc_sync *s);
 /* The control thread: asks the loop for a reload and waits for its
  * answer, 60 s at most; 0, or -errno when the loop could not be woken. */
 int rcc_sync_reload_ask(struct rcc_sync *s, struct rcc_sync_answer *a);
