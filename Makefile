@@ -46,7 +46,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 # The unit tests of the policy layer link it alone: it needs no libbpf.
 POLICY_UNITS := $(addprefix $(OUTPUT)/tests/,test_addr test_config test_judge test_kvset \
-	test_policy test_regressions)
+	test_policy test_regressions test_dnsname)
 
 ifeq ($(V),1)
 Q :=

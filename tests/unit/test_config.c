@@ -431,6 +431,28 @@ static const struct err_row err_rows[] = {
 	  "t.conf:2: runtime_sockets: 'run/x.sock' is not an absolute path" },
 	{ "private_ok on an address", "[policy a]\nallow = 10.0.0.1:80 private_ok\n",
 	  "t.conf:2: allow = 10.0.0.1:80 private_ok: private_ok is for allow = HOSTNAME entries (it lets the name resolve to private addresses)" },
+	{ "dns_query_rate zero", "[global]\ndns_query_rate = 0\n",
+	  "t.conf:2: dns_query_rate: '0' is not a number from 1 to 1000000" },
+	{ "dns_query_rate too high", "[global]\ndns_query_rate = 1000001\n",
+	  "t.conf:2: dns_query_rate: '1000001' is not a number from 1 to 1000000" },
+	{ "dns_answer_grace over an hour", "[global]\ndns_answer_grace = 3601\n",
+	  "t.conf:2: dns_answer_grace: '3601' is not a number of seconds from 0 to 3600" },
+	{ "bad dns mode", "[policy a]\ndns = closed\n",
+	  "t.conf:2: dns: 'closed' is neither proxy nor open" },
+	{ "a '*' inside a label", "[policy a]\nallow = a*.b.com:443\n",
+	  "t.conf:2: allow = a*.b.com:443: bad wildcard 'a*.b.com' (a '*' stands for whole labels in front: *.example.com for one, **.example.com for one or more)" },
+	{ "a '*' alone", "[policy a]\n\nallow = *\n",
+	  "t.conf:3: allow = *: bad wildcard '*' (a '*' stands for whole labels in front: *.example.com for one, **.example.com for one or more)" },
+	{ "a wildcard of a top-level domain", "[policy a]\ndeny = *.com\n",
+	  "t.conf:2: deny = *.com: '*.com' is too broad: a wildcard's zone needs two labels or more (*.example.com)" },
+	{ "a deep wildcard of a top-level domain", "[policy a]\nallow = **.com.:443\n",
+	  "t.conf:2: allow = **.com.:443: '**.com.' is too broad: a wildcard's zone needs two labels or more (*.example.com)" },
+	{ "a wildcard with dns = open after it",
+	  "[policy a]\nallow = *.Example.com:443/tcp\ndns = open\n",
+	  "t.conf:2: *.example.com: a wildcard needs dns = proxy (rcc-bpf answers the sandbox's DNS)" },
+	{ "a deny wildcard with dns = open before it",
+	  "[policy a]\ndns = open\n\ndeny = **.ads.example.com\n[policy b]\nallow = *.b.example\n",
+	  "t.conf:4: **.ads.example.com: a wildcard needs dns = proxy (rcc-bpf answers the sandbox's DNS)" },
 };
 
 static void test_dns_keys(void **state)
@@ -459,6 +481,45 @@ static void test_dns_keys(void **state)
 	assert_int_equal(cfg.dns_stale_grace, 0);
 	assert_string_equal(cfg.resolver, "[2001:db8::53]:5353");
 	assert_string_equal(cfg.control_socket, "/tmp/t.sock");
+	rcc_config_free(&cfg);
+}
+
+/* dns = proxy (the default) and its keys; wildcards need it. */
+static void test_dns_proxy_keys(void **state)
+{
+	struct rcc_config cfg;
+
+	(void)state;
+	parse_ok("proxy defaults", "[policy a]\n[policy b]\ndns = open\n[policy c]\ndns = PROXY\n",
+		 &cfg);
+	assert_int_equal(cfg.dns_query_rate, 100);
+	assert_int_equal(cfg.dns_answer_grace, 30);
+	assert_int_equal(cfg.dns_max_learned, 65536);
+	assert_true(rcc_config_policy(&cfg, "a")->dns_proxy);
+	assert_false(rcc_config_policy(&cfg, "b")->dns_proxy);
+	assert_true(rcc_config_policy(&cfg, "c")->dns_proxy);
+	rcc_config_free(&cfg);
+	parse_ok("proxy keys set",
+		 "[global]\ndns_query_rate = 1000000\ndns_answer_grace = 0\n"
+		 "max_learned_entries = 16\n[policy a]\n"
+		 "allow = *.Example.com:443/tcp\n"
+		 "deny = **.ads.example.com.\n"
+		 "allow = API.example.org:80 private_ok\n",
+		 &cfg);
+	assert_int_equal(cfg.dns_query_rate, 1000000);
+	assert_int_equal(cfg.dns_answer_grace, 0);
+	assert_int_equal(cfg.dns_max_learned, 16);
+	assert_string_equal(cfg.policies[0].entries[0].host, "*.example.com");
+	assert_int_equal(cfg.policies[0].entries[0].flags, RCC_ENTRY_WILDCARD);
+	assert_string_equal(cfg.policies[0].entries[1].host, "**.ads.example.com");
+	assert_int_equal(cfg.policies[0].entries[1].action, RCC_ACT_DENY);
+	assert_string_equal(cfg.policies[0].entries[2].host, "api.example.org");
+	assert_int_equal(cfg.policies[0].entries[2].flags, RCC_ENTRY_PRIVATE_OK);
+	rcc_config_free(&cfg);
+	parse_ok("dns_query_rate 1, grace an hour",
+		 "[global]\ndns_query_rate = 1\ndns_answer_grace = 3600\n", &cfg);
+	assert_int_equal(cfg.dns_query_rate, 1);
+	assert_int_equal(cfg.dns_answer_grace, 3600);
 	rcc_config_free(&cfg);
 }
 
@@ -858,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_policy_names),
 		cmocka_unit_test(test_too_many_policies),
 		cmocka_unit_test(test_dns_keys),
+		cmocka_unit_test(test_dns_proxy_keys),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

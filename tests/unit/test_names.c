@@ -35,9 +35,11 @@ static int setup(void **state)
 						 "dns_max_ttl = 300\n"
 						 "dns_stale_grace = 60\n"
 						 "[policy a]\n"
+						 "dns = open\n"
 						 "allow = api.example:443\n"
 						 "allow = cdn.example\n"
 						 "[policy b]\n"
+						 "dns = open\n"
 						 "allow = api.example:80\n" /* shared: one record */
 						 "allow = internal.example:5432 private_ok\n",
 						 &cfg),
@@ -57,11 +59,14 @@ static int setup_deny(void **state)
 						 "dns_max_ttl = 300\n"
 						 "dns_stale_grace = 60\n"
 						 "[policy a]\n"
+						 "dns = open\n"
 						 "allow = api.example:443\n"
 						 "deny = bad.example\n"
 						 "[policy b]\n"
+						 "dns = open\n"
 						 "allow = both.example:443\n"
 						 "[policy c]\n"
+						 "dns = open\n"
 						 "deny = both.example:22\n",
 						 &cfg),
 			 0);
@@ -319,6 +324,7 @@ static void test_deny_flag(void **state)
 	/* a reload decides again: a name no deny entry uses has the grace */
 	assert_int_equal(rcc_config_parse_string("t.conf",
 						 "[policy a]\n"
+						 "dns = open\n"
 						 "allow = bad.example:443\n",
 						 &allow_only),
 			 0);
@@ -410,10 +416,40 @@ static void test_deny_kept_across_restart(void **state)
 	unlink(path);
 }
 
+/* dns = proxy answers allow names and every wildcard itself: the table
+ * holds deny names and the allow names of dns = open policies only. */
+static void test_proxy_names_not_resolved(void **state)
+{
+	struct rcc_config c;
+	struct rcc_names n;
+
+	(void)state;
+	assert_int_equal(rcc_config_parse_string("t.conf",
+						 "[policy p]\n"
+						 "allow = api.example:443\n"
+						 "allow = *.cdn.example\n"
+						 "deny = ads.example\n"
+						 "deny = **.track.example\n"
+						 "[policy o]\n"
+						 "dns = open\n"
+						 "allow = open.example:443\n",
+						 &c),
+			 0);
+	rcc_names_init(&n, &c, NULL);
+	assert_int_equal(rcc_names_set(&n, &c), 0);
+	assert_int_equal(n.n, 2);
+	assert_true(rcc_names_find(&n, "ads.example")->deny);
+	assert_false(rcc_names_find(&n, "open.example")->deny);
+	assert_null(rcc_names_find(&n, "api.example"));
+	rcc_names_free(&n);
+	rcc_config_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_set_dedupes_and_keeps, setup, teardown),
+		cmocka_unit_test(test_proxy_names_not_resolved),
 		cmocka_unit_test_setup_teardown(test_ttl_clamped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_is_gap_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_keeps_then_drops, setup, teardown),

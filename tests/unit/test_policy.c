@@ -134,30 +134,46 @@ struct fix {
  * Parses text (must be clean), compiles its first policy as id 1 with the
  * fake resolver and host list (hosts may be NULL), stderr into errbuf.
  */
-static int compile_with(struct fix *f, const char *text, const struct rcc_compile_opts *o, __u32 id)
+/* stderr into a temporary file from here... */
+static FILE *capture_begin(int *saved)
 {
 	FILE *tmp;
-	int saved;
-	ssize_t n;
 
-	memset(f, 0, sizeof(*f));
 	fflush(stderr);
 	tmp = tmpfile();
 	assert_non_null(tmp);
-	saved = dup(2);
-	assert_true(saved >= 0);
+	*saved = dup(2);
+	assert_true(*saved >= 0);
 	assert_true(dup2(fileno(tmp), 2) >= 0);
-	f->rc = rcc_config_parse_string("t.conf", text, &f->cfg);
-	if (!f->rc && f->cfg.npolicies)
-		f->rc = rcc_policy_compile(&f->cfg.policies[0], id, o, &f->c);
-	else if (!f->rc)
-		f->rc = -ENODATA;
+	return tmp;
+}
+
+/* ...to here, then into errbuf. */
+static void capture_end(FILE *tmp, int saved)
+{
+	ssize_t n;
+
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
 	n = pread(fileno(tmp), errbuf, sizeof(errbuf) - 1, 0);
 	errbuf[n > 0 ? n : 0] = '\0';
 	fclose(tmp);
+}
+
+static int compile_with(struct fix *f, const char *text, const struct rcc_compile_opts *o, __u32 id)
+{
+	int saved;
+	FILE *tmp;
+
+	memset(f, 0, sizeof(*f));
+	tmp = capture_begin(&saved);
+	f->rc = rcc_config_parse_string("t.conf", text, &f->cfg);
+	if (!f->rc && f->cfg.npolicies)
+		f->rc = rcc_policy_compile(&f->cfg.policies[0], id, o, &f->c);
+	else if (!f->rc)
+		f->rc = -ENODATA;
+	capture_end(tmp, saved);
 	f->p = f->cfg.npolicies ? &f->cfg.policies[0] : NULL;
 	return f->rc;
 }
@@ -266,14 +282,15 @@ static void test_worked_examples(void **state)
 
 	(void)state;
 	compile_ok(&f, example_policy, NULL);
-	assert_int_equal(f.c.pol.flags,
-			 RCC_POL_ACTIVE | RCC_POL_ALLOW_LOOPBACK | RCC_POL_ALLOW_PUBLIC);
+	assert_int_equal(f.c.pol.flags, RCC_POL_ACTIVE | RCC_POL_ALLOW_LOOPBACK |
+						RCC_POL_ALLOW_PUBLIC | RCC_POL_DNS_PROXY);
 	check_rows("examples", &f.c, rows, N(rows));
 	fix_free(&f);
 
 	snprintf(text, sizeof(text), "%sallow_public = no\n", example_policy);
 	compile_ok(&f, text, NULL);
-	assert_int_equal(f.c.pol.flags, RCC_POL_ACTIVE | RCC_POL_ALLOW_LOOPBACK);
+	assert_int_equal(f.c.pol.flags,
+			 RCC_POL_ACTIVE | RCC_POL_ALLOW_LOOPBACK | RCC_POL_DNS_PROXY);
 	check_rows("allow_public = no", &f.c, no_public, N(no_public));
 	fix_free(&f);
 
@@ -656,7 +673,7 @@ static void test_placement(void **state)
 		char text[256];
 		struct fix f;
 
-		snprintf(text, sizeof(text), "[policy p]\n%s\n", r->entry);
+		snprintf(text, sizeof(text), "[policy p]\ndns = open\n%s\n", r->entry);
 		compile_ok(&f, text, NULL);
 		if (f.c.nports != r->nports || f.c.naddrs != r->naddrs ||
 		    f.c.nprefixes != base + r->nprefixes)
@@ -793,7 +810,7 @@ static void test_policy_flags(void **state)
 	(void)state;
 	compile_ok(&f,
 		   "[policy p]\nmode = audit\nallow_loopback = no\nallow_public = no\n"
-		   "allow_raw_sockets = yes\nallow_protocols = 47, 132\n",
+		   "allow_raw_sockets = yes\nallow_protocols = 47, 132\ndns = open\n",
 		   NULL);
 	assert_int_equal(f.c.pol.flags, RCC_POL_ACTIVE | RCC_POL_AUDIT | RCC_POL_ALLOW_RAW);
 	assert_int_equal(f.c.pol.protocols[0], 1ull << 47);
@@ -1175,7 +1192,8 @@ static void test_hostnames(void **state)
 					"allow_public = no\n"			    /* 2 */
 					"allow = db.internal:5432/tcp private_ok\n" /* 3 */
 					"allow = api.example\n"			    /* 4 */
-					"deny = mirror.example:443\n";		    /* 5 */
+					"deny = mirror.example:443\n"		    /* 5 */
+					"dns = open\n";				    /* 6 */
 	static const struct vrow rows[] = {
 		{ "10.1.2.3", 5432, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
 		{ "fd00::5", 5432, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
@@ -1205,7 +1223,8 @@ static void test_unresolvable(void **state)
 					"\n"				  /* 3 */
 					"deny = nx.example\n"		  /* 4 */
 					"allow = flaky.example:443/tcp\n" /* 5 */
-					"allow = unknown.example\n";	  /* 6 */
+					"allow = unknown.example\n"	  /* 6 */
+					"dns = open\n";			  /* 7 */
 	struct fix f;
 
 	(void)state;
@@ -1254,7 +1273,8 @@ static void test_rebinding_guard(void **state)
 					"allow = nat64.example:80/tcp\n"	    /* 6 */
 					"allow = lo.example:80/tcp\n"		    /* 7 */
 					"allow = db.internal:5432/tcp private_ok\n" /* 8 */
-					"allow_loopback = no\n";		    /* 9 */
+					"allow_loopback = no\n"			    /* 9 */
+					"dns = open\n";				    /* 10 */
 	static const struct vrow rows[] = {
 		/* the public half of an answer is allowed, the internal half not */
 		{ "203.0.113.81", 80, TCP, ALLOW, RCC_R_ALLOW_RULE, 1, NULL },
@@ -1298,11 +1318,12 @@ static void test_rebinding_guard(void **state)
 
 static void test_dns_modes(void **state)
 {
-	static const char *const text = "[policy p]\n"			   /* 1 */
-					"allow = api.example\n"		   /* 2 */
-					"allow = flaky.example:443/tcp\n"; /* 3 */
-	static const char *const deny_text = "[policy p]\n"		   /* 1 */
-					     "deny = nx.example\n";	   /* 2 */
+	static const char *const text = "[policy p]\n"			  /* 1 */
+					"allow = api.example\n"		  /* 2 */
+					"allow = flaky.example:443/tcp\n" /* 3 */
+					"dns = open\n";			  /* 4 */
+	static const char *const deny_text = "[policy p]\n"		  /* 1 */
+					     "deny = nx.example\n";	  /* 2 */
 	struct fix f;
 
 	(void)state;
@@ -1440,6 +1461,51 @@ static void test_explain_truncates(void **state)
 	assert_string_equal(buf, "deny: 192.1");
 }
 
+/* ---- dns = proxy: the proxy answers the names ------------------------ */
+
+static void test_dns_proxy_names(void **state)
+{
+	static const char *const text = "[policy p]\n"			 /* 1 */
+					"allow_public = no\n"		 /* 2 */
+					"allow = API.example.:443/tcp\n" /* 3 */
+					"allow = *.cdn.example\n"	 /* 4 */
+					"deny = mirror.example:443\n"	 /* 5 */
+					"deny = **.ads.example\n";	 /* 6 */
+	static const struct vrow rows[] = {
+		/* what api.example resolves to here is not allowed: the
+		 * sandbox's own answers are (rcc_learned) */
+		{ "203.0.113.80", 443, TCP, DENY, RCC_R_NOT_ALLOWED, 0, "" },
+		/* an exact deny name is still resolved and denied */
+		{ "198.51.100.20", 443, TCP, DENY, RCC_R_DENY_RULE, 3, NULL },
+	};
+	struct rcc_compile_opts o = { .resolve = fake_resolve, .file = "t.conf" };
+	struct rcc_compiled open;
+	struct fix f;
+	FILE *tmp;
+	int saved;
+
+	(void)state;
+	compile_ok(&f, text, NULL);
+	assert_int_equal(f.c.pol.flags,
+			 RCC_POL_ACTIVE | RCC_POL_ALLOW_LOOPBACK | RCC_POL_DNS_PROXY);
+	assert_int_equal(f.log.calls, 1);
+	assert_string_equal(f.log.last, "mirror.example");
+	assert_string_equal(f.p->entries[0].host, "api.example");
+	check_rows("proxy", &f.c, rows, N(rows));
+
+	/* the compiler refuses a wildcard without the proxy too (the
+	 * configuration does first) */
+	f.cfg.policies[0].dns_proxy = false;
+	tmp = capture_begin(&saved);
+	assert_int_equal(rcc_policy_compile(f.p, 1, &o, &open), -EINVAL);
+	capture_end(tmp, saved);
+	assert_string_equal(
+		errbuf,
+		"t.conf:4: *.cdn.example: a wildcard needs dns = proxy (rcc-bpf answers the sandbox's DNS)\n"
+		"t.conf:6: **.ads.example: a wildcard needs dns = proxy (rcc-bpf answers the sandbox's DNS)\n");
+	fix_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1465,6 +1531,7 @@ int main(void)
 		cmocka_unit_test(test_unresolvable),
 		cmocka_unit_test_setup(test_rebinding_guard, setup_hosts),
 		cmocka_unit_test(test_dns_modes),
+		cmocka_unit_test(test_dns_proxy_names),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_explain_truncates),
 	};

@@ -79,8 +79,10 @@ int rcc_names_set(struct rcc_names *t, const struct rcc_config *cfg)
 	return rcc_names_set_both(t, cfg, NULL);
 }
 
-/* Appends a record for each hostname entry of cfg to *v (n used, cap
- * allocated); 0 or -ENOMEM, with what was appended still in *v. */
+/* Appends a record for each hostname entry of cfg that the daemon
+ * resolves (deny names, and allow names of dns = open policies) to *v
+ * (n used, cap allocated); 0 or -ENOMEM, with what was appended still
+ * in *v. */
 static int collect(const struct rcc_config *cfg, struct rcc_name **v, size_t *n, size_t *cap)
 {
 	size_t i, j;
@@ -90,7 +92,9 @@ static int collect(const struct rcc_config *cfg, struct rcc_name **v, size_t *n,
 			const struct rcc_entry *e = &cfg->policies[i].entries[j];
 			struct rcc_name *r;
 
-			if (!e->host[0])
+			/* dns = proxy answers allow names; wildcards are the proxy's */
+			if (!e->host[0] || (e->flags & RCC_ENTRY_WILDCARD) ||
+			    (cfg->policies[i].dns_proxy && e->action == RCC_ACT_ALLOW))
 				continue;
 			if (*n == *cap) {
 				void *nv = realloc(*v, (*cap ? *cap * 2 : 64) * sizeof(**v));

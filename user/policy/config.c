@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "policy/config_parse.h"
+#include "policy/dnsname.h"
 #include "lib/log.h"
 #include "rcc_shared.h"
 
@@ -227,6 +228,19 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
+/* A wildcard needs the proxy, whichever line comes first in the policy. */
+static void check_wildcards(struct parse_ctx *c, const struct rcc_policy_cfg *p)
+{
+	size_t j;
+
+	for (j = 0; !p->dns_proxy && j < p->nentries; j++) {
+		if (!(p->entries[j].flags & RCC_ENTRY_WILDCARD))
+			continue;
+		c->line = p->entries[j].line;
+		cfg_error(c, RCC_DNSNAME_NEEDS_PROXY, p->entries[j].host);
+	}
+}
+
 /* Checks that need the whole file: each is a mistake of the line that
  * named something. */
 static void check_references(struct parse_ctx *c)
@@ -253,6 +267,8 @@ static void check_references(struct parse_ctx *c)
 				  c->cfg->label_policies[i]);
 		}
 	}
+	for (i = 0; i < c->cfg->npolicies; i++)
+		check_wildcards(c, &c->cfg->policies[i]);
 	for (i = 0; i < c->cfg->nparents; i++) {
 		const struct rcc_parent *p = &c->cfg->parents[i];
 

@@ -51,9 +51,14 @@ struct rcc_config {
 	__u32 audit_keep;
 	__u32 audit_rate; /* events a second per cgroup and destination */
 	__u32 audit_fsync_ms;
-	/* DNS: how the daemon keeps hostname entries fresh (seconds) */
+	/* DNS: how the daemon keeps hostname entries fresh, and how long
+	 * the proxy's answers last (seconds) */
 	__u32 dns_min_ttl, dns_max_ttl, dns_stale_grace;
 	__u32 dns_max_learned; /* rcc_learned's size: addresses answers allowed */
+	/* dns = proxy: queries a second per sandbox (a token bucket whose
+	 * burst is the same number); seconds an answer's addresses outlive
+	 * its TTL */
+	__u32 dns_query_rate, dns_answer_grace;
 	char resolver[80];	       /* "" : /etc/resolv.conf; else ADDR[:PORT] */
 	char control_socket[PATH_MAX]; /* the daemon answers status here */
 	char runtime_sockets[1024];    /* run warns when its user can write one */

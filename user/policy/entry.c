@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `allow =` and `deny =` entries: ADDR[/PREFIX][:PORTS][/PROTO]. */
+/* `allow =` and `deny =` entries: ADDR[/PREFIX][:PORTS][/PROTO], ADDR
+ * also a hostname or a wildcard. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "lib/util.h"
+#include "policy/dnsname.h"
 #include "policy/entry.h"
 #include "rcc_shared.h"
 
@@ -88,6 +90,61 @@ static int parse_plen(const char *s, unsigned max, unsigned *plen, char *err, si
 	return 0;
 }
 
+/* The zone of a wildcard (`*.zone`, `**.zone`); s itself for a name,
+ * NULL for a '*' anywhere else. */
+static const char *wildcard_zone(const char *s)
+{
+	const char *zone = s;
+
+	if (s[0] == '*')
+		zone = s[1] == '*' ? s + 2 : s + 1;
+	if (zone != s && *zone++ != '.')
+		return NULL;
+	return strchr(zone, '*') || !*zone ? NULL : zone;
+}
+
+/* HOST or a wildcard, normalised into pt->host; has_plen: a /PREFIX
+ * followed it. */
+static int parse_name(const char *s, bool has_plen, struct rcc_entry *e, struct entry_parts *pt,
+		      char *err, size_t errlen)
+{
+	const char *zone = wildcard_zone(s), *dot;
+	char norm[RCC_HOSTNAME_MAX];
+
+	if (!zone) {
+		snprintf(
+			err, errlen,
+			"bad wildcard '%s' (a '*' stands for whole labels in front: *.example.com for one, **.example.com for one or more)",
+			s);
+		return -EINVAL;
+	}
+	if (strchr(zone, ':') || !rcc_addr_hostname_valid(zone) ||
+	    rcc_dnsname_normalize(zone, norm, sizeof(norm))) {
+		snprintf(err, errlen, "bad address '%s'", s);
+		return -EINVAL;
+	}
+	if (has_plen) {
+		snprintf(err, errlen, "a hostname ('%s') takes no prefix length", s);
+		return -EINVAL;
+	}
+	dot = strchr(norm, '.');
+	if (zone != s && !dot) {
+		snprintf(
+			err, errlen,
+			"'%s' is too broad: a wildcard's zone needs two labels or more (*.example.com)",
+			s);
+		return -EINVAL;
+	}
+	if (zone != s)
+		e->flags |= RCC_ENTRY_WILDCARD;
+	if (rcc_snprintf(pt->host, sizeof(pt->host), "%.*s%s", (int)(zone - s), s, norm)) {
+		snprintf(err, errlen, "bad address '%s' (too long)", s);
+		return -EINVAL;
+	}
+	e->plen = 128;
+	return 0;
+}
+
 /* ADDR[/PREFIX] or HOST into e; IPv6 allowed only when v6ok. */
 static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt, char *err,
 			size_t errlen)
@@ -107,17 +164,7 @@ static int parse_target(char *s, struct rcc_entry *e, struct entry_parts *pt, ch
 	if (inet_pton(AF_INET6, s, e->addr) == 1) {
 		v4 = false; /* as written: see the IPv6 rules in rcc_shared.h */
 	} else if (rcc_addr_parse(s, e->addr, &v4)) {
-		if (strchr(s, ':') || !rcc_addr_hostname_valid(s)) {
-			snprintf(err, errlen, "bad address '%s'", s);
-			return -EINVAL;
-		}
-		if (slash) {
-			snprintf(err, errlen, "a hostname ('%s') takes no prefix length", s);
-			return -EINVAL;
-		}
-		memcpy(pt->host, s, strlen(s) + 1); /* length checked above */
-		e->plen = 128;
-		return 0;
+		return parse_name(s, slash != NULL, e, pt, err, errlen);
 	}
 	if (slash) {
 		if (parse_plen(slash + 1, v4 ? 32 : 128, &plen, err, errlen))
@@ -294,4 +341,43 @@ void rcc_entry_release(struct rcc_entry *e)
 	e->text = NULL;
 	e->host = (char *)no_host;
 	e->ports = NULL;
+}
+
+size_t rcc_entry_rule_add(struct rcc_rule *rules, size_t n, size_t max, const struct rcc_rule *r,
+			  bool *overflow)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rules[i].port_lo == r->port_lo && rules[i].port_hi == r->port_hi &&
+		    rules[i].protos == r->protos && rules[i].action == r->action)
+			return n;
+	if (n >= max) {
+		*overflow = true;
+		return n;
+	}
+	rules[n] = *r;
+	return n + 1;
+}
+
+size_t rcc_entry_rules(const struct rcc_entry *e, __u32 rule_id, struct rcc_rule *rules, size_t n,
+		       size_t max, bool *overflow)
+{
+	struct rcc_rule r = {
+		.protos = e->protos,
+		.action = e->action,
+		.rule_id = rule_id,
+		.port_lo = 0,
+		.port_hi = 65535,
+	};
+	__u32 i;
+
+	if (!e->nports)
+		return rcc_entry_rule_add(rules, n, max, &r, overflow);
+	for (i = 0; i < e->nports; i++) {
+		r.port_lo = e->ports[i].lo;
+		r.port_hi = e->ports[i].hi;
+		n = rcc_entry_rule_add(rules, n, max, &r, overflow);
+	}
+	return n;
 }

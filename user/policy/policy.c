@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/util.h"
+#include "policy/dnsname.h"
 #include "policy/kvset.h"
 #include "policy/policy.h"
 
@@ -133,18 +134,7 @@ static struct node *node_add(struct builder *b, const __u8 addr[16], __u8 plen)
 
 static void node_add_rule(struct node *n, const struct rcc_rule *r)
 {
-	__u32 i;
-
-	/* the same ports, protocols and action: the first entry names it */
-	for (i = 0; i < n->nrules; i++)
-		if (n->rules[i].port_lo == r->port_lo && n->rules[i].port_hi == r->port_hi &&
-		    n->rules[i].protos == r->protos && n->rules[i].action == r->action)
-			return;
-	if (n->nrules == RCC_MAX_RULES) {
-		n->overflow = true;
-		return;
-	}
-	n->rules[n->nrules++] = *r;
+	n->nrules = rcc_entry_rule_add(n->rules, n->nrules, RCC_MAX_RULES, r, &n->overflow);
 }
 
 static int special_add(struct builder *b, const struct special *s, size_t n)
@@ -223,28 +213,6 @@ static int host_add(struct builder *b)
 		rcc_addr_prefix_format(h->addrs[i], 128, nd->origin[2], RCC_ORIGIN_MAX);
 	}
 	return err;
-}
-
-static void entry_rules(const struct rcc_entry *e, __u32 rule_id, struct node *nd)
-{
-	struct rcc_rule r = {
-		.protos = e->protos,
-		.action = e->action,
-		.rule_id = rule_id,
-		.port_lo = 0,
-		.port_hi = 65535,
-	};
-	__u32 i;
-
-	if (!e->nports) {
-		node_add_rule(nd, &r);
-		return;
-	}
-	for (i = 0; i < e->nports; i++) {
-		r.port_lo = e->ports[i].lo;
-		r.port_hi = e->ports[i].hi;
-		node_add_rule(nd, &r);
-	}
 }
 
 static int port_add(struct builder *b, const __u8 addr[16], __u16 port, __u8 proto, __u32 action,
@@ -330,7 +298,8 @@ static int entry_place(struct builder *b, const struct rcc_entry *e, const __u8 
 	if (!nd)
 		return -ENOMEM;
 	nd->line = e->line;
-	entry_rules(e, rule_id, nd);
+	nd->nrules =
+		rcc_entry_rules(e, rule_id, nd->rules, nd->nrules, RCC_MAX_RULES, &nd->overflow);
 	return 0;
 }
 
@@ -411,6 +380,12 @@ static int entry_compile(struct builder *b, const struct rcc_entry *e, __u32 rul
 
 	if (!e->host[0])
 		return entry_place(b, e, e->addr, e->plen, rule_id);
+	if ((e->flags & RCC_ENTRY_WILDCARD) && !b->p->dns_proxy)
+		compile_error(b, e->line, RCC_DNSNAME_NEEDS_PROXY, e->host);
+	/* dns = proxy: the proxy answers these names (exact deny names are
+	 * still resolved here: their addresses stay denied however got) */
+	if ((e->flags & RCC_ENTRY_WILDCARD) || (b->p->dns_proxy && e->action == RCC_ACT_ALLOW))
+		return 0;
 	n = b->opts->resolve ?
 		    b->opts->resolve(e->host, addrs, RCC_RESOLVE_MAX, b->opts->resolve_ctx) :
 		    -ENOENT;
