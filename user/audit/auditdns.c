@@ -87,7 +87,8 @@ json_object *rcc_auditdns_object(const struct rcc_dnsp_record *r, const char *cg
 	if (r->nstripped)
 		json_object_object_add(o, "stripped", json_object_new_uint64(r->nstripped));
 	if (r->entry) {
-		snprintf(entry, sizeof(entry), "%s (line %d)", r->entry, r->entry_line);
+		snprintf(entry, sizeof(entry), "%s = %s (line %d)", r->entry_deny ? "deny" : "allow",
+			 r->entry, r->entry_line);
 		json_object_object_add(o, "rule", json_object_new_string(entry));
 	}
 	add_str(o, "note", r->note);

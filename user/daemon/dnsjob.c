@@ -215,20 +215,19 @@ static const struct rcc_policy_cfg *wanted(struct rcc_dnsjob *j, const struct rc
 		return NULL;
 	/* run's sandboxes: their own run answers */
 	rcc_cgroup_mount(mnt, sizeof(mnt));
-	snprintf(run, sizeof(run), "%s/%s/", mnt, j->cfg->run_cgroup);
+	if (rcc_snprintf(run, sizeof(run), "%s/%s/", mnt, j->cfg->run_cgroup))
+		return p;
 	n = strlen(run);
 	return strncmp(cg->path, run, n) ? p : NULL;
 }
 
-static bool listed(const struct rcc_cgroup_info *cgs, size_t n, __u64 id,
-		   const struct rcc_dnsproxy *p)
+static bool listed(const struct rcc_cgroup_info *cgs, size_t n, __u64 id)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (cgs[i].id == id)
 			return true;
-	(void)p;
 	return false;
 }
 
@@ -239,7 +238,7 @@ static void stop_unwanted(struct rcc_dnsjob *j, const struct rcc_cgroup_info *cg
 	size_t m = rcc_dnsproxy_ids(j->p, ids, ARRAY_SIZE(ids)), i;
 
 	for (i = 0; i < m && i < ARRAY_SIZE(ids); i++)
-		if (!listed(cgs, n, ids[i], j->p)) {
+		if (!listed(cgs, n, ids[i])) {
 			rcc_dnsproxy_remove(j->p, ids[i]);
 			forget_stored(ids[i]);
 		}

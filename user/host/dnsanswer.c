@@ -68,6 +68,7 @@ static void record(struct rcc_dnsp_sandbox *sb, const struct rcc_dns_query *q,
 		.naddrs = n,
 		.nstripped = stripped,
 		.entry = j->entry ? j->entry->text : NULL,
+		.entry_deny = j->entry && j->entry->action == RCC_ACT_DENY,
 		.entry_line = j->entry ? j->entry->line : 0,
 		.note = j->note,
 	};
@@ -113,6 +114,21 @@ static __u32 clamp_ttl(const struct rcc_config *cfg, __u32 ttl)
 	return ttl > cfg->dns_max_ttl ? cfg->dns_max_ttl : ttl;
 }
 
+/* rcc_learned_add, timed for status (the bench reads it). */
+static int learn(struct rcc_dnsp_sandbox *sb, const char *name, const struct rcc_rule *rules,
+		 size_t nrules, const __u8 addr[16], __u64 expires_ms)
+{
+	__u64 t0 = rcc_clock_ns(), dt;
+	int r = rcc_learned_add(&sb->learned, name, rules, nrules, addr, expires_ms, t0 / 1000000);
+
+	dt = rcc_clock_ns() - t0;
+	sb->stats.inserts++;
+	sb->stats.insert_ns_total += dt;
+	if (dt > sb->stats.insert_ns_max)
+		sb->stats.insert_ns_max = dt;
+	return r;
+}
+
 /*
  * The addresses of an answer the sandbox gets: the rebinding guard's
  * leave out, and under an allow entry only those the kernel now allows.
@@ -140,9 +156,8 @@ static size_t admit(struct rcc_dnsp_sandbox *sb, const struct judged *j,
 			(*stripped)++;
 			continue;
 		}
-		if (j->v.action == RCC_ACT_ALLOW &&
-		    rcc_learned_add(&sb->learned, name, rules, nrules, a->addrs[i].addr,
-				    now + ((__u64)ttl + cfg->dns_answer_grace) * 1000, now)) {
+		if (j->v.action == RCC_ACT_ALLOW && learn(sb, name, rules, nrules, a->addrs[i].addr,
+							  now + ((__u64)ttl + cfg->dns_answer_grace) * 1000)) {
 			(*refused)++;
 			continue;
 		}

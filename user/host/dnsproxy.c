@@ -459,6 +459,9 @@ static struct json_object *stats_json(const struct rcc_dnsp_stats *s)
 	json_object_object_add(o, "refused", json_object_new_uint64(s->refused));
 	json_object_object_add(o, "rate_limited", json_object_new_uint64(s->rate_limited));
 	json_object_object_add(o, "servfail", json_object_new_uint64(s->servfail));
+	json_object_object_add(o, "inserts", json_object_new_uint64(s->inserts));
+	json_object_object_add(o, "insert_ns_total", json_object_new_uint64(s->insert_ns_total));
+	json_object_object_add(o, "insert_ns_max", json_object_new_uint64(s->insert_ns_max));
 	return o;
 }
 

@@ -53,6 +53,7 @@ struct rcc_dnsp_record {
 	size_t naddrs;
 	size_t nstripped;    /* left out by the rebinding guard */
 	const char *entry;   /* the entry that allowed or denied the name */
+	bool entry_deny;     /* it is a deny entry */
 	int entry_line;
 	const char *note;    /* why, where the verdict needs it */
 	__u64 suppressed;    /* a summary: this many more were folded */

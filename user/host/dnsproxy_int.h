@@ -76,6 +76,7 @@ struct rcc_dnsp_fold {
 
 struct rcc_dnsp_stats {
 	__u64 queries, answered, nxdomain, stripped, refused, rate_limited, servfail;
+	__u64 inserts, insert_ns_total, insert_ns_max; /* kernel inserts, timed */
 };
 
 struct rcc_dnsp_sandbox {

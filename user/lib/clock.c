@@ -3,10 +3,15 @@
 
 #include "lib/clock.h"
 
-__u64 rcc_clock_ms(void)
+__u64 rcc_clock_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+__u64 rcc_clock_ms(void)
+{
+	return rcc_clock_ns() / 1000000;
 }

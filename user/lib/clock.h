@@ -7,5 +7,7 @@
 
 /* Milliseconds on CLOCK_MONOTONIC: for intervals only, never wall time. */
 __u64 rcc_clock_ms(void);
+/* The same in nanoseconds. */
+__u64 rcc_clock_ns(void);
 
 #endif
