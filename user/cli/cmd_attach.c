@@ -53,6 +53,8 @@ int cmd_attach(struct rcc_args *a)
 			rcc_log_fail(err, "Failed to attach policy '%s' to '%s'", p->name, path);
 	}
 	guarded = rcc_kernel_guarded(&k);
+	if (!inherited && !err)
+		cli_dns_check(&cfg, &k, path, "note: ");
 	rcc_kernel_close(&k);
 	if (inherited) {
 		printf("%s is enforced by policy '%s' of %s, the enforced cgroup above; nothing attached (--policy attaches another)\n",

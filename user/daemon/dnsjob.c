@@ -325,8 +325,22 @@ struct json_object *rcc_dnsjob_to_json(const struct rcc_dnsjob *j)
 
 void rcc_dnsjob_close(struct rcc_dnsjob *j, struct rcc_loop *l)
 {
+	__u64 ids[1024];
+	size_t n, i;
+
 	if (j->p) {
 		rcc_loop_del(l, rcc_dnsproxy_fd(j->p));
+		/*
+		 * Under systemd the listeners wait in the fd store for the next
+		 * daemon, and so does what answers allowed.  Without it nothing
+		 * answers from now on: the hooks must refuse at once, and the
+		 * answers' addresses must not outlive their expiry unwatched.
+		 */
+		if (!getenv("NOTIFY_SOCKET")) {
+			n = rcc_dnsproxy_ids(j->p, ids, ARRAY_SIZE(ids));
+			for (i = 0; i < n && i < ARRAY_SIZE(ids); i++)
+				rcc_dnsproxy_remove(j->p, ids[i]);
+		}
 		rcc_dnsproxy_close(j->p);
 	}
 	close_adopted(j);

@@ -114,10 +114,16 @@ struct rcc_cgroup_info {
 	__u32 policy_id;
 	bool linked; /* holds the links (else via ancestor) */
 	struct rcc_counters stats;
+	__u16 dns_port;	   /* its DNS listener's port; 0: nobody answers */
+	__u32 dns_learned; /* addresses DNS answers allowed it */
 };
 
 /* Every enforced cgroup; caller frees *out. */
 int rcc_kernel_cgroups(struct rcc_kernel *k, struct rcc_cgroup_info **out, size_t *n);
+/* Whether a DNS listener answers for the enforced cgroup id. */
+bool rcc_kernel_dns_listening(struct rcc_kernel *k, __u64 id);
+/* Fills their dns_port and dns_learned (a walk of rcc_learned: status). */
+void rcc_kernel_cgroups_dns(struct rcc_kernel *k, struct rcc_cgroup_info *info, size_t n);
 /* A policy's counters, summed over the CPUs. */
 int rcc_kernel_policy_stats(struct rcc_kernel *k, __u32 id, struct rcc_counters *out);
 /* The flags of its version in force; -ENOENT when none is. */
