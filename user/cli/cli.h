@@ -101,7 +101,7 @@ struct json_object;
 struct json_object *cli_daemon_ask(const struct rcc_config *cfg, const char *req);
 /* After enforcing the cgroup at path: under a dns = proxy policy, waits
  * (2 s at most) for the daemon's DNS listener, or says (prefix first)
- * that nobody answers and what that means. */
+ * that nobody answers and what that means.  Lets go of k's lock. */
 void cli_dns_check(const struct rcc_config *cfg, struct rcc_kernel *k, const char *path,
 		   const char *prefix);
 /* The daemon's name table (rcc_names_to_json), or NULL as above. */

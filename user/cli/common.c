@@ -241,6 +241,7 @@ void cli_dns_check(const struct rcc_config *cfg, struct rcc_kernel *k, const cha
 		return;
 	}
 	json_object_put(pong);
+	rcc_kernel_unlock(k); /* the daemon may need the lock meanwhile */
 	for (i = 0; i < 40 && !rcc_kernel_dns_listening(k, id); i++)
 		usleep(50000);
 	if (!rcc_kernel_dns_listening(k, id))
