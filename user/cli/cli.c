@@ -74,6 +74,10 @@ static const struct cli_opt opt_since = {
 	"since",    0,	    OPT_STR,
 	ARG(since), "TIME", "records from TIME on: 10m, 2h, 1d, or 2026-11-23T10:00:00Z"
 };
+static const struct cli_opt opt_dns = {
+	"dns", 0, OPT_FLAG, ARG(dns), NULL,
+	"the DNS queries the proxy answered (dns = proxy), instead of the denials"
+};
 static const struct cli_opt opt_dst = { "dst",		 0,
 					OPT_STR,	 ARG(dst),
 					"ADDR[/PREFIX]", "records to these destinations" };
@@ -120,9 +124,10 @@ static const struct rcc_cmd commands[] = {
 	  "OCI runtime hook: enforce on the container's cgroup before it starts", OPTS(NULL), 0, 0,
 	  .needs_kernel = true, .run = cmd_oci_hook },
 	{ "log",
-	  "[-f] [--json] [--container ID] [--cgroup PATH] [--since TIME] [--dst ADDR[/PREFIX]]",
-	  "show the audit log of denials",
-	  OPTS(&opt_follow, &opt_json, &opt_container, &opt_cgroup, &opt_since, &opt_dst), 0, 0,
+	  "[-f] [--json] [--dns] [--container ID] [--cgroup PATH] [--since TIME] [--dst ADDR[/PREFIX]]",
+	  "show the audit log of denials (--dns: of DNS queries)",
+	  OPTS(&opt_follow, &opt_json, &opt_dns, &opt_container, &opt_cgroup, &opt_since, &opt_dst),
+	  0, 0,
 	  .run = cmd_log },
 };
 

@@ -22,6 +22,7 @@ struct rcc_args {
 	pid_t pid;
 	bool json;
 	bool follow;
+	bool dns; /* log: the DNS proxy's records instead of denials */
 	const char *container;
 	const char *since;
 	const char *dst;
