@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The kernel side, as pinned under [global] pin_dir:
- *   PIN_DIR/v2/maps/rcc_*        the maps (policy, cgroups, counters)
- *   PIN_DIR/v2/progs/rcc_*       the programs, loaded once
- *   PIN_DIR/v2/links/CGID/HOOK   one bpf_link per hook per linked cgroup
+ *   PIN_DIR/v3/maps/rcc_*        the maps (policy, cgroups, counters)
+ *   PIN_DIR/v3/progs/rcc_*       the programs, loaded once
+ *   PIN_DIR/v3/links/CGID/HOOK   one bpf_link per hook per linked cgroup
  * Everything stays when rcc-bpf exits: that is what keeps sandboxes
  * enforced.  State changes happen under a flock on PIN_DIR.
  *
@@ -48,7 +48,7 @@ enum rcc_map_id {
 
 struct rcc_kernel {
 	char pin_dir[PATH_MAX]; /* PIN_DIR, what the lock is taken on */
-	char dir[PATH_MAX];	/* PIN_DIR/v2 */
+	char dir[PATH_MAX];	/* PIN_DIR/v3 */
 	int lock_fd;
 	int map_fd[RCC_MAP__MAX];
 	int prog_fd[RCC_HOOK__MAX];

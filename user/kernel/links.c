@@ -2,7 +2,7 @@
 /*
  * Cgroups and their links: an enforced cgroup has an entry in
  * rcc_cgroups; the topmost enforced cgroup of a tree also holds a
- * bpf_link per hook, pinned under PIN_DIR/v2/links/CGID/HOOK, which run
+ * bpf_link per hook, pinned under PIN_DIR/v3/links/CGID/HOOK, which run
  * for every cgroup below it.
  */
 #define _GNU_SOURCE
