@@ -97,7 +97,7 @@
 #include <linux/types.h>
 #endif
 
-#define RCC_ABI_VERSION 2
+#define RCC_ABI_VERSION 3
 
 #define RCC_MAX_POLICIES 256		  /* policy ids 1..255; 0 = none */
 #define RCC_MAX_VERSIONS 512		  /* versions 1..511: two per policy at a reload */
