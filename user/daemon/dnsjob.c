@@ -99,6 +99,7 @@ void rcc_dnsjob_open(struct rcc_dnsjob *j, const struct rcc_config *cfg, struct 
 		.host = host,
 		.listeners_fd = k->map_fd[RCC_MAP_DNS_LISTENERS],
 		.learned_fd = k->map_fd[RCC_MAP_LEARNED],
+		.socks_fd = k->map_fd[RCC_MAP_DNS_SOCKS],
 		.record = record,
 		.record_ctx = j,
 	};

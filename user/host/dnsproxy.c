@@ -196,6 +196,7 @@ static void adopt_learned(struct rcc_dnsp_sandbox *sb)
 static int sandbox_listen(struct rcc_dnsp_sandbox *sb)
 {
 	struct rcc_dns_listener v = { .port = sb->l.port, .v6 = sb->l.v6 };
+	struct rcc_sk_owner owner = { .cgroup_id = sb->cgroup_id };
 	int i;
 
 	for (i = 0; i < RCC_DNSL__MAX; i++) {
@@ -206,7 +207,11 @@ static int sandbox_listen(struct rcc_dnsp_sandbox *sb)
 		ls->sb = sb;
 		ls->fd = sb->l.fd[i];
 		ls->tcp = i == RCC_DNSL_TCP4 || i == RCC_DNSL_TCP6;
-		if (ls->fd >= 0 && epoll_ctl(sb->p->epfd, EPOLL_CTL_ADD, ls->fd, &ev))
+		if (ls->fd < 0)
+			continue;
+		/* the hooks let the sandbox reach this socket, no other */
+		if (bpf_map_update_elem(sb->p->o.socks_fd, &ls->fd, &owner, BPF_ANY) ||
+		    epoll_ctl(sb->p->epfd, EPOLL_CTL_ADD, ls->fd, &ev))
 			return -errno;
 	}
 	/* last: from here on the sandbox's queries come to us */

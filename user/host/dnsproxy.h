@@ -65,6 +65,7 @@ struct rcc_dnsproxy_opts {
 	const struct rcc_config *cfg;	  /* kept: see rcc_dnsproxy_set_config */
 	const struct rcc_addr_list *host; /* the rebinding guard's; kept */
 	int listeners_fd, learned_fd;	  /* the maps; not owned */
+	int socks_fd;			  /* rcc_dns_socks: our sockets, marked */
 	rcc_dnsp_record_fn record;
 	void *record_ctx;
 };

@@ -43,6 +43,7 @@ enum rcc_map_id {
 	RCC_MAP_GEN,	    /* bumped on every change: egress's cache key */
 	RCC_MAP_DNS_LISTENERS, /* enforced cgroup -> its DNS listener */
 	RCC_MAP_LEARNED,       /* what DNS answers allowed, per enforced cgroup */
+	RCC_MAP_DNS_SOCKS,     /* rcc-bpf's listener sockets, marked (sk storage) */
 	RCC_MAP__MAX,
 };
 

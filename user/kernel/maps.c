@@ -32,6 +32,7 @@ static const struct {
 				    sizeof(struct rcc_dns_listener) },
 	[RCC_MAP_LEARNED] = { "rcc_learned", sizeof(struct rcc_learned_key),
 			      sizeof(struct rcc_prefix_val) },
+	[RCC_MAP_DNS_SOCKS] = { "rcc_dns_socks" },
 };
 
 const char *rcc_maps_name(enum rcc_map_id m)
