@@ -82,6 +82,8 @@ static struct rcc_learned_name *name_get(struct rcc_learned *l, const char *name
 
 	if (r)
 		return r;
+	if (l->n >= RCC_LEARNED_NAMES_MAX)
+		return NULL;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		void *nv = realloc(l->names, cap * sizeof(*l->names));
@@ -140,7 +142,7 @@ enum rcc_learned_refusal rcc_learned_add(struct rcc_learned *l, const char *name
 	int err;
 
 	if (!r)
-		return RCC_LEARNED_FAILED;
+		return l->n >= RCC_LEARNED_NAMES_MAX ? RCC_LEARNED_NAME_FULL : RCC_LEARNED_FAILED;
 	if (holds(r, addr, &at)) {
 		a = &r->addrs[at];
 		if (a->expires_ms < expires_ms)
