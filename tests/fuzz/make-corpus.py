@@ -108,6 +108,11 @@ def corpus():
                                + u16(4) + v4("192.0.2.9"))
     q["r_forward_pointer"] = (base + ptr(len(base) + 2) + name("a") + u16(A) + u16(IN) + u32(1)
                               + u16(4) + v4("192.0.2.9"))
+    # a pointer into the last byte of the A before it, whose "label" would
+    # run on past the pointer (the fuzzer's first find): malformed
+    q["r_pointer_runs_on"] = response("example.com", A, [
+        rr(ptr(12), A, 1, v4("192.0.2.3")), rr(ptr(44), A, 1, v4("192.0.2.1"))],
+        ns=[rr(ptr(12), NS, 1, name("ns.example.com"))])
     q["r_a_rdlen5"] = response("example.com", A, [rr(ptr(12), A, 300, b"\xc0\x00\x02\x01\x00")])
     q["r_other_owner"] = response("example.com", A, [
         rr(name("evil.example"), A, 300, v4("203.0.113.1")),

@@ -754,6 +754,7 @@ static const struct {
 	{ "r_compression_loop", "example.com", 1, -EINVAL, 0 },
 	{ "r_forward_pointer", "example.com", 1, -EINVAL, 0 },
 	{ "r_a_rdlen5", "example.com", 1, -EINVAL, 0 },
+	{ "r_pointer_runs_on", "example.com", 1, -EINVAL, 0 },
 	{ "r_mx_authority", "example.com", 15, 0, 0 },
 };
 
