@@ -120,7 +120,8 @@ struct rcc_dns_addr {
  * with its ttl; an OPT record when the query had one.  Records that do not
  * fit in cap (the client's UDP size, or 65535 over TCP) are left out and
  * TC set.  Returns the length, -ENOSPC when not even the question fits, or
- * -EINVAL (qtype not A/AAAA, an IPv6 address for A).
+ * -EINVAL (qtype not A/AAAA, a class other than IN, an IPv6 address for
+ * A).  A reply's records, with the OPT, never exceed cap (at most 65535).
  */
 int rcc_dns_build_addrs(const __u8 *msg, const struct rcc_dns_query *q,
 			const struct rcc_dns_addr *a, size_t n, __u8 *out, size_t cap);
