@@ -113,7 +113,7 @@ static const struct rcc_cmd commands[] = {
 	  "re-read the configuration and update the loaded policies (through the daemon when one runs)",
 	  OPTS(NULL), 0, 0, .needs_kernel = true, .run = cmd_reload },
 	{ "check", "[--policy NAME] (ADDRESS | HOSTNAME) [PORT[/PROTO]]",
-	  "explain the verdict for a destination; a hostname is resolved, each address explained",
+	  "explain the verdict for a destination; for a hostname, what each policy's DNS proxy answers and why (dns = open: resolved, each address explained)",
 	  OPTS(&opt_policy), 1, 2, .run = cmd_check },
 	{ "validate", "", "check the configuration; exit 0 if good, 2 if not", OPTS(NULL), 0, 0,
 	  .more_help = validate_help, .run = cmd_validate },
