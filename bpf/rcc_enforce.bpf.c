@@ -189,10 +189,10 @@ struct {
 /* Per socket steered to a DNS listener: the server it asked for, given
  * back as the source of replies (recvmsg) and as the peer (getpeername). */
 struct rcc_dns_orig {
-	__u8 addr[16];	 /* the server asked for, 16-byte form */
+	__u8 addr[16];	  /* the server asked for, 16-byte form */
 	__u8 steered[16]; /* the listener it went to, as the socket sees it */
-	__u16 port;	 /* the server's port, host order */
-	__u16 lport;	 /* the listener's */
+	__u16 port;	  /* the server's port, host order */
+	__u16 lport;	  /* the listener's */
 };
 
 struct {
@@ -711,7 +711,8 @@ __noinline int rcc_dns_class(const struct rcc_req *req)
 	if (!req)
 		return DNS_NONE;
 	owner = req->owner;
-	if (!(req->pol_flags & RCC_POL_DNS_PROXY) || !(req->proto & (RCC_PROTO_TCP | RCC_PROTO_UDP)))
+	if (!(req->pol_flags & RCC_POL_DNS_PROXY) ||
+	    !(req->proto & (RCC_PROTO_TCP | RCC_PROTO_UDP)))
 		return DNS_NONE;
 	if (req->port == RCC_DNS_PORT)
 		return DNS_QUERY;

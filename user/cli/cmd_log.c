@@ -144,9 +144,8 @@ static void print_dns_record(json_object *o)
 	if (!what[0] && str_field(o, "note"))
 		snprintf(what, sizeof(what), "(%s)", str_field(o, "note"));
 	printable(str_field(o, "name"), name, sizeof(name));
-	printf("%-27s %-12s %-28s %-6s %-40s %s%s%s", t ? t : "?",
-	       str_field(o, "verdict") ?: "?", who, str_field(o, "qtype") ?: "?", name, what,
-	       rule ? "  by " : "", rule ?: "");
+	printf("%-27s %-12s %-28s %-6s %-40s %s%s%s", t ? t : "?", str_field(o, "verdict") ?: "?",
+	       who, str_field(o, "qtype") ?: "?", name, what, rule ? "  by " : "", rule ?: "");
 	if (sup > 0)
 		printf(" (+%lld more, folded)", sup);
 	putchar('\n');

@@ -7,7 +7,8 @@
 
 void status_dns_cgroup_json(json_object *o, const struct rcc_cgroup_info *cg)
 {
-	json_object_object_add(o, "dns_port", cg->dns_port ? json_object_new_int(cg->dns_port) : NULL);
+	json_object_object_add(o, "dns_port",
+			       cg->dns_port ? json_object_new_int(cg->dns_port) : NULL);
 	json_object_object_add(o, "dns_learned", json_object_new_int64(cg->dns_learned));
 }
 
@@ -70,8 +71,7 @@ static void cgroup_text(const struct rcc_cgroup_info *cg, const char *policy, bo
 	if (!cg->dns_port || (!sb && !by_run)) {
 		printf("    %s (policy %s): NOBODY ANSWERS: %s; its queries fail (ECONNREFUSED) until `rcc-bpf daemon` runs, or set dns = open\n",
 		       path, policy,
-		       cg->dns_port ? "the daemon that answered it is not running" :
-				      "no listener");
+		       cg->dns_port ? "the daemon that answered it is not running" : "no listener");
 		return;
 	}
 	printf("    %s (policy %s): answered on 127.0.0.1:%u by %s; %u address%s allowed by answers\n",
@@ -80,8 +80,10 @@ static void cgroup_text(const struct rcc_cgroup_info *cg, const char *policy, bo
 	if (!sb)
 		return;
 	printf("        queries %llu: answered %llu, nxdomain %llu, stripped %llu, refused %llu, rate-limited %llu, servfail %llu\n",
-	       (unsigned long long)stat_of(sb, "queries"), (unsigned long long)stat_of(sb, "answered"),
-	       (unsigned long long)stat_of(sb, "nxdomain"), (unsigned long long)stat_of(sb, "stripped"),
+	       (unsigned long long)stat_of(sb, "queries"),
+	       (unsigned long long)stat_of(sb, "answered"),
+	       (unsigned long long)stat_of(sb, "nxdomain"),
+	       (unsigned long long)stat_of(sb, "stripped"),
 	       (unsigned long long)stat_of(sb, "refused"),
 	       (unsigned long long)stat_of(sb, "rate_limited"),
 	       (unsigned long long)stat_of(sb, "servfail"));
@@ -109,5 +111,6 @@ void status_dns_text(const struct rcc_config *cfg, const struct rcc_cgroup_info 
 	}
 	if (shown && daemon && json_object_object_get_ex(daemon, "running", &running) &&
 	    !json_object_get_boolean(running) && json_object_object_get_ex(daemon, "why", &why))
-		printf("    the daemon's DNS proxy is not running: %s\n", json_object_get_string(why));
+		printf("    the daemon's DNS proxy is not running: %s\n",
+		       json_object_get_string(why));
 }

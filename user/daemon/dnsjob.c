@@ -18,8 +18,8 @@
 #include "lib/util.h"
 
 #define SYNC_MS 1000
-#define PID_DEPTH 8	     /* cgroup levels searched for a process */
-#define RETRY_MS 30000	     /* a listener that failed is tried again after this */
+#define PID_DEPTH 8    /* cgroup levels searched for a process */
+#define RETRY_MS 30000 /* a listener that failed is tried again after this */
 
 struct rcc_dnsjob_adopted {
 	__u64 cgroup_id;
@@ -132,8 +132,7 @@ static pid_t first_pid(const char *path, int depth)
 	FILE *f;
 	DIR *d;
 
-	if (!rcc_snprintf(file, sizeof(file), "%s/cgroup.procs", path) &&
-	    (f = fopen(file, "re"))) {
+	if (!rcc_snprintf(file, sizeof(file), "%s/cgroup.procs", path) && (f = fopen(file, "re"))) {
 		if (fscanf(f, "%d", &pid) != 1)
 			pid = 0;
 		fclose(f);

@@ -16,9 +16,9 @@
 #include "lib/util.h"
 #include "policy/dnsname.h"
 
-#define CONNS_MAX 32	     /* TCP clients per sandbox */
-#define CONN_IDLE_MS 10000   /* a TCP client that sends nothing for this long goes */
-#define PENDING_MAX 256	     /* queries per sandbox waiting for the upstream */
+#define CONNS_MAX 32	   /* TCP clients per sandbox */
+#define CONN_IDLE_MS 10000 /* a TCP client that sends nothing for this long goes */
+#define PENDING_MAX 256	   /* queries per sandbox waiting for the upstream */
 #define EVENTS_PER_ROUND 64
 #define DATAGRAMS_PER_EVENT 64
 
@@ -278,8 +278,8 @@ void rcc_dnsp_reply(struct rcc_dnsp_sandbox *sb, const struct rcc_dnsp_client *t
 		out[1] = len & 0xff;
 		/* a client that does not read its replies loses its connection
 		 * (closed by its reader or the tick, never under a caller) */
-		if (!to->conn->dead && send(to->conn->fd, out, len + 2, MSG_NOSIGNAL | MSG_DONTWAIT) !=
-					       (ssize_t)len + 2)
+		if (!to->conn->dead && send(to->conn->fd, out, len + 2,
+					    MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len + 2)
 			to->conn->dead = true;
 		return;
 	}

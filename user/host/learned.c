@@ -58,7 +58,8 @@ static bool holds(const struct rcc_learned_name *r, const __u8 addr[16], size_t 
 
 /* The kernel's entry for addr: the rules of every name holding it (and
  * of extra, about to hold it), or none.  0 or -errno. */
-static int sync_addr(struct rcc_learned *l, const __u8 addr[16], const struct rcc_learned_name *extra)
+static int sync_addr(struct rcc_learned *l, const __u8 addr[16],
+		     const struct rcc_learned_name *extra)
 {
 	struct rcc_learned_key k = { .cgroup_id = l->cgroup_id };
 	struct rcc_prefix_val v = {};
@@ -267,7 +268,8 @@ struct json_object *rcc_learned_to_json(const struct rcc_learned *l, __u64 now)
 			json_object_object_add(
 				a, "expires_in_s",
 				json_object_new_int64(r->addrs[j].expires_ms > now ?
-							      (r->addrs[j].expires_ms - now + 999) / 1000 :
+							      (r->addrs[j].expires_ms - now + 999) /
+								      1000 :
 							      0));
 			json_object_array_add(addrs, a);
 		}
