@@ -129,7 +129,7 @@ unit: $(UNIT_BINS)
 # and the bench's own programs.  The scripts use these and build nothing.
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/tools/%,$(wildcard tests/tools/*.c)) \
 	$(OUTPUT)/tests/tools/rcctc_probe
-BENCH_TOOLS := $(addprefix $(OUTPUT)/bench/,connbench auditflood cmpbench)
+BENCH_TOOLS := $(addprefix $(OUTPUT)/bench/,connbench auditflood cmpbench dnsload)
 .PHONY: test-tools
 
 test-tools: $(TEST_TOOLS) $(BENCH_TOOLS)
