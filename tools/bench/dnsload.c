@@ -532,6 +532,8 @@ static void parse_run(int argc, char **argv, struct opts *o)
 	if (o->count <= 0 || o->depth < 1 || o->depth > 4096 || o->timeout_ms < 1 ||
 	    (o->unique_base < 0) == (o->repeat <= 0))
 		die("need --count N > 0, 1 <= --depth <= 4096, and --unique or --repeat");
+	if (strlen(o->zone) > 200)
+		die("--zone is too long: %s", o->zone);
 	if ((o->connect_port || o->before) && o->depth != 1)
 		die("--connect and --before need --depth 1");
 	if (o->before && (o->unique_base < 0 || !o->connect_port))
