@@ -20,12 +20,13 @@
  *       to the name's address before each query too, which must be EPERM
  *       (nothing allows it yet; --unique only).  --procs: join that cgroup
  *       first; --cpu: pin to that CPU; --ready-ms W: first ask r0 until it
- *       is answered (a listener may come up late), for at most W ms.
+ *       is answered (a listener may come up late), for at most W ms
+ *       (probes= says how many went out).
  *       --lat FILE: every answered query's latency in ns, one a line.
  *       One result line on stdout (and into --out FILE):
  *         dnsload depth= names= count= answered= lost= bad= seconds= qps=
  *         p50_us= p90_us= p99_us= max_us= mean_us= connects= reached=
- *         eperm= other= before= before_eperm=
+ *         eperm= other= before= before_eperm= probes=
  *       exit 1 when a query went unanswered or wrong, or a connect() after
  *       an answer was refused (EPERM or anything but reaching the world).
  *   dnsload stats FILE...
@@ -70,6 +71,7 @@ struct opts {
 struct result {
 	long answered, lost, bad;
 	long connects, reached, eperm, other, before, before_eperm;
+	long probes; /* --ready-ms queries sent to a connected socket */
 	uint64_t *lat; /* answered queries' latencies, ns */
 	double seconds;
 };
@@ -271,7 +273,7 @@ static int ask_one(int s, uint16_t id, const char *name, uint64_t *lat, uint32_t
 }
 
 /* --ready-ms: r0 until it is answered. */
-static int wait_ready(const struct opts *o)
+static int wait_ready(const struct opts *o, struct result *res)
 {
 	uint64_t end = now_ns() + (uint64_t)o->ready_ms * 1000000, lat;
 	char name[256];
@@ -284,6 +286,7 @@ static int wait_ready(const struct opts *o)
 		if (s >= 0) {
 			int rc = ask_one(s, 0x5a5a, name, &lat, &addr);
 
+			res->probes++;
 			close(s);
 			if (!rc)
 				return 0;
@@ -454,8 +457,9 @@ static void print_result(FILE *f, const struct opts *o, struct result *res)
 		o->depth, o->unique_base >= 0 ? "unique" : "repeat", o->count, res->answered,
 		res->lost, res->bad, res->seconds, res->seconds > 0 ? res->answered / res->seconds : 0);
 	print_pcts(f, res->lat, res->answered);
-	fprintf(f, " connects=%ld reached=%ld eperm=%ld other=%ld before=%ld before_eperm=%ld\n",
-		res->connects, res->reached, res->eperm, res->other, res->before, res->before_eperm);
+	fprintf(f, " connects=%ld reached=%ld eperm=%ld other=%ld before=%ld before_eperm=%ld probes=%ld\n",
+		res->connects, res->reached, res->eperm, res->other, res->before, res->before_eperm,
+		res->probes);
 }
 
 static void write_lat(const char *path, const struct result *res)
@@ -555,7 +559,7 @@ static int cmd_run(int argc, char **argv)
 	res.lat = calloc(o.count, sizeof(*res.lat));
 	if (!res.lat)
 		die("out of memory");
-	if (o.ready_ms && wait_ready(&o))
+	if (o.ready_ms && wait_ready(&o, &res))
 		die("no answer to r0 in --ready-ms");
 	s = udp_socket(&o);
 	if (s < 0)

@@ -67,6 +67,7 @@ dnsp_setup() {
 	DNSP_DL=$ROOT/build/bench/dnsload
 	DNSP_RESULTS=$DNSP_DIR/results
 	DNSP_NEXT=0 # the next unique name
+	DNSP_BQ=0   # queries sent through the daemon so far
 	[ -x "$DNSP_DL" ] || die "no $DNSP_DL; run 'make bench' (it builds it)"
 	command -v dnsmasq >/dev/null || die "dnsmasq is missing (make deps installs it)"
 	mkdir -p "$DNSP_DIR"
@@ -105,23 +106,40 @@ dnsp_daemon_stats() {
 }
 
 # waits (at most 3 s: it publishes them every second) until the daemon's
-# figures count at least $1 queries; they are in DNSP_STATS
-dnsp_daemon_wait() {
+# figures count every query sent through it so far ($DNSP_BQ); they are
+# in DNSP_STATS.  Taken before each of its batches and once at the end,
+# so that a batch's figures are the difference to the next snapshot:
+# mostly the wait is already over, other batches having run meanwhile.
+dnsp_daemon_snapshot() {
 	local i
+	if [ "$DNSP_BQ" = 0 ]; then # nothing asked yet: it may not list the sandbox
+		DNSP_STATS=$(dnsp_daemon_stats)
+		DNSP_STATS=${DNSP_STATS:-0 0 0 0 0}
+		return 0
+	fi
 	for ((i = 0; i < 30; i++)); do
 		DNSP_STATS=$(dnsp_daemon_stats)
-		[ -n "$DNSP_STATS" ] && [ "${DNSP_STATS%% *}" -ge "$1" ] && return 0
+		[ -n "$DNSP_STATS" ] && [ "${DNSP_STATS%% *}" -ge "$DNSP_BQ" ] && return 0
 		sleep 0.1
 	done
-	log "dnsproxy: the daemon's figures did not reach $1 queries: '${DNSP_STATS:-none}'"
+	log "dnsproxy: the daemon's figures did not reach $DNSP_BQ queries: '${DNSP_STATS:-none}'"
+	DNSP_STATS=${DNSP_STATS:-0 0 0 0 0}
 	return 1
 }
 
+# the snapshot as fields of a results line
+dnsp_snapshot_fields() {
+	local q i t m names
+	read -r q i t m names <<<"$DNSP_STATS"
+	printf 's_queries=%s s_inserts=%s s_insert_ns=%s insert_ns_max=%s names_learned=%s' \
+		"$q" "$i" "$t" "$m" "$names"
+}
+
 # dnsp_batch CFG ROUND PHASE COUNT [EXTRA...]: one dnsload batch; its
-# line, with the daemon's figures around it (b), goes to $DNSP_RESULTS
+# line (for b with the daemon's snapshot before it, and its CPU and CPU
+# wait during it) goes to $DNSP_RESULTS
 dnsp_batch() {
-	local cfg=$1 round=$2 phase=$3 n=$4 lat out rc=0 s0 s1 c0 c1
-	local q0 i0 t0 q1 i1 t1 m1 names w0 w1
+	local cfg=$1 round=$2 phase=$3 n=$4 lat out rc=0 c0 c1 w0 w1 pre='' probes
 	shift 4
 	local args=(--count "$n" --cpu "$DNSP_GCPU")
 	lat=$DNSP_DIR/lat-$cfg-$phase-$round
@@ -140,13 +158,15 @@ dnsp_batch() {
 		timeout 120 nsenter --net="/run/netns/$NS_SB" "$DNSP_DL" run "${args[@]}" \
 			--procs "$CGROOT/dnsp-a/cgroup.procs" >/dev/null || rc=$? ;;
 	b)
-		s0=$(dnsp_daemon_stats)
+		dnsp_daemon_snapshot || true
+		pre=" $(dnsp_snapshot_fields)"
 		read -r c0 w0 <<<"$(dnsp_sched "$DNSP_DPID")"
 		timeout 120 nsenter --net="/run/netns/$NS_SB" "$DNSP_DL" run "${args[@]}" \
 			--procs "$CGROOT/dnsp-b/cgroup.procs" >/dev/null || rc=$?
 		read -r c1 w1 <<<"$(dnsp_sched "$DNSP_DPID")"
-		dnsp_daemon_wait $((${s0%% *} + n)) || true
-		s1=$DNSP_STATS ;;
+		pre+=" cpu_ns=$((c1 - c0)) wait_ns=$((w1 - w0))"
+		probes=$(sed -n 's/.* probes=\([0-9]*\).*/\1/p' "$out" 2>/dev/null || true)
+		DNSP_BQ=$((DNSP_BQ + n + ${probes:-0})) ;;
 	c)
 		# run's output is the pty's: the result comes back in --out
 		timeout 120 nsenter --net="/run/netns/$NS_SB" taskset -c "$DNSP_PCPU" \
@@ -155,20 +175,17 @@ dnsp_batch() {
 	esac
 	if [ ! -s "$out" ]; then
 		log "dnsproxy: $cfg $phase round $round: no result (exit $rc); see $DNSP_DIR/run.err"
-		echo "cfg=$cfg round=$round phase=$phase failed=1" >>"$DNSP_RESULTS"
+		echo "cfg=$cfg round=$round phase=$phase failed=1$pre" >>"$DNSP_RESULTS"
 		return 1
 	fi
-	{
-		printf 'cfg=%s round=%s phase=%s exit=%s %s' "$cfg" "$round" "$phase" "$rc" "$(sed 's/^dnsload //' "$out")"
-		if [ "$cfg" = b ]; then
-			read -r q0 i0 t0 _ _ <<<"${s0:-0 0 0 0 0}"
-			read -r q1 i1 t1 m1 names <<<"${s1:-0 0 0 0 0}"
-			printf ' d_queries=%s d_inserts=%s d_insert_ns=%s insert_ns_max=%s names_learned=%s cpu_ns=%s wait_ns=%s' \
-				$((q1 - q0)) $((i1 - i0)) $((t1 - t0)) "$m1" "$names" $((c1 - c0)) $((w1 - w0))
-		fi
-		echo
-	} >>"$DNSP_RESULTS"
+	echo "cfg=$cfg round=$round phase=$phase exit=$rc $(sed 's/^dnsload //' "$out")$pre" >>"$DNSP_RESULTS"
 	return "$rc"
+}
+
+# the daemon's figures after its last batch, closing the last difference
+dnsp_final_snapshot() {
+	dnsp_daemon_snapshot || true
+	echo "cfg=b round=end phase=end $(dnsp_snapshot_fields)" >>"$DNSP_RESULTS"
 }
 
 dnsp_configs() {
@@ -201,6 +218,7 @@ dnsp_bench() {
 			done
 		done
 	done
+	dnsp_final_snapshot
 	log "dnsproxy: done in $((SECONDS - t0)) s"
 	dnsp_report
 }
@@ -257,7 +275,7 @@ dnsp_only() {
 #   added CFG PHASE P50 P99       median over rounds of (CFG - a), µs
 #   qps CFG PHASE Q               median over rounds
 #   sum CFG PHASE KEY VALUE       a column summed over rounds
-#   max KEY VALUE                 the largest of a column (b's)
+#   max KEY VALUE                 the daemon's last insert_ns_max, names_learned
 dnsp_aggregate() {
 	awk '
 	function median(s,   a, n, i, j, t) {
@@ -269,16 +287,24 @@ dnsp_aggregate() {
 	{
 		delete f
 		for (i = 1; i <= NF; i++) { eq = index($i, "="); f[substr($i, 1, eq - 1)] = substr($i, eq + 1) }
-		if (f["round"] == 0) next
 		k = f["cfg"] " " f["phase"]
+		if ("s_queries" in f) {
+			# the daemon'"'"'s snapshot before this batch closes the one before
+			if (pk != "" && pr != 0) {
+				sum[pk " d_queries"] += f["s_queries"] - sq
+				sum[pk " d_inserts"] += f["s_inserts"] - si
+				sum[pk " d_insert_ns"] += f["s_insert_ns"] - st
+			}
+			pk = k; pr = f["round"]; sq = f["s_queries"]; si = f["s_inserts"]; st = f["s_insert_ns"]
+			for (m in f) if (m == "insert_ns_max" || m == "names_learned") mx[m] = f[m]
+		}
+		if (f["round"] == 0 || f["round"] == "end") next
 		if (f["failed"]) { sum[k " failed"]++; next }
 		p50[k, f["round"]] = f["p50_us"]; p99[k, f["round"]] = f["p99_us"]
 		qps[k] = qps[k] " " f["qps"]
 		rounds[f["round"]] = 1; keys[k] = 1
-		split("count answered lost bad connects reached eperm other d_queries d_inserts d_insert_ns cpu_ns wait_ns", cols, " ")
+		split("count answered lost bad connects reached eperm other cpu_ns wait_ns", cols, " ")
 		for (c in cols) if (cols[c] in f) sum[k " " cols[c]] += f[cols[c]]
-		if (f["insert_ns_max"] + 0 > mx["insert_ns_max"]) mx["insert_ns_max"] = f["insert_ns_max"]
-		if (f["names_learned"] + 0 > mx["names_learned"]) mx["names_learned"] = f["names_learned"]
 	}
 	END {
 		for (k in keys) {
