@@ -149,7 +149,7 @@ fuzz: $(OUTPUT)/fuzz/fuzz_dnswire
 # and the bench's own programs.  The scripts use these and build nothing.
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/tools/%,$(wildcard tests/tools/*.c)) \
 	$(OUTPUT)/tests/tools/rcctc_probe
-BENCH_TOOLS := $(addprefix $(OUTPUT)/bench/,connbench auditflood cmpbench)
+BENCH_TOOLS := $(addprefix $(OUTPUT)/bench/,connbench auditflood cmpbench dnsload)
 .PHONY: test-tools
 
 test-tools: $(TEST_TOOLS) $(BENCH_TOOLS)

@@ -125,12 +125,7 @@ audit_run() {
 	if [ -z "$alone" ]; then
 		taskset -c "$AUDIT_DCPU" "$RCC" -c "$conf" daemon 2>"$dir/daemon.err" &
 		AUDIT_DPID=$!
-		for ((i = 0; i < 100; i++)); do
-			grep -qs 'daemon running' "$dir/daemon.err" && break
-			kill -0 "$AUDIT_DPID" 2>/dev/null || break
-			sleep 0.05
-		done
-		grep -q 'daemon running' "$dir/daemon.err" ||
+		daemon_wait_running "$AUDIT_DPID" "$dir/daemon.err" ||
 			die "rcc-bpf daemon did not start for $name: $(cat "$dir/daemon.err")"
 	fi
 	audit_totals "$conf"

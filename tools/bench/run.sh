@@ -3,14 +3,18 @@
 #
 # What rcc-bpf costs a connect(), how long a 1,000,000-entry policy takes
 # to load, what the audit pipeline (ring + `rcc-bpf daemon`) sustains
-# under a flood of denials, what hostname refreshes cost, and rcc-bpf
-# beside nftables and iptables.  Called by `make bench` (root).
+# under a flood of denials, what hostname refreshes cost, what the DNS
+# proxy adds to a query, and rcc-bpf beside nftables and iptables.  Called
+# by `make bench` (root).
 #
-#   tools/bench/run.sh            full run (about 6 minutes on 2 cores)
-#   BENCH_QUICK=1 tools/bench/run.sh     about 1.5 minutes, rougher figures
+#   tools/bench/run.sh            full run (about 7 minutes on 2 cores)
+#   BENCH_QUICK=1 tools/bench/run.sh     about 2 minutes, rougher figures
 #   tools/bench/run.sh --sanity   tiny sizes: every configuration must filter,
-#                                 and a short flood of denials must reach the
-#                                 audit log (exit non-zero if not); for make check
+#                                 a short flood of denials must reach the
+#                                 audit log, and 50 queries through each DNS
+#                                 proxy must be answered, each address
+#                                 allowed before its reply (exit non-zero if
+#                                 not); for make check
 #
 # Output: a Markdown report on stdout, build/bench/report.md and
 # build/bench/report.json (--sanity: under build/bench/sanity/).
@@ -24,6 +28,14 @@
 # cmpbench.c): BENCH_COMPARE=0 skips it; BENCH_CMP_SIZES (default
 # 10,1000,10000,1000000, quick 10,1000,10000), BENCH_CMP_ROUNDS (300, quick
 # 60).  Hostname refreshes (dnsbench.c): BENCH_DNS_ENTRIES (100000).
+# The DNS proxy (tools/bench/dnsproxy.sh, dnsload.c): added latency and
+# throughput against dnsmasq asked directly, the kernel insert time, and
+# replies sent before their insert; BENCH_DNS_PROXY=0 skips it;
+# BENCH_DNS_QUERIES (a configuration, default 20000, quick 3000),
+# BENCH_DNS_ROUNDS (8, quick 3), BENCH_DNS_DEPTH (queries in flight when
+# pipelined, 32), BENCH_DNS_RUN=0 leaves out `rcc-bpf run`'s proxy.
+# BENCH_ONLY=dnsproxy runs that part alone (with --sanity too; about 40 s,
+# quick 25 s): its report becomes build/bench/report.md and report.json.
 # The audit part (tools/bench/audit.sh): BENCH_AUDIT=0 skips it;
 # BENCH_AUDIT_SECONDS (flood per run, default 10, quick 4),
 # BENCH_AUDIT_RUNS (RING:AUDIT_RATE,..., default
@@ -36,9 +48,10 @@
 # prefixes 10.64.0.0/12 and 2001:db8:1::/64 to W, which answers for them as
 # a whole (`local` routes) with RSTs.  No default route, nothing else.
 # The audit flood's connect()s are refused by the connect hook (EPERM)
-# inside the sandbox: they make no packet at all.
-# Everything made here carries "rccbench-$$" and goes on exit, the audit
-# daemon (ended by its pid) first.
+# inside the sandbox: they make no packet at all.  The DNS part's dnsmasq
+# listens on W's 198.51.100.2:53 only; the proxy asks it from SB.
+# Everything made here carries "rccbench-$$" and goes on exit, the
+# daemons and dnsmasq (ended by their pids) first.
 
 set -euo pipefail
 umask 022
@@ -92,6 +105,19 @@ STATS_ORIG=
 
 log() { echo "bench: $*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
+pow2() { local n=16; while [ "$n" -lt "$1" ]; do n=$((n * 2)); done; echo $n; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }'; }
+# daemon_wait_running PID STDERR: until `rcc-bpf daemon` PID says it runs
+# (5 s at most); non-zero if it never did
+daemon_wait_running() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -qs 'daemon running' "$2" && return 0
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -qs 'daemon running' "$2"
+}
 
 # ------------------------------------------------------------ cleanup
 
@@ -104,6 +130,7 @@ cleanup() {
 		wait "$BENCH_PID" 2>/dev/null || true
 	fi
 	compare_cleanup
+	declare -F dnsp_cleanup >/dev/null && dnsp_cleanup
 	for d in ${AUDIT_PERF_PIDS:-} ${AUDIT_DPID:-}; do
 		kill "$d" 2>/dev/null && wait "$d" 2>/dev/null
 	done
@@ -134,12 +161,14 @@ sweep() {
 	# an audit daemon outlives a killed run: it names the run's config,
 	# /tmp/rccbench-PID.XXXXXX/..., on its command line
 	for p in /proc/[0-9]*; do
-		n=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+		n=$({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
 		case $n in
 		*" -c /tmp/rccbench-"[0-9]*.*" daemon"*)
 			pid=${n#* -c /tmp/rccbench-} ;;
 		*"cmpbench serve rccbench-"[0-9]*)
 			pid=${n#*cmpbench serve rccbench-} ;;
+		*"dnsmasq "*" --addn-hosts=/tmp/rccbench-"[0-9]*)
+			pid=${n#* --addn-hosts=/tmp/rccbench-} ;;
 		*) continue ;;
 		esac
 		pid=${pid%%[!0-9]*}
@@ -188,6 +217,8 @@ done
 . "$HERE/audit.sh"
 # shellcheck source=tools/bench/compare.sh
 . "$HERE/compare.sh"
+# shellcheck source=tools/bench/dnsproxy.sh
+. "$HERE/dnsproxy.sh"
 
 # Run-time statistics stay off while timing (they cost every program
 # run two clock reads); connbench turns them on for its statistics phase
@@ -222,10 +253,21 @@ ip -n "$NS_SB" -6 route add 2001:db8:1::/64 via 2001:db8:ff::2 dev sb0
 ip -n "$NS_W" route add local 10.64.0.0/12 dev lo
 ip -n "$NS_W" -6 route add local 2001:db8:1::/64 dev lo
 
-# ------------------------------------------------------------ policies
+CPU=${BENCH_CPU:-$(($(nproc) - 1))}
+# the tree's revision and the binary's age: a stale binary shows
+REV="$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), binary built $(date -u -r "$RCC" +%Y-%m-%dT%H:%MZ)"
 
-pow2() { local n=16; while [ "$n" -lt "$1" ]; do n=$((n * 2)); done; echo $n; }
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }'; }
+case ${BENCH_ONLY:-} in
+"") ;;
+dnsproxy)
+	CGROOT=$CG2/$ID
+	mkdir "$CGROOT"
+	dnsp_only
+	exit $? ;;
+*) die "BENCH_ONLY: '$BENCH_ONLY' is not a part that runs alone (dnsproxy is)" ;;
+esac
+
+# ------------------------------------------------------------ policies
 
 CGROOT=$CG2/$ID
 mkdir "$CGROOT" "$CGROOT/base" "$CGROOT/ctl"
@@ -280,13 +322,10 @@ fi
 
 # ------------------------------------------------------------ measure
 
-CPU=${BENCH_CPU:-$(($(nproc) - 1))}
 ARGS=(--cgroot "$CGROOT" --pinroot "$PINROOT" --sizes "$SIZES" --families "$FAMILIES"
 	--rounds "$ROUNDS" --batch "$BATCH" --warmup "$WARMUP" --stats-rounds "$STATS_ROUNDS"
 	--cpu "$CPU" --out "$OUT" "${LOAD_ARGS[@]}")
 [ "$MODE" = quick ] && ARGS+=(--quick)
-# the tree's revision and the binary's age: a stale binary shows
-REV="$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), binary built $(date -u -r "$RCC" +%Y-%m-%dT%H:%MZ)"
 ARGS+=(--rev "$REV")
 
 # DNS refreshes (issue: hostnames that follow DNS): loading a policy of
@@ -323,6 +362,16 @@ elif [ "$MODE" = sanity ]; then
 elif [ "${BENCH_AUDIT:-1}" != 0 ]; then
 	audit_bench
 	ARGS+=(--audit "$AUDIT_RESULTS")
+fi
+
+# The DNS proxy: --sanity checks that it answers and that each answer's
+# address is allowed before the reply leaves; otherwise it is timed after
+# connbench, whose report it joins.
+if [ "$MODE" = sanity ] && [ "${BENCH_DNS_PROXY:-1}" != 0 ]; then
+	log "dnsproxy: 50 queries through each proxy, each answer's address allowed before the reply"
+	dnsp_sanity || true
+	EXTRA_PASS=$((EXTRA_PASS + DNSP_OK)) EXTRA_FAIL=$((EXTRA_FAIL + DNSP_BAD))
+	dnsp_cleanup
 fi
 
 # nftables and iptables beside rcc-bpf: --sanity checks that every
@@ -405,6 +454,14 @@ if [ "$EXTRA_FAIL" = 0 ] && grep -q '^dns entries=' "$WORK/dns.out"; then
 		'{entries: $e, changed: $c, open_ms: $o, load_ms: $l, refresh_ms_median: $m,
 		  refresh_ms_max: $x, stall_update_us: $su, stall_idle_us: $si}' >"$OUT/dns.json"
 	jq --slurpfile d "$OUT/dns.json" '. + {dns: $d[0]}' "$OUT/report.json" >"$WORK/r.json" &&
+		mv "$WORK/r.json" "$OUT/report.json"
+fi
+
+if [ "${BENCH_DNS_PROXY:-1}" != 0 ]; then
+	dnsp_bench
+	dnsp_cleanup
+	cat "$OUT/dnsproxy.md" >>"$OUT/report.md"
+	jq --slurpfile d "$OUT/dnsproxy.json" '. + {dnsproxy: $d[0]}' "$OUT/report.json" >"$WORK/r.json" &&
 		mv "$WORK/r.json" "$OUT/report.json"
 fi
 
