@@ -47,6 +47,11 @@ static void names_text(json_object *sb)
 
 	if (!json_object_object_get_ex(sb, "names", &names))
 		return;
+	if (json_object_object_get_ex(sb, "names_learned", &v) &&
+	    (size_t)json_object_get_uint64(v) > json_object_array_length(names))
+		printf("        %llu names; the first %zu:\n",
+		       (unsigned long long)json_object_get_uint64(v),
+		       json_object_array_length(names));
 	for (i = 0; i < json_object_array_length(names); i++) {
 		n = json_object_array_get_idx(names, i);
 		json_object_object_get_ex(n, "addresses", &addrs);

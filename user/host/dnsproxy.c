@@ -21,6 +21,7 @@
 #define PENDING_MAX 256	   /* queries per sandbox waiting for the upstream */
 #define EVENTS_PER_ROUND 64
 #define DATAGRAMS_PER_EVENT 64
+#define STATUS_NAMES_MAX 200 /* names listed per sandbox in status */
 
 int rcc_dnsproxy_open(const struct rcc_dnsproxy_opts *o, struct rcc_dnsproxy **out, char *why,
 		      size_t whylen)
@@ -243,7 +244,12 @@ int rcc_dnsproxy_add(struct rcc_dnsproxy *p, __u64 cgroup_id, const char *policy
 	memset(l, -1, sizeof(l->fd));
 	sb->tokens = p->o.cfg->dns_query_rate;
 	sb->tokens_ms = rcc_clock_ms();
-	rcc_learned_init(&sb->learned, cgroup_id, p->o.learned_fd);
+	if (rcc_learned_init(&sb->learned, cgroup_id, p->o.learned_fd)) {
+		rcc_dnslisten_close(&sb->l);
+		free(sb);
+		return rcc_log_fail(-ENOMEM, "Failed to answer DNS for cgroup %llu",
+				    (unsigned long long)cgroup_id);
+	}
 	adopt_learned(sb);
 	p->sb[p->nsb++] = sb;
 	err = sandbox_listen(sb);
@@ -423,7 +429,7 @@ static void rejudge(struct rcc_dnsp_sandbox *sb)
 	size_t i = 0;
 
 	while (i < sb->learned.n) {
-		struct rcc_learned_name *r = &sb->learned.names[i];
+		struct rcc_learned_name *r = sb->learned.names[i];
 		struct rcc_dnsname_verdict v;
 		struct rcc_rule rules[RCC_MAX_RULES];
 		size_t n;
@@ -484,7 +490,9 @@ struct json_object *rcc_dnsproxy_to_json(const struct rcc_dnsproxy *p, __u64 now
 		json_object_object_add(o, "port", json_object_new_int(sb->l.port));
 		json_object_object_add(o, "ipv6", json_object_new_boolean(sb->l.v6));
 		json_object_object_add(o, "queries", stats_json(&sb->stats));
-		json_object_object_add(o, "names", rcc_learned_to_json(&sb->learned, now));
+		json_object_object_add(o, "names_learned", json_object_new_uint64(sb->learned.n));
+		json_object_object_add(o, "names",
+				       rcc_learned_to_json(&sb->learned, now, STATUS_NAMES_MAX));
 		json_object_array_add(arr, o);
 	}
 	return arr;

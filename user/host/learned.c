@@ -8,20 +8,56 @@
 #include "host/learned.h"
 #include "policy/addr.h"
 
-void rcc_learned_init(struct rcc_learned *l, __u64 cgroup_id, int map_fd)
+struct rcc_learned_at {
+	__u8 addr[16];
+	struct rcc_learned_at *next; /* in its hash bucket */
+	struct rcc_learned_name **holders;
+	size_t nholders;
+};
+
+static size_t hash_bytes(const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	__u64 h = 1469598103934665603ull; /* FNV-1a */
+
+	while (len--)
+		h = (h ^ *s++) * 1099511628211ull;
+	return h % RCC_LEARNED_BUCKETS;
+}
+
+int rcc_learned_init(struct rcc_learned *l, __u64 cgroup_id, int map_fd)
 {
 	memset(l, 0, sizeof(*l));
 	l->cgroup_id = cgroup_id;
 	l->map_fd = map_fd;
+	l->by_name = calloc(RCC_LEARNED_BUCKETS, sizeof(*l->by_name));
+	l->by_addr = calloc(RCC_LEARNED_BUCKETS, sizeof(*l->by_addr));
+	if (l->by_name && l->by_addr)
+		return 0;
+	free(l->by_name);
+	free(l->by_addr);
+	l->by_name = NULL;
+	l->by_addr = NULL;
+	return -ENOMEM;
 }
 
 static struct rcc_learned_name *name_find(const struct rcc_learned *l, const char *name)
 {
-	size_t i;
+	struct rcc_learned_name *r;
 
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->names[i].name, name))
-			return &l->names[i];
+	for (r = l->by_name[hash_bytes(name, strlen(name))]; r; r = r->next)
+		if (!strcmp(r->name, name))
+			return r;
+	return NULL;
+}
+
+static struct rcc_learned_at *at_find(const struct rcc_learned *l, const __u8 addr[16])
+{
+	struct rcc_learned_at *at;
+
+	for (at = l->by_addr[hash_bytes(addr, 16)]; at; at = at->next)
+		if (!memcmp(at->addr, addr, 16))
+			return at;
 	return NULL;
 }
 
@@ -43,32 +79,19 @@ static void rules_merge(struct rcc_prefix_val *v, const struct rcc_rule *rules, 
 	}
 }
 
-static bool holds(const struct rcc_learned_name *r, const __u8 addr[16], size_t *at)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (!memcmp(r->addrs[i].addr, addr, 16)) {
-			if (at)
-				*at = i;
-			return true;
-		}
-	return false;
-}
-
 /* The kernel's entry for addr: the rules of every name holding it (and
  * of extra, about to hold it), or none.  0 or -errno. */
 static int sync_addr(struct rcc_learned *l, const __u8 addr[16],
 		     const struct rcc_learned_name *extra)
 {
 	struct rcc_learned_key k = { .cgroup_id = l->cgroup_id };
+	struct rcc_learned_at *at = at_find(l, addr);
 	struct rcc_prefix_val v = {};
 	size_t i;
 
 	memcpy(k.addr, addr, 16);
-	for (i = 0; i < l->n; i++)
-		if (holds(&l->names[i], addr, NULL))
-			rules_merge(&v, l->names[i].rules, l->names[i].nrules);
+	for (i = 0; at && i < at->nholders; i++)
+		rules_merge(&v, at->holders[i]->rules, at->holders[i]->nrules);
 	if (extra)
 		rules_merge(&v, extra->rules, extra->nrules);
 	if (!v.nrules)
@@ -76,15 +99,61 @@ static int sync_addr(struct rcc_learned *l, const __u8 addr[16],
 	return bpf_map_update_elem(l->map_fd, &k, &v, BPF_ANY) ? -errno : 0;
 }
 
+/* r holds addr from now on, in the index. */
+static int hold(struct rcc_learned *l, struct rcc_learned_name *r, const __u8 addr[16])
+{
+	struct rcc_learned_at *at = at_find(l, addr);
+	void *nv;
+
+	if (!at) {
+		size_t b = hash_bytes(addr, 16);
+
+		at = calloc(1, sizeof(*at));
+		if (!at)
+			return -ENOMEM;
+		memcpy(at->addr, addr, 16);
+		at->next = l->by_addr[b];
+		l->by_addr[b] = at;
+	}
+	nv = realloc(at->holders, (at->nholders + 1) * sizeof(*at->holders));
+	if (!nv)
+		return -ENOMEM; /* an empty at stays: harmless, reused */
+	at->holders = nv;
+	at->holders[at->nholders++] = r;
+	return 0;
+}
+
+/* r no longer holds addr; an address nobody holds leaves the index. */
+static void unhold(struct rcc_learned *l, struct rcc_learned_name *r, const __u8 addr[16])
+{
+	size_t b = hash_bytes(addr, 16), i;
+	struct rcc_learned_at **pp, *at;
+
+	for (pp = &l->by_addr[b]; (at = *pp); pp = &at->next)
+		if (!memcmp(at->addr, addr, 16))
+			break;
+	if (!at)
+		return;
+	for (i = 0; i < at->nholders; i++)
+		if (at->holders[i] == r) {
+			at->holders[i] = at->holders[--at->nholders];
+			break;
+		}
+	if (at->nholders)
+		return;
+	*pp = at->next;
+	free(at->holders);
+	free(at);
+}
+
 static struct rcc_learned_name *name_get(struct rcc_learned *l, const char *name,
 					 const struct rcc_rule *rules, size_t nrules)
 {
 	struct rcc_learned_name *r = name_find(l, name);
+	size_t b;
 
-	if (r)
+	if (r || l->n >= RCC_LEARNED_NAMES_MAX)
 		return r;
-	if (l->n >= RCC_LEARNED_NAMES_MAX)
-		return NULL;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		void *nv = realloc(l->names, cap * sizeof(*l->names));
@@ -94,18 +163,42 @@ static struct rcc_learned_name *name_get(struct rcc_learned *l, const char *name
 		l->names = nv;
 		l->cap = cap;
 	}
-	r = &l->names[l->n];
-	memset(r, 0, sizeof(*r));
-	r->name = strdup(name);
-	if (!r->name)
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->name = strdup(name))) {
+		free(r);
 		return NULL;
+	}
 	r->nrules = nrules < RCC_MAX_RULES ? nrules : RCC_MAX_RULES;
 	memcpy(r->rules, rules, r->nrules * sizeof(*rules));
-	l->n++;
+	b = hash_bytes(name, strlen(name));
+	r->next = l->by_name[b];
+	l->by_name[b] = r;
+	l->names[l->n++] = r;
 	return r;
 }
 
-static void drop_addr(struct rcc_learned *l, struct rcc_learned_name *r, size_t i);
+static bool holds(const struct rcc_learned_name *r, const __u8 addr[16], size_t *at)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (!memcmp(r->addrs[i].addr, addr, 16)) {
+			*at = i;
+			return true;
+		}
+	return false;
+}
+
+/* Drops r's address i, in the kernel too. */
+static void drop_addr(struct rcc_learned *l, struct rcc_learned_name *r, size_t i)
+{
+	__u8 addr[16];
+
+	memcpy(addr, r->addrs[i].addr, 16);
+	r->addrs[i] = r->addrs[--r->n];
+	unhold(l, r, addr);
+	sync_addr(l, addr, NULL);
+}
 
 /* A slot for a new address of r: a free one, or the least recently
  * answered whose time is up (dropped first); NULL when every address is
@@ -151,13 +244,16 @@ enum rcc_learned_refusal rcc_learned_add(struct rcc_learned *l, const char *name
 		a->answered_ms = now;
 		return RCC_LEARNED_OK;
 	}
+	/* the kernel first: the reply must not leave before the entry */
 	err = sync_addr(l, addr, r);
 	if (err)
 		return err == -E2BIG || err == -ENOSPC ? RCC_LEARNED_MAP_FULL : RCC_LEARNED_FAILED;
 	a = slot(l, r, now);
-	if (!a) {
+	if (!a || hold(l, r, addr)) {
+		if (a)
+			r->n--;
 		sync_addr(l, addr, NULL); /* back as it was */
-		return RCC_LEARNED_NAME_FULL;
+		return a ? RCC_LEARNED_FAILED : RCC_LEARNED_NAME_FULL;
 	}
 	memcpy(a->addr, addr, 16);
 	a->expires_ms = expires_ms;
@@ -165,24 +261,23 @@ enum rcc_learned_refusal rcc_learned_add(struct rcc_learned *l, const char *name
 	return RCC_LEARNED_OK;
 }
 
-/* Drops r's address i, in the kernel too. */
-static void drop_addr(struct rcc_learned *l, struct rcc_learned_name *r, size_t i)
+/* Drops names[idx] with its addresses; the last name takes its place. */
+static void drop_name(struct rcc_learned *l, size_t idx, bool kernel)
 {
-	__u8 addr[16];
+	struct rcc_learned_name *r = l->names[idx], **pp;
 
-	memcpy(addr, r->addrs[i].addr, 16);
-	r->addrs[i] = r->addrs[--r->n];
-	sync_addr(l, addr, NULL);
-}
-
-static void drop_name(struct rcc_learned *l, size_t idx)
-{
-	struct rcc_learned_name *r = &l->names[idx];
-
-	while (r->n)
+	while (kernel && r->n)
 		drop_addr(l, r, r->n - 1);
+	while (r->n)
+		unhold(l, r, r->addrs[--r->n].addr);
+	for (pp = &l->by_name[hash_bytes(r->name, strlen(r->name))]; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
 	free(r->name);
 	free(r->addrs);
+	free(r);
 	l->names[idx] = l->names[--l->n];
 }
 
@@ -191,27 +286,28 @@ size_t rcc_learned_expire(struct rcc_learned *l, __u64 now)
 	size_t i, j, gone = 0;
 
 	for (i = 0; i < l->n; i++) {
-		struct rcc_learned_name *r = &l->names[i];
+		struct rcc_learned_name *r = l->names[i];
 
 		for (j = r->n; j-- > 0;)
 			if (r->addrs[j].expires_ms <= now) {
 				drop_addr(l, r, j);
 				gone++;
 			}
-		if (!r->n) {
-			drop_name(l, i);
-			i--;
-		}
+		if (!r->n)
+			drop_name(l, i--, true);
 	}
 	return gone;
 }
 
 void rcc_learned_forget(struct rcc_learned *l, const char *name)
 {
-	struct rcc_learned_name *r = name_find(l, name);
+	size_t i;
 
-	if (r)
-		drop_name(l, r - l->names);
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->names[i]->name, name)) {
+			drop_name(l, i, true);
+			return;
+		}
 }
 
 void rcc_learned_set_rules(struct rcc_learned *l, const char *name, const struct rcc_rule *rules,
@@ -228,54 +324,56 @@ void rcc_learned_set_rules(struct rcc_learned *l, const char *name, const struct
 		sync_addr(l, r->addrs[i].addr, NULL);
 }
 
-void rcc_learned_clear(struct rcc_learned *l)
+static void learned_free(struct rcc_learned *l, bool kernel)
 {
 	while (l->n)
-		drop_name(l, l->n - 1);
+		drop_name(l, l->n - 1, kernel);
 	free(l->names);
+	free(l->by_name);
+	free(l->by_addr);
 	l->names = NULL;
+	l->by_name = NULL;
+	l->by_addr = NULL;
 	l->cap = 0;
+}
+
+void rcc_learned_clear(struct rcc_learned *l)
+{
+	learned_free(l, true);
 }
 
 void rcc_learned_release(struct rcc_learned *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		free(l->names[i].name);
-		free(l->names[i].addrs);
-	}
-	free(l->names);
-	l->names = NULL;
-	l->n = l->cap = 0;
+	learned_free(l, false);
 }
 
-struct json_object *rcc_learned_to_json(const struct rcc_learned *l, __u64 now)
+static struct json_object *name_json(const struct rcc_learned_name *r, __u64 now)
+{
+	struct json_object *o = json_object_new_object(), *addrs = json_object_new_array();
+	size_t j;
+
+	for (j = 0; j < r->n; j++) {
+		struct json_object *a = json_object_new_object();
+		__u64 left = r->addrs[j].expires_ms > now ? r->addrs[j].expires_ms - now : 0;
+		char text[64];
+
+		rcc_addr_prefix_format(r->addrs[j].addr, 128, text, sizeof(text));
+		json_object_object_add(a, "address", json_object_new_string(text));
+		json_object_object_add(a, "expires_in_s",
+				       json_object_new_int64((left + 999) / 1000));
+		json_object_array_add(addrs, a);
+	}
+	json_object_object_add(o, "name", json_object_new_string(r->name));
+	json_object_object_add(o, "addresses", addrs);
+	return o;
+}
+
+struct json_object *rcc_learned_to_json(const struct rcc_learned *l, __u64 now, size_t max)
 {
 	struct json_object *arr = json_object_new_array();
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; arr && i < l->n; i++) {
-		const struct rcc_learned_name *r = &l->names[i];
-		struct json_object *o = json_object_new_object(), *addrs = json_object_new_array();
-
-		for (j = 0; j < r->n; j++) {
-			struct json_object *a = json_object_new_object();
-			char text[64];
-
-			rcc_addr_prefix_format(r->addrs[j].addr, 128, text, sizeof(text));
-			json_object_object_add(a, "address", json_object_new_string(text));
-			json_object_object_add(
-				a, "expires_in_s",
-				json_object_new_int64(r->addrs[j].expires_ms > now ?
-							      (r->addrs[j].expires_ms - now + 999) /
-								      1000 :
-							      0));
-			json_object_array_add(addrs, a);
-		}
-		json_object_object_add(o, "name", json_object_new_string(r->name));
-		json_object_object_add(o, "addresses", addrs);
-		json_object_array_add(arr, o);
-	}
+	for (i = 0; arr && i < l->n && i < max; i++)
+		json_object_array_add(arr, name_json(l->names[i], now));
 	return arr;
 }

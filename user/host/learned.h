@@ -35,17 +35,26 @@ struct rcc_learned_addr {
 
 struct rcc_learned_name {
 	char *name;
+	struct rcc_learned_name *next; /* in its hash bucket */
 	struct rcc_rule rules[RCC_MAX_RULES];
 	size_t nrules;
 	struct rcc_learned_addr *addrs;
 	size_t n;
 };
 
+struct rcc_learned_at; /* one address and the names holding it */
+
+#define RCC_LEARNED_BUCKETS 4096
+
 struct rcc_learned {
 	__u64 cgroup_id;
-	int map_fd; /* rcc_learned; not owned */
-	struct rcc_learned_name *names;
+	int map_fd;			 /* rcc_learned; not owned */
+	struct rcc_learned_name **names; /* n of them, in no order */
 	size_t n, cap;
+	/* indexes, so that an answer costs the same with ten names or ten
+	 * thousand: names by name, addresses by address */
+	struct rcc_learned_name **by_name;
+	struct rcc_learned_at **by_addr;
 };
 
 /* Why an address was not added (struct rcc_learned_result.why). */
@@ -56,7 +65,8 @@ enum rcc_learned_refusal {
 	RCC_LEARNED_FAILED,    /* another kernel error */
 };
 
-void rcc_learned_init(struct rcc_learned *l, __u64 cgroup_id, int map_fd);
+/* 0 or -ENOMEM. */
+int rcc_learned_init(struct rcc_learned *l, __u64 cgroup_id, int map_fd);
 /* Drops every address from the kernel too. */
 void rcc_learned_clear(struct rcc_learned *l);
 /* Frees l, leaving the kernel's entries as they are (for a successor). */
@@ -77,7 +87,7 @@ void rcc_learned_forget(struct rcc_learned *l, const char *name);
 /* Gives a name new rules (a reload changed its entries). */
 void rcc_learned_set_rules(struct rcc_learned *l, const char *name, const struct rcc_rule *rules,
 			   size_t nrules);
-/* The names as a JSON array: name, addresses with seconds left. */
-struct json_object *rcc_learned_to_json(const struct rcc_learned *l, __u64 now);
+/* At most max names as a JSON array: name, addresses with seconds left. */
+struct json_object *rcc_learned_to_json(const struct rcc_learned *l, __u64 now, size_t max);
 
 #endif
