@@ -45,8 +45,8 @@ SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(OUTPUT)/%.skel.h)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 # The unit tests of the policy layer link it alone: it needs no libbpf.
-POLICY_UNITS := $(addprefix $(OUTPUT)/tests/,test_addr test_config test_judge test_kvset \
-	test_policy test_regressions test_dnsname)
+POLICY_UNITS := $(addprefix $(OUTPUT)/tests/,test_addr test_config test_dnsname test_dnswire \
+	test_judge test_kvset test_policy test_regressions)
 
 ifeq ($(V),1)
 Q :=
@@ -61,7 +61,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps deps-check deps-ensure check unit integration demo bench install clean man
+.PHONY: all deps deps-check deps-ensure check unit integration demo bench install clean man fuzz
 
 all: $(OUTPUT)/rcc-bpf
 
@@ -122,6 +122,26 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(RCC_LIB) $(POLICY_LIB) | $(OUTPUT)/tests
 	$(Q)$(CC) $(USER_CFLAGS) $< $(RCC_LIB) $(POLICY_LIB) $(USER_LIBS) -lcmocka -o $@
 
 unit: $(UNIT_BINS)
+
+# libFuzzer on the DNS codec (compiler-rt's fuzzer runtime, from
+# libclang-rt-dev): FUZZ_SECONDS on a copy of the seed corpus in the tree
+# (tests/fuzz/make-corpus.py writes it); a crash fails, its input is left
+# in $(OUTPUT)/fuzz/ as crash-*.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Iinclude -Iuser
+
+$(OUTPUT)/fuzz/fuzz_dnswire: tests/fuzz/fuzz_dnswire.c user/lib/dnswire.c user/lib/dnswire.h \
+		| deps-check
+	$(Q)mkdir -p $(@D)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
+
+fuzz: $(OUTPUT)/fuzz/fuzz_dnswire
+	$(Q)rm -rf $(OUTPUT)/fuzz/corpus && mkdir -p $(OUTPUT)/fuzz/corpus
+	$(Q)cp tests/fuzz/corpus/dnswire/* $(OUTPUT)/fuzz/corpus/
+	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=$(OUTPUT)/fuzz/ $(OUTPUT)/fuzz/corpus
 
 # Test and bench tools ------------------------------------------------
 # The C tools the test suites and the bench run: tests/tools/rcct_*.c, the

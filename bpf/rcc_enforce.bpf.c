@@ -189,10 +189,10 @@ struct {
 /* Per socket steered to a DNS listener: the server it asked for, given
  * back as the source of replies (recvmsg) and as the peer (getpeername). */
 struct rcc_dns_orig {
-	__u8 addr[16];	 /* the server asked for, 16-byte form */
+	__u8 addr[16];	  /* the server asked for, 16-byte form */
 	__u8 steered[16]; /* the listener it went to, as the socket sees it */
-	__u16 port;	 /* the server's port, host order */
-	__u16 lport;	 /* the listener's */
+	__u16 port;	  /* the server's port, host order */
+	__u16 lport;	  /* the listener's */
 };
 
 struct {
@@ -201,6 +201,19 @@ struct {
 	__type(key, int);
 	__type(value, struct rcc_dns_orig);
 } rcc_dns_orig SEC(".maps");
+
+/*
+ * rcc-bpf's own listener sockets, marked from userspace with the enforced
+ * cgroup they answer for (BPF_F_CLONE: accepted sockets too).  In the
+ * host's namespace any process may come to hold a loopback port: a
+ * listener's port counts only while this socket holds it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct rcc_sk_owner);
+} rcc_dns_socks SEC(".maps");
 
 /* A verdict in the making: who asks, and where to. */
 struct rcc_req {
@@ -630,6 +643,65 @@ static __always_inline int addr_is_listener(const __u8 a[16])
 	return addr_eq(a, lo4) || addr_eq(a, lo6);
 }
 
+/* Whether a socket a lookup found is rcc-bpf's listener for owner;
+ * releases it. */
+static __always_inline int listener_ours(struct bpf_sock *sk, __u64 owner)
+{
+	struct rcc_sk_owner *o;
+	int ours;
+
+	if (!sk)
+		return 0;
+	o = bpf_sk_storage_get(&rcc_dns_socks, sk, 0, 0);
+	ours = o && o->cgroup_id == owner;
+	bpf_sk_release(sk);
+	return ours;
+}
+
+/*
+ * Whether req's destination (a listener's address and port) is rcc-bpf's
+ * listener for the sandbox.  In a namespace of the sandbox's own only it
+ * could hold the port instead, and talking to itself is no way out.
+ * Global: verified once.
+ */
+__noinline int rcc_sock_addr_ours(struct bpf_sock_addr *ctx, struct rcc_req *req)
+{
+	struct bpf_sock_tuple t = {};
+	__u8 any[16] = {};
+	struct bpf_sock *sk = 0;
+	__u32 len;
+
+	if (!req)
+		return 0;
+	if (!host_netns(bpf_get_netns_cookie(ctx)))
+		return 1;
+	len = lookup_tuple(&t, any, 0, req->addr, req->port);
+	if (req->ipproto == IPPROTO_TCP)
+		sk = bpf_sk_lookup_tcp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
+	else
+		sk = bpf_sk_lookup_udp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
+	return listener_ours(sk, req->owner);
+}
+
+/* The same for a packet: its socket at the listener's end. */
+__noinline int rcc_skb_ours(struct __sk_buff *skb, struct rcc_req *req)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk = 0;
+	__u32 len;
+
+	if (!req)
+		return 0;
+	if (!host_netns(bpf_get_netns_cookie(skb)))
+		return 1;
+	len = lookup_tuple(&t, req->saddr, req->sport, req->addr, req->port);
+	if (req->ipproto == IPPROTO_TCP)
+		sk = bpf_sk_lookup_tcp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
+	else
+		sk = bpf_sk_lookup_udp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
+	return listener_ours(sk, req->owner);
+}
+
 /* A global function: verified once, not along every path of egress. */
 __noinline int rcc_dns_class(const struct rcc_req *req)
 {
@@ -639,7 +711,8 @@ __noinline int rcc_dns_class(const struct rcc_req *req)
 	if (!req)
 		return DNS_NONE;
 	owner = req->owner;
-	if (!(req->pol_flags & RCC_POL_DNS_PROXY) || !(req->proto & (RCC_PROTO_TCP | RCC_PROTO_UDP)))
+	if (!(req->pol_flags & RCC_POL_DNS_PROXY) ||
+	    !(req->proto & (RCC_PROTO_TCP | RCC_PROTO_UDP)))
 		return DNS_NONE;
 	if (req->port == RCC_DNS_PORT)
 		return DNS_QUERY;
@@ -665,6 +738,15 @@ static __always_inline int dns_steer(struct bpf_sock_addr *ctx, int v6, struct r
 	int native6;
 
 	l = bpf_map_lookup_elem(&rcc_dns_listeners, &owner);
+	if (l) {
+		struct rcc_req to = *req;
+
+		native6 = v6 && l->v6 && !(req->addr[10] == 0xff && req->addr[11] == 0xff);
+		listener_addr(to.addr, native6);
+		to.port = l->port;
+		if (!rcc_sock_addr_ours(ctx, &to))
+			l = 0; /* its socket is gone, and the port may be anyone's */
+	}
 	if (l && ctx->sk)
 		o = bpf_sk_storage_get(&rcc_dns_orig, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!l || !o) {
@@ -674,7 +756,6 @@ static __always_inline int dns_steer(struct bpf_sock_addr *ctx, int v6, struct r
 		bpf_set_retval(-ECONNREFUSED);
 		return 0;
 	}
-	native6 = v6 && l->v6 && !(req->addr[10] == 0xff && req->addr[11] == 0xff);
 	__builtin_memcpy(o->addr, req->addr, 16);
 	listener_addr(o->steered, native6);
 	o->port = req->port;
@@ -729,7 +810,9 @@ static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx, int v6, 
 		req.reason = RCC_R_DNS_CHANNEL;
 		return enforce(&req, RCC_ACT_DENY);
 	case DNS_LISTENER:
-		return enforce(&req, RCC_ACT_ALLOW);
+		if (rcc_sock_addr_ours(ctx, &req))
+			return enforce(&req, RCC_ACT_ALLOW);
+		break; /* someone else's port now: judged as any loopback */
 	default:
 		break;
 	}
@@ -1196,6 +1279,7 @@ static __always_inline int plain_dest(struct __sk_buff *skb, struct rcc_req *req
 		    (iph.frag_off & bpf_htons(IP_OFFSET)))
 			return 0;
 		addr_from_v4(req->addr, iph.daddr);
+		addr_from_v4(req->saddr, iph.saddr);
 		req->ipproto = iph.protocol;
 		return !l4_ports(skb, sizeof(iph), proto_class(iph.protocol), &req->sport,
 				 &req->port);
@@ -1208,6 +1292,7 @@ static __always_inline int plain_dest(struct __sk_buff *skb, struct rcc_req *req
 		     ip6.nexthdr != IPPROTO_ICMPV6))
 			return 0;
 		addr_from_v6(req->addr, ip6.daddr.in6_u.u6_addr32);
+		addr_from_v6(req->saddr, ip6.saddr.in6_u.u6_addr32);
 		req->ipproto = ip6.nexthdr;
 		return !l4_ports(skb, sizeof(ip6), proto_class(ip6.nexthdr), &req->sport,
 				 &req->port);
@@ -1233,7 +1318,7 @@ static __always_inline int tcp_syn(struct __sk_buff *skb, __u8 ipproto)
  * a raw one) is a way around it.  RCC_ACT_NONE: judge as usual.  Global:
  * verified once.
  */
-__noinline __u32 rcc_egress_dns(struct rcc_req *req)
+__noinline __u32 rcc_egress_dns(struct __sk_buff *skb, struct rcc_req *req)
 {
 	if (!req)
 		return RCC_ACT_DENY;
@@ -1243,7 +1328,7 @@ __noinline __u32 rcc_egress_dns(struct rcc_req *req)
 		req->reason = RCC_R_DNS_CHANNEL;
 		return RCC_ACT_DENY;
 	case DNS_LISTENER:
-		return RCC_ACT_ALLOW;
+		return rcc_skb_ours(skb, req) ? RCC_ACT_ALLOW : RCC_ACT_NONE;
 	default:
 		return RCC_ACT_NONE;
 	}
@@ -1278,7 +1363,7 @@ int rcc_egress(struct __sk_buff *skb)
 	if (plain && (req.pol_flags & RCC_POL_DNS_PROXY)) {
 		req.proto = proto_class(req.ipproto);
 		req.family = skb->protocol == bpf_htons(ETH_P_IP) ? 4 : 6;
-		action = rcc_egress_dns(&req);
+		action = rcc_egress_dns(skb, &req);
 		if (action != RCC_ACT_NONE)
 			return enforce(&req, action);
 	}

@@ -97,7 +97,7 @@
 #include <linux/types.h>
 #endif
 
-#define RCC_ABI_VERSION 2
+#define RCC_ABI_VERSION 3
 
 #define RCC_MAX_POLICIES 256		  /* policy ids 1..255; 0 = none */
 #define RCC_MAX_VERSIONS 512		  /* versions 1..511: two per policy at a reload */
@@ -142,12 +142,12 @@ enum rcc_reason {
 	RCC_R_PRIVATE,
 	RCC_R_HOST,
 	RCC_R_PUBLIC,
-	RCC_R_NOT_ALLOWED,  /* allow_public = no and no allow entry */
-	RCC_R_SOCKET,	    /* socket type/protocol refused at creation */
-	RCC_R_NO_POLICY,    /* socket used outside the cgroup that made it */
-	RCC_R_SOURCE_ROUTE, /* a hop in a source route is denied */
-	RCC_R_BPF,	    /* a sandbox called bpf() */
-	RCC_R_MALFORMED,    /* IP options or extension headers that do not parse */
+	RCC_R_NOT_ALLOWED,    /* allow_public = no and no allow entry */
+	RCC_R_SOCKET,	      /* socket type/protocol refused at creation */
+	RCC_R_NO_POLICY,      /* socket used outside the cgroup that made it */
+	RCC_R_SOURCE_ROUTE,   /* a hop in a source route is denied */
+	RCC_R_BPF,	      /* a sandbox called bpf() */
+	RCC_R_MALFORMED,      /* IP options or extension headers that do not parse */
 	RCC_R_DNS_UNANSWERED, /* dns = proxy, and no listener answers for the sandbox */
 	RCC_R_DNS_CHANNEL,    /* dns = proxy: DoT/DoQ, mDNS, LLMNR, or 53 past the steering */
 	RCC_R__MAX,
@@ -164,21 +164,21 @@ enum rcc_reason {
  *   per cgroup  1: linked to every enforced cgroup; 0: the bpf() guard,
  *               attached once for the whole host
  */
-#define RCC_HOOKS(X)                                                                     \
-	X(CONNECT4, "connect4", "rcc_connect4", BPF_CGROUP_INET4_CONNECT, 1)             \
-	X(CONNECT6, "connect6", "rcc_connect6", BPF_CGROUP_INET6_CONNECT, 1)             \
-	X(SENDMSG4, "sendmsg4", "rcc_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, 1)              \
-	X(SENDMSG6, "sendmsg6", "rcc_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, 1)              \
-	X(EGRESS, "egress", "rcc_egress", BPF_CGROUP_INET_EGRESS, 1)                     \
-	X(SOCK_CREATE, "sock_create", "rcc_sock_create", BPF_CGROUP_INET_SOCK_CREATE, 1) \
-	/* lsm/bpf: the bpf() syscall */                                                 \
-	X(BPF, "bpf", "rcc_bpf_guard", BPF_LSM_MAC, 0)                                   \
-	/* post_bind: marks the sandbox's own sockets; never denies */                   \
-	X(POST_BIND4, "post_bind4", "rcc_post_bind4", BPF_CGROUP_INET4_POST_BIND, 1)     \
-	X(POST_BIND6, "post_bind6", "rcc_post_bind6", BPF_CGROUP_INET6_POST_BIND, 1)     \
-	/* recvmsg, getpeername: the steered DNS server given back; never deny */       \
-	X(RECVMSG4, "recvmsg4", "rcc_recvmsg4", BPF_CGROUP_UDP4_RECVMSG, 1)              \
-	X(RECVMSG6, "recvmsg6", "rcc_recvmsg6", BPF_CGROUP_UDP6_RECVMSG, 1)              \
+#define RCC_HOOKS(X)                                                                         \
+	X(CONNECT4, "connect4", "rcc_connect4", BPF_CGROUP_INET4_CONNECT, 1)                 \
+	X(CONNECT6, "connect6", "rcc_connect6", BPF_CGROUP_INET6_CONNECT, 1)                 \
+	X(SENDMSG4, "sendmsg4", "rcc_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, 1)                  \
+	X(SENDMSG6, "sendmsg6", "rcc_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, 1)                  \
+	X(EGRESS, "egress", "rcc_egress", BPF_CGROUP_INET_EGRESS, 1)                         \
+	X(SOCK_CREATE, "sock_create", "rcc_sock_create", BPF_CGROUP_INET_SOCK_CREATE, 1)     \
+	/* lsm/bpf: the bpf() syscall */                                                     \
+	X(BPF, "bpf", "rcc_bpf_guard", BPF_LSM_MAC, 0)                                       \
+	/* post_bind: marks the sandbox's own sockets; never denies */                       \
+	X(POST_BIND4, "post_bind4", "rcc_post_bind4", BPF_CGROUP_INET4_POST_BIND, 1)         \
+	X(POST_BIND6, "post_bind6", "rcc_post_bind6", BPF_CGROUP_INET6_POST_BIND, 1)         \
+	/* recvmsg, getpeername: the steered DNS server given back; never deny */            \
+	X(RECVMSG4, "recvmsg4", "rcc_recvmsg4", BPF_CGROUP_UDP4_RECVMSG, 1)                  \
+	X(RECVMSG6, "recvmsg6", "rcc_recvmsg6", BPF_CGROUP_UDP6_RECVMSG, 1)                  \
 	X(GETPEERNAME4, "getpeername4", "rcc_getpeername4", BPF_CGROUP_INET4_GETPEERNAME, 1) \
 	X(GETPEERNAME6, "getpeername6", "rcc_getpeername6", BPF_CGROUP_INET6_GETPEERNAME, 1)
 

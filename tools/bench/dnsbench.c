@@ -5,7 +5,8 @@
  *   dnsbench PIN_DIR CGROUP ENTRIES RUNS DEST PORT
  *
  * Loads a policy of ENTRIES hostname entries (allow = hN.bench:443/tcp,
- * each name one IPv6 address, as the daemon's table would hold them) into
+ * each name one IPv6 address, as the daemon's table would hold them; the
+ * policy says dns = open, where the daemon resolves its names) into
  * fresh maps under PIN_DIR, then RUNS times applies a refresh in which 10%
  * of the names changed address, the way the daemon does (gap-free).
  * Meanwhile a child in CGROUP (enforced by that policy, which also allows
@@ -135,7 +136,7 @@ int main(int argc, char **argv)
 	p = text +
 	    snprintf(text, len,
 		     "[global]\npin_dir = %s\ncontrol_socket = /nonexistent/dnsbench.sock\n"
-		     "max_cgroups = 16\n\n[policy bench]\nallow_public = no\nallow = %s:%d/tcp\n",
+		     "max_cgroups = 16\n\n[policy bench]\ndns = open\nallow_public = no\nallow = %s:%d/tcp\n",
 		     argv[1], argv[5], port);
 	for (i = 0; i < n; i++)
 		p += sprintf(p, "allow = h%zu.bench:443/tcp\n", i);

@@ -15,10 +15,10 @@ static const struct {
 	__u16 type;
 	const char *name;
 } types[] = {
-	{ RCC_DNS_T_A, "A" },	     { RCC_DNS_T_NS, "NS" },	 { RCC_DNS_T_CNAME, "CNAME" },
-	{ RCC_DNS_T_SOA, "SOA" },    { RCC_DNS_T_PTR, "PTR" },	 { RCC_DNS_T_MX, "MX" },
-	{ RCC_DNS_T_TXT, "TXT" },    { RCC_DNS_T_AAAA, "AAAA" }, { RCC_DNS_T_SRV, "SRV" },
-	{ RCC_DNS_T_SVCB, "SVCB" },  { RCC_DNS_T_HTTPS, "HTTPS" }, { RCC_DNS_T_ANY, "ANY" },
+	{ RCC_DNS_T_A, "A" },	    { RCC_DNS_T_NS, "NS" },	  { RCC_DNS_T_CNAME, "CNAME" },
+	{ RCC_DNS_T_SOA, "SOA" },   { RCC_DNS_T_PTR, "PTR" },	  { RCC_DNS_T_MX, "MX" },
+	{ RCC_DNS_T_TXT, "TXT" },   { RCC_DNS_T_AAAA, "AAAA" },	  { RCC_DNS_T_SRV, "SRV" },
+	{ RCC_DNS_T_SVCB, "SVCB" }, { RCC_DNS_T_HTTPS, "HTTPS" }, { RCC_DNS_T_ANY, "ANY" },
 };
 
 const char *rcc_auditdns_type_name(__u16 qtype, char *buf, size_t len)
@@ -74,8 +74,9 @@ json_object *rcc_auditdns_object(const struct rcc_dnsp_record *r, const char *cg
 	json_object_object_add(o, "type", json_object_new_string("dns"));
 	json_object_object_add(o, "verdict", json_object_new_string(r->verdict));
 	json_object_object_add(o, "name", json_object_new_string(r->name));
-	json_object_object_add(o, "qtype", json_object_new_string(rcc_auditdns_type_name(
-						   r->qtype, tbuf, sizeof(tbuf))));
+	json_object_object_add(
+		o, "qtype",
+		json_object_new_string(rcc_auditdns_type_name(r->qtype, tbuf, sizeof(tbuf))));
 	add_str(o, "transport", r->transport);
 	add_str(o, "policy", r->policy);
 	add_str(o, "cgroup", cgroup_path);
@@ -87,8 +88,8 @@ json_object *rcc_auditdns_object(const struct rcc_dnsp_record *r, const char *cg
 	if (r->nstripped)
 		json_object_object_add(o, "stripped", json_object_new_uint64(r->nstripped));
 	if (r->entry) {
-		snprintf(entry, sizeof(entry), "%s = %s (line %d)", r->entry_deny ? "deny" : "allow",
-			 r->entry, r->entry_line);
+		snprintf(entry, sizeof(entry), "%s = %s (line %d)",
+			 r->entry_deny ? "deny" : "allow", r->entry, r->entry_line);
 		json_object_object_add(o, "rule", json_object_new_string(entry));
 	}
 	add_str(o, "note", r->note);
@@ -120,7 +121,8 @@ int rcc_auditdns_append(const char *path, const struct rcc_dnsp_record *r)
 		char buf[8192];
 		int n = snprintf(buf, sizeof(buf), "%s\n", line);
 
-		if (n < 0 || (size_t)n >= sizeof(buf) || write(fd, buf, len + 1) != (ssize_t)len + 1)
+		if (n < 0 || (size_t)n >= sizeof(buf) ||
+		    write(fd, buf, len + 1) != (ssize_t)len + 1)
 			err = -EIO;
 		close(fd);
 	}

@@ -74,6 +74,10 @@ static const struct cli_opt opt_since = {
 	"since",    0,	    OPT_STR,
 	ARG(since), "TIME", "records from TIME on: 10m, 2h, 1d, or 2026-11-23T10:00:00Z"
 };
+static const struct cli_opt opt_dns = {
+	"dns", 0, OPT_FLAG, ARG(dns), NULL,
+	"the DNS queries the proxy answered (dns = proxy), instead of the denials"
+};
 static const struct cli_opt opt_dst = { "dst",		 0,
 					OPT_STR,	 ARG(dst),
 					"ADDR[/PREFIX]", "records to these destinations" };
@@ -109,7 +113,7 @@ static const struct rcc_cmd commands[] = {
 	  "re-read the configuration and update the loaded policies (through the daemon when one runs)",
 	  OPTS(NULL), 0, 0, .needs_kernel = true, .run = cmd_reload },
 	{ "check", "[--policy NAME] (ADDRESS | HOSTNAME) [PORT[/PROTO]]",
-	  "explain the verdict for a destination; a hostname is resolved, each address explained",
+	  "explain the verdict for a destination; for a hostname, what each policy's DNS proxy answers and why (dns = open: resolved, each address explained)",
 	  OPTS(&opt_policy), 1, 2, .run = cmd_check },
 	{ "validate", "", "check the configuration; exit 0 if good, 2 if not", OPTS(NULL), 0, 0,
 	  .more_help = validate_help, .run = cmd_validate },
@@ -120,9 +124,10 @@ static const struct rcc_cmd commands[] = {
 	  "OCI runtime hook: enforce on the container's cgroup before it starts", OPTS(NULL), 0, 0,
 	  .needs_kernel = true, .run = cmd_oci_hook },
 	{ "log",
-	  "[-f] [--json] [--container ID] [--cgroup PATH] [--since TIME] [--dst ADDR[/PREFIX]]",
-	  "show the audit log of denials",
-	  OPTS(&opt_follow, &opt_json, &opt_container, &opt_cgroup, &opt_since, &opt_dst), 0, 0,
+	  "[-f] [--json] [--dns] [--container ID] [--cgroup PATH] [--since TIME] [--dst ADDR[/PREFIX]]",
+	  "show the audit log of denials (--dns: of DNS queries)",
+	  OPTS(&opt_follow, &opt_json, &opt_dns, &opt_container, &opt_cgroup, &opt_since, &opt_dst),
+	  0, 0,
 	  .run = cmd_log },
 };
 

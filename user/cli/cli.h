@@ -22,6 +22,7 @@ struct rcc_args {
 	pid_t pid;
 	bool json;
 	bool follow;
+	bool dns; /* log: the DNS proxy's records instead of denials */
 	const char *container;
 	const char *since;
 	const char *dst;
@@ -99,6 +100,11 @@ struct json_object;
 /* The daemon's JSON answer to req (see control.h), or NULL when no daemon
  * answers on control_socket (said when it is there but does not answer). */
 struct json_object *cli_daemon_ask(const struct rcc_config *cfg, const char *req);
+/* After enforcing the cgroup at path: under a dns = proxy policy, waits
+ * (2 s at most) for the daemon's DNS listener, or says (prefix first)
+ * that nobody answers and what that means.  Lets go of k's lock. */
+void cli_dns_check(const struct rcc_config *cfg, struct rcc_kernel *k, const char *path,
+		   const char *prefix);
 /* The daemon's name table (rcc_names_to_json), or NULL as above. */
 struct json_object *cli_daemon_names(const struct rcc_config *cfg);
 /* Opens the kernel state and loads cfg into it (o: NULL for a one-shot

@@ -11,6 +11,19 @@
 #include "host/caps.h"
 #include "lib/log.h"
 
+static void print_attached(const struct rcc_policy_cfg *p, const struct rcc_container *ct,
+			   const char *path)
+{
+	if (ct)
+		printf("attached policy '%s' (%s) to container %.12s%s%s%s: %s\n", p->name,
+		       p->audit ? "audit" : "enforce", ct->id, ct->name[0] ? " (" : "", ct->name,
+		       ct->name[0] ? ")" : "", path);
+	else
+		printf("attached policy '%s' (%s) to %s\n", p->name, p->audit ? "audit" : "enforce",
+		       path);
+	fflush(stdout); /* before the notes on stderr */
+}
+
 int cmd_attach(struct rcc_args *a)
 {
 	const struct rcc_policy_cfg *p = NULL;
@@ -53,7 +66,6 @@ int cmd_attach(struct rcc_args *a)
 			rcc_log_fail(err, "Failed to attach policy '%s' to '%s'", p->name, path);
 	}
 	guarded = rcc_kernel_guarded(&k);
-	rcc_kernel_close(&k);
 	if (inherited) {
 		printf("%s is enforced by policy '%s' of %s, the enforced cgroup above; nothing attached (--policy attaches another)\n",
 		       path, name, from);
@@ -61,15 +73,11 @@ int cmd_attach(struct rcc_args *a)
 	} else if (err) {
 		rc = RCC_EXIT_FAIL;
 	} else {
-		if (is_ct)
-			printf("attached policy '%s' (%s) to container %.12s%s%s%s: %s\n", p->name,
-			       p->audit ? "audit" : "enforce", ct.id, ct.name[0] ? " (" : "",
-			       ct.name, ct.name[0] ? ")" : "", path);
-		else
-			printf("attached policy '%s' (%s) to %s\n", p->name,
-			       p->audit ? "audit" : "enforce", path);
+		print_attached(p, is_ct ? &ct : NULL, path);
 		rcc_caps_warn(path, guarded);
+		cli_dns_check(&cfg, &k, path, "note: ");
 	}
+	rcc_kernel_close(&k);
 	rcc_config_free(&cfg);
 	return rc;
 }

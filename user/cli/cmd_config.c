@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "daemon/control.h"
 #include "host/dns.h"
+#include "policy/dnsname.h"
 #include <json-c/json.h>
 
 /* A daemon runs: it reloads, so that its names and ours agree. */
@@ -204,46 +205,16 @@ static void check_loopback_cases(const struct rcc_policy_cfg *p, const struct rc
 	}
 }
 
-int cmd_check(struct rcc_args *a)
+/* Each of n addresses under p, as the kernel judges it: one line each
+ * (named: the address first, and why an internal one is refused). */
+static int check_addresses(const struct rcc_policy_cfg *p, struct cli_compile *cc,
+			   const __u8 (*addrs)[16], int n, bool named, __u16 port, __u8 proto)
 {
-	const struct rcc_policy_cfg *p;
-	struct cli_compile cc;
 	struct rcc_compiled c;
-	struct rcc_config cfg;
-	__u8 addrs[64][16];
-	__u16 port;
-	__u8 proto;
-	bool v4, named = false;
-	int rc, n, i;
+	int i;
 
-	if (parse_port_proto(a->argc > 1 ? a->argv[1] : NULL, &port, &proto)) {
-		pr_warn("check: bad PORT[/PROTO] '%s' (e.g. 443, 53/udp, icmp)\n", a->argv[1]);
+	if (rcc_policy_compile(p, 1, &cc->o, &c))
 		return RCC_EXIT_USAGE;
-	}
-	rc = cli_load_config(a, &cfg);
-	if (rc)
-		return rc;
-	p = cli_policy(&cfg, a->policy);
-	if (!p) {
-		rcc_config_free(&cfg);
-		return RCC_EXIT_USAGE;
-	}
-	if (rcc_addr_parse(a->argv[0], addrs[0], &v4) && !rcc_addr_hostname_valid(a->argv[0])) {
-		pr_warn("check: bad address '%s'\n", a->argv[0]);
-		rcc_config_free(&cfg);
-		return RCC_EXIT_USAGE;
-	}
-	cli_compile_prepare(&cfg, RCC_DNS_ENFORCE, true, &cc);
-	n = 1;
-	if (rcc_addr_parse(a->argv[0], addrs[0], &v4)) {
-		named = true;
-		n = check_resolve(&cfg, &cc, a->argv[0], addrs, 64);
-	}
-	if (n < 0 || rcc_policy_compile(p, 1, &cc.o, &c)) {
-		cli_compile_release(&cc);
-		rcc_config_free(&cfg);
-		return n < 0 ? RCC_EXIT_FAIL : RCC_EXIT_USAGE;
-	}
 	for (i = 0; i < n; i++) {
 		struct rcc_explain x;
 		char line[512], shown[64];
@@ -254,7 +225,7 @@ int cmd_check(struct rcc_args *a)
 			rcc_addr_prefix_format(addrs[i], 128, shown, sizeof(shown));
 			printf("%s: %s%s\n", shown, line,
 			       x.action != RCC_ACT_ALLOW &&
-					       rcc_policy_addr_internal(addrs[i], &cc.host) ?
+					       rcc_policy_addr_internal(addrs[i], &cc->host) ?
 				       " [an internal address: allow = NAME entries need private_ok for it]" :
 				       "");
 		} else {
@@ -263,7 +234,90 @@ int cmd_check(struct rcc_args *a)
 		check_loopback_cases(p, &c, addrs[i], port, proto);
 	}
 	rcc_compiled_free(&c);
-	cli_compile_release(&cc);
-	rcc_config_free(&cfg);
 	return RCC_EXIT_OK;
+}
+
+/* check ADDRESS: its verdict under one policy (--policy, else default). */
+static int check_address(const struct rcc_args *a, const struct rcc_config *cfg,
+			 const __u8 addr[16], __u16 port, __u8 proto)
+{
+	const struct rcc_policy_cfg *p = cli_policy(cfg, a->policy);
+	struct cli_compile cc;
+	int rc;
+
+	if (!p)
+		return RCC_EXIT_USAGE;
+	cli_compile_prepare(cfg, RCC_DNS_ENFORCE, true, &cc);
+	rc = check_addresses(p, &cc, (const __u8(*)[16])addr, 1, false, port, proto);
+	cli_compile_release(&cc);
+	return rc;
+}
+
+/*
+ * check NAME: under each policy (or --policy's), what rcc-bpf's DNS proxy
+ * answers and which entry decides; under dns = open the name is resolved
+ * here (once) and each address explained.  asked: a PORT[/PROTO] was given.
+ */
+static int check_name(const struct rcc_args *a, const struct rcc_config *cfg, const char *name,
+		      __u16 port, __u8 proto, bool asked)
+{
+	const struct rcc_policy_cfg *only = a->policy ? cli_policy(cfg, a->policy) : NULL;
+	size_t i = only ? (size_t)(only - cfg->policies) : 0;
+	size_t end = only ? i + 1 : cfg->npolicies;
+	struct cli_compile cc = {};
+	bool prepared = false;
+	__u8 addrs[64][16];
+	int n = 0, rc = RCC_EXIT_OK;
+
+	if (a->policy && !only)
+		return RCC_EXIT_USAGE;
+	for (; i < end && rc == RCC_EXIT_OK; i++) {
+		const struct rcc_policy_cfg *p = &cfg->policies[i];
+		char line[1024];
+
+		rcc_dnsname_explain(p, name, port, asked ? proto : 0, line, sizeof(line));
+		printf("%s: %s: %s\n", p->name, name, line);
+		if (p->dns_proxy)
+			continue;
+		if (!prepared) {
+			cli_compile_prepare(cfg, RCC_DNS_ENFORCE, true, &cc);
+			prepared = true;
+			n = check_resolve(cfg, &cc, name, addrs, 64);
+		}
+		rc = n < 0 ? RCC_EXIT_FAIL : check_addresses(p, &cc, addrs, n, true, port, proto);
+	}
+	if (prepared)
+		cli_compile_release(&cc);
+	return rc;
+}
+
+int cmd_check(struct rcc_args *a)
+{
+	char name[RCC_HOSTNAME_MAX];
+	struct rcc_config cfg;
+	bool v4, is_addr;
+	__u8 addr[16];
+	__u16 port;
+	__u8 proto;
+	int rc;
+
+	if (parse_port_proto(a->argc > 1 ? a->argv[1] : NULL, &port, &proto)) {
+		pr_warn("check: bad PORT[/PROTO] '%s' (e.g. 443, 53/udp, icmp)\n", a->argv[1]);
+		return RCC_EXIT_USAGE;
+	}
+	is_addr = !rcc_addr_parse(a->argv[0], addr, &v4);
+	if (!is_addr && (!rcc_addr_hostname_valid(a->argv[0]) ||
+			 rcc_dnsname_normalize(a->argv[0], name, sizeof(name)))) {
+		pr_warn("check: bad address '%s'\n", a->argv[0]);
+		return RCC_EXIT_USAGE;
+	}
+	rc = cli_load_config(a, &cfg);
+	if (rc)
+		return rc;
+	if (is_addr)
+		rc = check_address(a, &cfg, addr, port, proto);
+	else
+		rc = check_name(a, &cfg, name, port, proto, a->argc > 1);
+	rcc_config_free(&cfg);
+	return rc;
 }

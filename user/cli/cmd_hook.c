@@ -320,6 +320,8 @@ int cmd_oci_hook(struct rcc_args *a)
 	if (rcc_enforce_container(&cfg, &k, path, st.policy, false, msg, sizeof(msg)) < 0) {
 		pr_warn("oci-hook: container %s not started: %s\n", st.id, msg);
 		rc = RCC_EXIT_FAIL;
+	} else {
+		cli_dns_check(&cfg, &k, path, "oci-hook: ");
 	}
 out:
 	if (opened)

@@ -29,6 +29,7 @@ struct filter {
 	__u8 dst[16];
 	unsigned dst_plen;
 	bool json;
+	bool dns; /* the "type": "dns" records, not the denials */
 };
 
 static const char *str_field(json_object *o, const char *key)
@@ -47,10 +48,38 @@ static long long int_field(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : -1;
 }
 
+static bool addr_in(const struct filter *f, const char *text)
+{
+	__u8 a[16];
+	bool v4;
+
+	return text && !rcc_addr_parse(text, a, &v4) &&
+	       rcc_addr_prefix_covers(f->dst, f->dst_plen, a);
+}
+
+/* A denial's destination, or one of the addresses a query was answered. */
+static bool dst_matches(const struct filter *f, json_object *o)
+{
+	json_object *arr;
+	size_t i;
+
+	if (!f->dns)
+		return addr_in(f, str_field(o, "dst"));
+	if (!json_object_object_get_ex(o, "addresses", &arr))
+		return false;
+	for (i = 0; i < json_object_array_length(arr); i++)
+		if (addr_in(f, json_object_get_string(json_object_array_get_idx(arr, i))))
+			return true;
+	return false;
+}
+
 static bool matches(const struct filter *f, json_object *o)
 {
 	const char *cg = str_field(o, "cgroup"), *t = str_field(o, "time");
+	const char *type = str_field(o, "type");
 
+	if ((type && !strcmp(type, "dns")) != f->dns)
+		return false;
 	if (f->since[0] && (!t || strcmp(t, f->since) < 0))
 		return false;
 	if (f->cgroup[0]) {
@@ -66,16 +95,7 @@ static bool matches(const struct filter *f, json_object *o)
 		    !(name && !strcmp(name, f->container)) && !(cg && strstr(cg, f->container)))
 			return false;
 	}
-	if (f->has_dst) {
-		const char *d = str_field(o, "dst");
-		__u8 a[16];
-		bool v4;
-
-		if (!d || rcc_addr_parse(d, a, &v4) ||
-		    !rcc_addr_prefix_covers(f->dst, f->dst_plen, a))
-			return false;
-	}
-	return true;
+	return !f->has_dst || dst_matches(f, o);
 }
 
 /* For the table: a process name with its control bytes made visible. */
@@ -94,6 +114,43 @@ static void printable(const char *s, char *out, size_t len)
 	out[j] = '\0';
 }
 
+/* The last two parts of a cgroup path name it well enough. */
+static const char *short_cgroup(const char *cg)
+{
+	const char *p = cg + strlen(cg);
+	int slashes = 0;
+
+	while (p > cg && slashes < 2)
+		if (*--p == '/')
+			slashes++;
+	return p + (*p == '/');
+}
+
+static void print_dns_record(json_object *o)
+{
+	const char *t = str_field(o, "time"), *cg = str_field(o, "cgroup");
+	const char *who = str_field(o, "container_name"), *rule = str_field(o, "rule");
+	long long sup = int_field(o, "suppressed");
+	char what[512] = "", name[300];
+	json_object *arr;
+	size_t i, off = 0;
+
+	if (!who)
+		who = cg ? short_cgroup(cg) : "?";
+	if (json_object_object_get_ex(o, "addresses", &arr))
+		for (i = 0; i < json_object_array_length(arr) && off < sizeof(what); i++)
+			off += snprintf(what + off, sizeof(what) - off, "%s%s", i ? " " : "",
+					json_object_get_string(json_object_array_get_idx(arr, i)));
+	if (!what[0] && str_field(o, "note"))
+		snprintf(what, sizeof(what), "(%s)", str_field(o, "note"));
+	printable(str_field(o, "name"), name, sizeof(name));
+	printf("%-27s %-12s %-28s %-6s %-40s %s%s%s", t ? t : "?", str_field(o, "verdict") ?: "?",
+	       who, str_field(o, "qtype") ?: "?", name, what, rule ? "  by " : "", rule ?: "");
+	if (sup > 0)
+		printf(" (+%lld more, folded)", sup);
+	putchar('\n');
+}
+
 static void print_record(const struct filter *f, const char *line, json_object *o)
 {
 	const char *t = str_field(o, "time"), *cg = str_field(o, "cgroup");
@@ -105,16 +162,12 @@ static void print_record(const struct filter *f, const char *line, json_object *
 		printf("%s\n", line);
 		return;
 	}
-	if (!who && cg) {
-		/* the last two parts of the path name a cgroup well enough */
-		const char *p = cg + strlen(cg);
-		int slashes = 0;
-
-		while (p > cg && slashes < 2)
-			if (*--p == '/')
-				slashes++;
-		who = p + (*p == '/');
+	if (f->dns) {
+		print_dns_record(o);
+		return;
 	}
+	if (!who && cg)
+		who = short_cgroup(cg);
 	if (str_field(o, "dst"))
 		snprintf(dst, sizeof(dst), "%s%s%s:%lld",
 			 strchr(str_field(o, "dst"), ':') ? "[" : "", str_field(o, "dst"),
@@ -145,7 +198,10 @@ static void handle_line(const struct filter *f, const char *line)
 
 static void header(const struct filter *f)
 {
-	if (!f->json)
+	if (!f->json && f->dns)
+		printf("%-27s %-12s %-28s %-6s %-40s %s\n", "TIME", "VERDICT", "CGROUP", "TYPE",
+		       "NAME", "ANSWER");
+	else if (!f->json)
 		printf("%-27s %-5s %-28s %-22s %-26s %-6s %s\n", "TIME", "MODE", "CGROUP",
 		       "PID/COMM", "DESTINATION", "PROTO", "REASON");
 }
@@ -269,6 +325,7 @@ static int make_filter(const struct rcc_args *a, struct filter *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->json = a->json;
+	f->dns = a->dns;
 	f->container = a->container;
 	if (a->cgroup) {
 		char mnt[PATH_MAX];

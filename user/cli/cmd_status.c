@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "cli/status_dns.h"
 #include "host/container.h"
 #include "host/hostaddr.h"
 #include "host/caps.h"
@@ -85,7 +86,7 @@ static void audit_text(const struct rcc_audit_totals *t)
 
 static void print_json(const struct rcc_cgroup_info *cg, size_t ncg, const struct ct_row *ct,
 		       const struct pol_row *pol, size_t npol, const struct rcc_audit_totals *t,
-		       bool guarded, json_object *names, json_object *host)
+		       bool guarded, json_object *names, json_object *host, json_object *dns)
 {
 	json_object *root = json_object_new_object();
 	json_object *cgs = json_object_new_array(), *pols = json_object_new_array();
@@ -107,6 +108,7 @@ static void print_json(const struct rcc_cgroup_info *cg, size_t ncg, const struc
 		json_object_object_add(o, "container_name",
 				       ct[i].name[0] ? json_object_new_string(ct[i].name) : NULL);
 		add_counters(o, &cg[i].stats);
+		status_dns_cgroup_json(o, &cg[i]);
 		json_object_array_add(cgs, o);
 	}
 	for (i = 0; i < npol; i++) {
@@ -125,6 +127,8 @@ static void print_json(const struct rcc_cgroup_info *cg, size_t ncg, const struc
 	/* null: no daemon keeps the names fresh */
 	json_object_object_add(root, "names", names ? json_object_get(names) : NULL);
 	json_object_object_add(root, "host_addresses", host ? json_object_get(host) : NULL);
+	/* null: no daemon answers DNS */
+	json_object_object_add(root, "dns", dns ? json_object_get(dns) : NULL);
 	printf("%s\n", json_object_to_json_string_ext(
 			       root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
@@ -282,8 +286,17 @@ struct status {
 	size_t ncg;
 	struct rcc_audit_totals totals;
 	bool guarded;
-	json_object *names, *host;
+	json_object *names, *host, *dns;
 };
+
+static const char *policy_of(__u32 id, __u32 *flags, void *ctx)
+{
+	const struct status *st = ctx;
+	const struct pol_row *p = row_of(st->pol, st->npol, id);
+
+	*flags = p ? p->flags : 0;
+	return p ? p->name : "?";
+}
 
 static void read_policies(struct rcc_kernel *k, struct status *st)
 {
@@ -315,6 +328,8 @@ static int read_status(const struct rcc_config *cfg, struct status *st)
 	read_policies(&k, st);
 	err = rcc_kernel_cgroups(&k, &st->cg, &st->ncg);
 	if (!err)
+		rcc_kernel_cgroups_dns(&k, st->cg, st->ncg);
+	if (!err)
 		err = rcc_kernel_audit_totals(&k, &st->totals);
 	st->guarded = rcc_kernel_guarded(&k);
 	rcc_kernel_close(&k);
@@ -327,6 +342,7 @@ static int read_status(const struct rcc_config *cfg, struct status *st)
 		return RCC_EXIT_FAIL;
 	containers_of(st->cg, st->ncg, st->ct);
 	st->names = cli_daemon_names(cfg);
+	st->dns = cli_daemon_ask(cfg, "dns");
 	st->host = host_addresses(cfg);
 	return RCC_EXIT_OK;
 }
@@ -338,6 +354,7 @@ static void status_text(const struct rcc_config *cfg, const struct status *st)
 	print_text(st->cg, st->ncg, st->ct, st->pol, st->npol);
 	audit_text(&st->totals);
 	names_text(cfg, st->names);
+	status_dns_text(cfg, st->cg, st->ncg, policy_of, (void *)st, st->dns);
 	host_text(cfg, st->host);
 	printf("BPF GUARD: %s\n",
 	       st->guarded ?
@@ -368,7 +385,7 @@ int cmd_status(struct rcc_args *a)
 		rc = RCC_EXIT_OK;
 	} else if (rc == RCC_EXIT_OK && a->json) {
 		print_json(st->cg, st->ncg, st->ct, st->pol, st->npol, &st->totals, st->guarded,
-			   st->names, st->host);
+			   st->names, st->host, st->dns);
 	} else if (rc == RCC_EXIT_OK) {
 		status_text(&cfg, st);
 	}
@@ -376,6 +393,7 @@ out:
 	rcc_config_free(&cfg);
 	json_object_put(st->names);
 	json_object_put(st->host);
+	json_object_put(st->dns);
 	free(st->ct);
 	free(st->cg);
 	free(st);

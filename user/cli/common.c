@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cgroup.h"
 #include "cli/cli.h"
@@ -215,4 +216,35 @@ const struct rcc_policy_cfg *cli_policy_for(const struct rcc_config *cfg, const 
 			c->id, c->policy, why);
 	}
 	return cli_policy(cfg, cfg->default_policy);
+}
+
+void cli_dns_check(const struct rcc_config *cfg, struct rcc_kernel *k, const char *path,
+		   const char *prefix)
+{
+	char name[RCC_POLICY_NAME_MAX + 8];
+	const struct rcc_policy_cfg *p;
+	struct json_object *pong;
+	__u64 id;
+	__u32 pid;
+	int i;
+
+	if (!rcc_kernel_is_attached(k, path, &pid) || rcc_cgroup_id(path, &id) ||
+	    rcc_kernel_policy_name(k, pid, name, sizeof(name)))
+		return;
+	p = rcc_config_policy(cfg, name);
+	if (!p || !p->dns_proxy)
+		return;
+	pong = cli_daemon_ask(cfg, "ping");
+	if (!pong) {
+		pr_warn("%spolicy '%s' has dns = proxy, and no rcc-bpf daemon answers on %s: the DNS queries of %s fail (ECONNREFUSED) until one runs (systemctl start rcc-bpf), or set dns = open\n",
+			prefix, name, cfg->control_socket, path);
+		return;
+	}
+	json_object_put(pong);
+	rcc_kernel_unlock(k); /* the daemon may need the lock meanwhile */
+	for (i = 0; i < 40 && !rcc_kernel_dns_listening(k, id); i++)
+		usleep(50000);
+	if (!rcc_kernel_dns_listening(k, id))
+		pr_warn("%sthe daemon has no DNS listener for %s yet (it needs a process in the cgroup): its first queries may fail\n",
+			prefix, path);
 }

@@ -33,7 +33,7 @@ int run_dns_open(struct run_dns *d, const struct rcc_config *cfg, const struct r
 	int err;
 
 	memset(d, 0, sizeof(*d));
-	d->map_fd[0] = d->map_fd[1] = -1;
+	memset(d->map_fd, -1, sizeof(d->map_fd));
 	if (!p->dns_proxy)
 		return 0;
 	d->audit_log = cfg->audit_log;
@@ -44,11 +44,14 @@ int run_dns_open(struct run_dns *d, const struct rcc_config *cfg, const struct r
 		pr_warn("Failed to read the host's addresses; the DNS rebinding guard keeps out private and loopback answers only\n");
 	d->map_fd[0] = dup(k->map_fd[RCC_MAP_DNS_LISTENERS]);
 	d->map_fd[1] = dup(k->map_fd[RCC_MAP_LEARNED]);
+	d->map_fd[2] = dup(k->map_fd[RCC_MAP_DNS_SOCKS]);
 	o.host = &d->host;
 	o.listeners_fd = d->map_fd[0];
 	o.learned_fd = d->map_fd[1];
-	err = d->map_fd[0] < 0 || d->map_fd[1] < 0 ? -errno :
-						     rcc_dnsproxy_open(&o, &d->p, why, sizeof(why));
+	o.socks_fd = d->map_fd[2];
+	err = d->map_fd[0] < 0 || d->map_fd[1] < 0 || d->map_fd[2] < 0 ?
+		      -errno :
+		      rcc_dnsproxy_open(&o, &d->p, why, sizeof(why));
 	if (err) {
 		pr_warn("Failed to answer the sandbox's DNS: %s; set [global] resolver, or dns = open in policy '%s'\n",
 			why[0] ? why : strerror(-err), p->name);
@@ -88,9 +91,9 @@ void run_dns_close(struct run_dns *d)
 		rcc_dnsproxy_close(d->p);
 		d->p = NULL;
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (d->map_fd[i] >= 0)
 			close(d->map_fd[i]);
-	d->map_fd[0] = d->map_fd[1] = -1;
+	memset(d->map_fd, -1, sizeof(d->map_fd));
 	rcc_addr_list_free(&d->host);
 }

@@ -19,7 +19,7 @@ struct run_dns {
 	__u64 cgroup_id;
 	struct rcc_addr_list host;
 	const char *audit_log;
-	int map_fd[2]; /* listeners, learned: dups of k's */
+	int map_fd[3]; /* listeners, learned, socks: dups of k's */
 	bool warned;
 };
 

@@ -20,6 +20,7 @@ static void on_created(const char *path, void *ctx)
 
 	if (!rcc_container_at(path, id, runtime))
 		return;
+	c->rec->dns_dirty = true;
 	/*
 	 * Asking the runtime for the label takes tens of milliseconds, and the
 	 * container may already run: with enforce = all the default policy

@@ -17,6 +17,10 @@ static int tick(void *ctx)
 	rcc_reconcile_tick(&d->rec, now);
 	rcc_hostwatch_tick(&d->hw);
 	rcc_reload_tick(d, now);
+	if (d->rec.dns_dirty) {
+		d->rec.dns_dirty = false;
+		rcc_dnsjob_sync(&d->dnsjob);
+	}
 	rcc_dnsjob_tick(&d->dnsjob, now);
 	if (now - d->dns_published_ms >= 1000) {
 		rcc_sync_set_dns(d->sync, rcc_dnsjob_to_json(&d->dnsjob));

@@ -18,7 +18,8 @@
 #include "lib/util.h"
 
 #define SYNC_MS 1000
-#define PID_DEPTH 8 /* cgroup levels searched for a process */
+#define PID_DEPTH 8    /* cgroup levels searched for a process */
+#define RETRY_MS 30000 /* a listener that failed is tried again after this */
 
 struct rcc_dnsjob_adopted {
 	__u64 cgroup_id;
@@ -99,6 +100,7 @@ void rcc_dnsjob_open(struct rcc_dnsjob *j, const struct rcc_config *cfg, struct 
 		.host = host,
 		.listeners_fd = k->map_fd[RCC_MAP_DNS_LISTENERS],
 		.learned_fd = k->map_fd[RCC_MAP_LEARNED],
+		.socks_fd = k->map_fd[RCC_MAP_DNS_SOCKS],
 		.record = record,
 		.record_ctx = j,
 	};
@@ -130,8 +132,7 @@ static pid_t first_pid(const char *path, int depth)
 	FILE *f;
 	DIR *d;
 
-	if (!rcc_snprintf(file, sizeof(file), "%s/cgroup.procs", path) &&
-	    (f = fopen(file, "re"))) {
+	if (!rcc_snprintf(file, sizeof(file), "%s/cgroup.procs", path) && (f = fopen(file, "re"))) {
 		if (fscanf(f, "%d", &pid) != 1)
 			pid = 0;
 		fclose(f);
@@ -158,6 +159,27 @@ static void store(__u64 id, enum rcc_dnslisten_kind kind, int fd, void *ctx)
 	rcc_sdnotify_fds(msg, &fd, 1);
 }
 
+/* Whether a failed cgroup must wait; a new failure is remembered. */
+static bool retry_later(struct rcc_dnsjob *j, __u64 id, bool failed_now)
+{
+	__u64 now = rcc_clock_ms();
+	size_t i;
+
+	for (i = 0; i < j->nretry; i++)
+		if (j->retry[i].cgroup_id == id) {
+			if (failed_now)
+				j->retry[i].at_ms = now + RETRY_MS;
+			return now < j->retry[i].at_ms;
+		}
+	if (!failed_now)
+		return false;
+	if (j->nretry == ARRAY_SIZE(j->retry))
+		j->nretry--; /* the oldest stays: good enough for a rare case */
+	j->retry[j->nretry].cgroup_id = id;
+	j->retry[j->nretry++].at_ms = now + RETRY_MS;
+	return true;
+}
+
 /* Listeners for the cgroup: the stored ones, else new ones in the
  * namespace of one of its processes (none yet: the next sync). */
 static void start(struct rcc_dnsjob *j, const struct rcc_cgroup_info *cg, const char *policy)
@@ -172,7 +194,7 @@ static void start(struct rcc_dnsjob *j, const struct rcc_cgroup_info *cg, const 
 		memset(a->fd, -1, sizeof(a->fd));
 	} else {
 		pid = first_pid(cg->path, PID_DEPTH);
-		if (!pid)
+		if (!pid || retry_later(j, cg->id, false))
 			return;
 		snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)pid);
 		nsfd = open(ns, O_RDONLY | O_CLOEXEC);
@@ -180,11 +202,17 @@ static void start(struct rcc_dnsjob *j, const struct rcc_cgroup_info *cg, const 
 			return; /* it went: the next sync */
 		err = rcc_dnslisten_open(nsfd, &l);
 		close(nsfd);
-		if (err)
+		if (err) {
+			retry_later(j, cg->id, true);
+			pr_warn("rcc-bpf: dns: no listener for %s; its queries fail (ECONNREFUSED); trying again in %d s\n",
+				cg->path, RETRY_MS / 1000);
 			return;
+		}
 	}
-	if (rcc_dnsproxy_add(j->p, cg->id, policy, &l))
+	if (rcc_dnsproxy_add(j->p, cg->id, policy, &l)) {
+		retry_later(j, cg->id, true);
 		return;
+	}
 	rcc_dnsproxy_each_fd(j->p, store, (void *)&cg->id);
 	pr_info("rcc-bpf: dns: answering for %s (policy %s)\n", cg->path, policy);
 }
@@ -325,8 +353,22 @@ struct json_object *rcc_dnsjob_to_json(const struct rcc_dnsjob *j)
 
 void rcc_dnsjob_close(struct rcc_dnsjob *j, struct rcc_loop *l)
 {
+	__u64 ids[1024];
+	size_t n, i;
+
 	if (j->p) {
 		rcc_loop_del(l, rcc_dnsproxy_fd(j->p));
+		/*
+		 * Under systemd the listeners wait in the fd store for the next
+		 * daemon, and so does what answers allowed.  Without it nothing
+		 * answers from now on: the hooks must refuse at once, and the
+		 * answers' addresses must not outlive their expiry unwatched.
+		 */
+		if (!getenv("NOTIFY_SOCKET")) {
+			n = rcc_dnsproxy_ids(j->p, ids, ARRAY_SIZE(ids));
+			for (i = 0; i < n && i < ARRAY_SIZE(ids); i++)
+				rcc_dnsproxy_remove(j->p, ids[i]);
+		}
 		rcc_dnsproxy_close(j->p);
 	}
 	close_adopted(j);

@@ -31,6 +31,11 @@ struct rcc_dnsjob {
 	size_t nadopted;
 	bool synced;
 	__u64 last_sync_ms;
+	/* cgroups whose listener could not be opened: tried again later */
+	struct rcc_dnsjob_retry {
+		__u64 cgroup_id, at_ms;
+	} retry[64];
+	size_t nretry;
 };
 
 /* Opens the proxy over k's maps (a failure is warned about: sandboxes

@@ -19,6 +19,7 @@ void rcc_reconcile_all(struct rcc_reconcile *r)
 	rcc_enforce_parents(r->cfg, r->k);
 	rcc_enforce_all_containers(r->cfg, r->k);
 	r->last_ms = rcc_clock_ms();
+	r->dns_dirty = true;
 }
 
 void rcc_reconcile_tick(struct rcc_reconcile *r, __u64 now)

@@ -17,6 +17,7 @@ struct rcc_reconcile {
 	const struct rcc_config *cfg; /* the daemon's, as a reload leaves it */
 	struct rcc_kernel *k;
 	bool prune; /* a cgroup went: prune at the next tick */
+	bool dns_dirty; /* a cgroup came: DNS listeners at the next tick */
 	__u64 last_ms;
 };
 

@@ -249,6 +249,7 @@ static bool has_deny_names(const struct rcc_config *cfg)
 	for (i = 0; i < cfg->npolicies; i++)
 		for (j = 0; j < cfg->policies[i].nentries; j++)
 			if (cfg->policies[i].entries[j].host[0] &&
+			    !(cfg->policies[i].entries[j].flags & RCC_ENTRY_WILDCARD) &&
 			    cfg->policies[i].entries[j].action == RCC_ACT_DENY)
 				return true;
 	return false;

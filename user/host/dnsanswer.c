@@ -156,8 +156,9 @@ static size_t admit(struct rcc_dnsp_sandbox *sb, const struct judged *j,
 			(*stripped)++;
 			continue;
 		}
-		if (j->v.action == RCC_ACT_ALLOW && learn(sb, name, rules, nrules, a->addrs[i].addr,
-							  now + ((__u64)ttl + cfg->dns_answer_grace) * 1000)) {
+		if (j->v.action == RCC_ACT_ALLOW &&
+		    learn(sb, name, rules, nrules, a->addrs[i].addr,
+			  now + ((__u64)ttl + cfg->dns_answer_grace) * 1000)) {
 			(*refused)++;
 			continue;
 		}
@@ -234,7 +235,8 @@ static void upstream_done(void *ctx, int err, const __u8 *resp, size_t len,
 		answer_rcode(pd->sb, pd->msg, &pd->q, &pd->to, &j, j.rcode, 0);
 	} else if (err) {
 		j.verdict = "servfail";
-		j.note = err == -ELOOP ? "a CNAME chain over 8 steps" : "the upstream did not answer";
+		j.note = err == -ELOOP ? "a CNAME chain over 8 steps" :
+					 "the upstream did not answer";
 		answer_rcode(pd->sb, pd->msg, &pd->q, &pd->to, &j, RCC_DNS_SERVFAIL, 0);
 	} else if (a->rcode != RCC_DNS_NOERROR) {
 		j.verdict = a->rcode == RCC_DNS_NXDOMAIN ? "nxdomain" : "servfail";
@@ -289,7 +291,8 @@ static void ask(struct rcc_dnsp_sandbox *sb, const __u8 *msg, size_t len,
 	}
 	if (err) {
 		j->verdict = "servfail";
-		j->note = err == -EBUSY ? "too many queries waiting" : "the upstream cannot be asked";
+		j->note = err == -EBUSY ? "too many queries waiting" :
+					  "the upstream cannot be asked";
 		answer_rcode(sb, msg, q, to, j, RCC_DNS_SERVFAIL, 0);
 	}
 }

@@ -139,16 +139,19 @@ int rcc_dnslisten_open(int netns_fd, struct rcc_dnslisten *l)
 	if (netns_fd >= 0) {
 		own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (own < 0 || setns(netns_fd, CLONE_NEWNET)) {
-			err = rcc_log_fail(-errno,
-					   "Failed to enter the sandbox's network namespace for its DNS listener");
+			err = rcc_log_fail(
+				-errno,
+				"Failed to enter the sandbox's network namespace for its DNS listener");
 			goto out;
 		}
 	}
 	err = open_all(l);
 	if (err) {
 		rcc_dnslisten_close(l);
-		rcc_log_fail(err, "Failed to open a DNS listener on 127.0.0.1 in the sandbox's network namespace: %s",
-			     err == -EADDRNOTAVAIL ? "its loopback is down" : strerror(-err));
+		rcc_log_fail(
+			err,
+			"Failed to open a DNS listener on 127.0.0.1 in the sandbox's network namespace: %s",
+			err == -EADDRNOTAVAIL ? "its loopback is down" : strerror(-err));
 	}
 	if (own >= 0 && setns(own, CLONE_NEWNET)) {
 		/* cannot happen short of a kernel bug; never go on in the

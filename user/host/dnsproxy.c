@@ -16,9 +16,9 @@
 #include "lib/util.h"
 #include "policy/dnsname.h"
 
-#define CONNS_MAX 32	     /* TCP clients per sandbox */
-#define CONN_IDLE_MS 10000   /* a TCP client that sends nothing for this long goes */
-#define PENDING_MAX 256	     /* queries per sandbox waiting for the upstream */
+#define CONNS_MAX 32	   /* TCP clients per sandbox */
+#define CONN_IDLE_MS 10000 /* a TCP client that sends nothing for this long goes */
+#define PENDING_MAX 256	   /* queries per sandbox waiting for the upstream */
 #define EVENTS_PER_ROUND 64
 #define DATAGRAMS_PER_EVENT 64
 
@@ -196,6 +196,7 @@ static void adopt_learned(struct rcc_dnsp_sandbox *sb)
 static int sandbox_listen(struct rcc_dnsp_sandbox *sb)
 {
 	struct rcc_dns_listener v = { .port = sb->l.port, .v6 = sb->l.v6 };
+	struct rcc_sk_owner owner = { .cgroup_id = sb->cgroup_id };
 	int i;
 
 	for (i = 0; i < RCC_DNSL__MAX; i++) {
@@ -206,7 +207,11 @@ static int sandbox_listen(struct rcc_dnsp_sandbox *sb)
 		ls->sb = sb;
 		ls->fd = sb->l.fd[i];
 		ls->tcp = i == RCC_DNSL_TCP4 || i == RCC_DNSL_TCP6;
-		if (ls->fd >= 0 && epoll_ctl(sb->p->epfd, EPOLL_CTL_ADD, ls->fd, &ev))
+		if (ls->fd < 0)
+			continue;
+		/* the hooks let the sandbox reach this socket, no other */
+		if (bpf_map_update_elem(sb->p->o.socks_fd, &ls->fd, &owner, BPF_ANY) ||
+		    epoll_ctl(sb->p->epfd, EPOLL_CTL_ADD, ls->fd, &ev))
 			return -errno;
 	}
 	/* last: from here on the sandbox's queries come to us */
@@ -273,8 +278,8 @@ void rcc_dnsp_reply(struct rcc_dnsp_sandbox *sb, const struct rcc_dnsp_client *t
 		out[1] = len & 0xff;
 		/* a client that does not read its replies loses its connection
 		 * (closed by its reader or the tick, never under a caller) */
-		if (!to->conn->dead && send(to->conn->fd, out, len + 2, MSG_NOSIGNAL | MSG_DONTWAIT) !=
-					       (ssize_t)len + 2)
+		if (!to->conn->dead && send(to->conn->fd, out, len + 2,
+					    MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len + 2)
 			to->conn->dead = true;
 		return;
 	}

@@ -51,12 +51,12 @@ struct rcc_dnsp_record {
 	const char *verdict;
 	const struct rcc_dns_addr *addrs; /* answered */
 	size_t naddrs;
-	size_t nstripped;    /* left out by the rebinding guard */
-	const char *entry;   /* the entry that allowed or denied the name */
-	bool entry_deny;     /* it is a deny entry */
+	size_t nstripped;  /* left out by the rebinding guard */
+	const char *entry; /* the entry that allowed or denied the name */
+	bool entry_deny;   /* it is a deny entry */
 	int entry_line;
-	const char *note;    /* why, where the verdict needs it */
-	__u64 suppressed;    /* a summary: this many more were folded */
+	const char *note; /* why, where the verdict needs it */
+	__u64 suppressed; /* a summary: this many more were folded */
 };
 
 typedef void (*rcc_dnsp_record_fn)(const struct rcc_dnsp_record *r, void *ctx);
@@ -65,6 +65,7 @@ struct rcc_dnsproxy_opts {
 	const struct rcc_config *cfg;	  /* kept: see rcc_dnsproxy_set_config */
 	const struct rcc_addr_list *host; /* the rebinding guard's; kept */
 	int listeners_fd, learned_fd;	  /* the maps; not owned */
+	int socks_fd;			  /* rcc_dns_socks: our sockets, marked */
 	rcc_dnsp_record_fn record;
 	void *record_ctx;
 };

@@ -58,7 +58,8 @@ static bool holds(const struct rcc_learned_name *r, const __u8 addr[16], size_t 
 
 /* The kernel's entry for addr: the rules of every name holding it (and
  * of extra, about to hold it), or none.  0 or -errno. */
-static int sync_addr(struct rcc_learned *l, const __u8 addr[16], const struct rcc_learned_name *extra)
+static int sync_addr(struct rcc_learned *l, const __u8 addr[16],
+		     const struct rcc_learned_name *extra)
 {
 	struct rcc_learned_key k = { .cgroup_id = l->cgroup_id };
 	struct rcc_prefix_val v = {};
@@ -82,6 +83,8 @@ static struct rcc_learned_name *name_get(struct rcc_learned *l, const char *name
 
 	if (r)
 		return r;
+	if (l->n >= RCC_LEARNED_NAMES_MAX)
+		return NULL;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		void *nv = realloc(l->names, cap * sizeof(*l->names));
@@ -140,7 +143,7 @@ enum rcc_learned_refusal rcc_learned_add(struct rcc_learned *l, const char *name
 	int err;
 
 	if (!r)
-		return RCC_LEARNED_FAILED;
+		return l->n >= RCC_LEARNED_NAMES_MAX ? RCC_LEARNED_NAME_FULL : RCC_LEARNED_FAILED;
 	if (holds(r, addr, &at)) {
 		a = &r->addrs[at];
 		if (a->expires_ms < expires_ms)
@@ -265,7 +268,8 @@ struct json_object *rcc_learned_to_json(const struct rcc_learned *l, __u64 now)
 			json_object_object_add(
 				a, "expires_in_s",
 				json_object_new_int64(r->addrs[j].expires_ms > now ?
-							      (r->addrs[j].expires_ms - now + 999) / 1000 :
+							      (r->addrs[j].expires_ms - now + 999) /
+								      1000 :
 							      0));
 			json_object_array_add(addrs, a);
 		}

@@ -9,7 +9,9 @@
  * An address stays for its TTL (clamped to dns_min_ttl..dns_max_ttl)
  * plus dns_answer_grace.  A name holds at most RCC_LEARNED_ADDRS_MAX:
  * past that, the least recently answered address whose time is up makes
- * room, never one still in use; with none, the new one is refused.
+ * room, never one still in use; with none, the new one is refused.  A
+ * sandbox holds at most RCC_LEARNED_NAMES_MAX names (a wildcard makes
+ * names cheap): past that, a new name's addresses are refused.
  */
 #ifndef RCC_LEARNED_H
 #define RCC_LEARNED_H
@@ -21,6 +23,7 @@
 #include "rcc_shared.h"
 
 #define RCC_LEARNED_ADDRS_MAX 256
+#define RCC_LEARNED_NAMES_MAX 4096 /* names one sandbox holds addresses for */
 
 struct json_object;
 

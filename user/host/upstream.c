@@ -41,7 +41,7 @@ struct rcc_upq {
 	void *ctx;
 	__u8 query[2 + QUERY_MAX]; /* TCP's length prefix, then the query */
 	size_t qlen;
-	__u8 *resp; /* TCP: the response as it arrives (2 + up to 65535) */
+	__u8 *resp;		   /* TCP: the response as it arrives (2 + up to 65535) */
 	struct rcc_dns_answer ans; /* the response, parsed */
 	int ans_err;
 	size_t rlen;
@@ -103,7 +103,8 @@ static int servers_from_resolv_conf(struct rcc_upstream *u, char *why, size_t wh
 			err = server_add(u, addr, why, whylen);
 	fclose(f);
 	if (!err && !u->nservers) {
-		snprintf(why, whylen, "/etc/resolv.conf names no nameserver; set [global] resolver");
+		snprintf(why, whylen,
+			 "/etc/resolv.conf names no nameserver; set [global] resolver");
 		err = -ENOENT;
 	}
 	return err;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The kernel side, as pinned under [global] pin_dir:
- *   PIN_DIR/v2/maps/rcc_*        the maps (policy, cgroups, counters)
- *   PIN_DIR/v2/progs/rcc_*       the programs, loaded once
- *   PIN_DIR/v2/links/CGID/HOOK   one bpf_link per hook per linked cgroup
+ *   PIN_DIR/v3/maps/rcc_*        the maps (policy, cgroups, counters)
+ *   PIN_DIR/v3/progs/rcc_*       the programs, loaded once
+ *   PIN_DIR/v3/links/CGID/HOOK   one bpf_link per hook per linked cgroup
  * Everything stays when rcc-bpf exits: that is what keeps sandboxes
  * enforced.  State changes happen under a flock on PIN_DIR.
  *
@@ -43,12 +43,13 @@ enum rcc_map_id {
 	RCC_MAP_GEN,	    /* bumped on every change: egress's cache key */
 	RCC_MAP_DNS_LISTENERS, /* enforced cgroup -> its DNS listener */
 	RCC_MAP_LEARNED,       /* what DNS answers allowed, per enforced cgroup */
+	RCC_MAP_DNS_SOCKS,     /* rcc-bpf's listener sockets, marked (sk storage) */
 	RCC_MAP__MAX,
 };
 
 struct rcc_kernel {
 	char pin_dir[PATH_MAX]; /* PIN_DIR, what the lock is taken on */
-	char dir[PATH_MAX];	/* PIN_DIR/v2 */
+	char dir[PATH_MAX];	/* PIN_DIR/v3 */
 	int lock_fd;
 	int map_fd[RCC_MAP__MAX];
 	int prog_fd[RCC_HOOK__MAX];
@@ -114,10 +115,16 @@ struct rcc_cgroup_info {
 	__u32 policy_id;
 	bool linked; /* holds the links (else via ancestor) */
 	struct rcc_counters stats;
+	__u16 dns_port;	   /* its DNS listener's port; 0: nobody answers */
+	__u32 dns_learned; /* addresses DNS answers allowed it */
 };
 
 /* Every enforced cgroup; caller frees *out. */
 int rcc_kernel_cgroups(struct rcc_kernel *k, struct rcc_cgroup_info **out, size_t *n);
+/* Whether a DNS listener answers for the enforced cgroup id. */
+bool rcc_kernel_dns_listening(struct rcc_kernel *k, __u64 id);
+/* Fills their dns_port and dns_learned (a walk of rcc_learned: status). */
+void rcc_kernel_cgroups_dns(struct rcc_kernel *k, struct rcc_cgroup_info *info, size_t n);
 /* A policy's counters, summed over the CPUs. */
 int rcc_kernel_policy_stats(struct rcc_kernel *k, __u32 id, struct rcc_counters *out);
 /* The flags of its version in force; -ENOENT when none is. */

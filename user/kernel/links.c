@@ -2,7 +2,7 @@
 /*
  * Cgroups and their links: an enforced cgroup has an entry in
  * rcc_cgroups; the topmost enforced cgroup of a tree also holds a
- * bpf_link per hook, pinned under PIN_DIR/v2/links/CGID/HOOK, which run
+ * bpf_link per hook, pinned under PIN_DIR/v3/links/CGID/HOOK, which run
  * for every cgroup below it.
  */
 #define _GNU_SOURCE
@@ -190,6 +190,9 @@ static int set_entry(struct rcc_kernel *k, const char *path, __u64 id, __u32 pol
 	*fresh = bpf_map_lookup_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v) != 0;
 	if (*fresh && (err = alloc_slot(k, &v.slot)))
 		return err;
+	/* another policy: what the old one's names allowed must not carry over */
+	if (!*fresh && v.policy_id != policy_id)
+		rcc_maps_drop_dns(k, id, true);
 	v.policy_id = policy_id;
 	if (bpf_map_update_elem(k->map_fd[RCC_MAP_CGROUPS], &id, &v, BPF_ANY))
 		return rcc_log_fail(-errno, "Failed to enforce cgroup '%s'", path);
@@ -288,6 +291,7 @@ int rcc_kernel_detach(struct rcc_kernel *k, const char *path)
 		return rcc_log_fail(-errno, "Failed to drop cgroup '%s' from %s", path,
 				    rcc_maps_name(RCC_MAP_CGROUPS));
 	rcc_maps_zero_percpu(k->map_fd[RCC_MAP_CGSTATS], v.slot, sizeof(struct rcc_counters));
+	rcc_maps_drop_dns(k, id, false);
 	rcc_maps_bump_gen(k);
 	return 0;
 }
@@ -307,6 +311,7 @@ int rcc_kernel_prune(struct rcc_kernel *k)
 			continue;
 		unlink_cgroup(k, id);
 		bpf_map_delete_elem(k->map_fd[RCC_MAP_CGROUPS], &id);
+		rcc_maps_drop_dns(k, id, false);
 		rcc_maps_bump_gen(k); /* its slot may be given to another cgroup */
 		pr_debug("dropped state of removed cgroup %llu\n", (unsigned long long)id);
 	}

@@ -10,7 +10,7 @@
 
 #include "kernel/kernel.h"
 
-/* Whether cgroup id holds links of its own (PIN_DIR/v2/links/ID). */
+/* Whether cgroup id holds links of its own (PIN_DIR/v3/links/ID). */
 bool rcc_links_held(const struct rcc_kernel *k, __u64 id);
 
 #endif

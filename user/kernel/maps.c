@@ -32,6 +32,7 @@ static const struct {
 				    sizeof(struct rcc_dns_listener) },
 	[RCC_MAP_LEARNED] = { "rcc_learned", sizeof(struct rcc_learned_key),
 			      sizeof(struct rcc_prefix_val) },
+	[RCC_MAP_DNS_SOCKS] = { "rcc_dns_socks" },
 };
 
 const char *rcc_maps_name(enum rcc_map_id m)
@@ -98,4 +99,32 @@ void rcc_maps_bump_gen(struct rcc_kernel *k)
 	if (bpf_map_update_elem(k->map_fd[RCC_MAP_GEN], &zero, &gen, BPF_ANY))
 		pr_warn("Failed to bump the maps' generation: %s; sockets keep cached verdicts until their destination changes\n",
 			strerror(errno));
+}
+
+void rcc_maps_drop_dns(struct rcc_kernel *k, __u64 id, bool keep_listener)
+{
+	int fd = k->map_fd[RCC_MAP_LEARNED];
+	struct rcc_learned_key key, *gone = NULL;
+	size_t n = 0, cap = 0, i;
+	void *prev = NULL;
+
+	if (!keep_listener)
+		bpf_map_delete_elem(k->map_fd[RCC_MAP_DNS_LISTENERS], &id);
+	/* the keys first: deleting during the walk would lose its place */
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (key.cgroup_id != id)
+			continue;
+		if (n == cap) {
+			void *nv = realloc(gone, (cap = cap ? cap * 2 : 64) * sizeof(*gone));
+
+			if (!nv)
+				break;
+			gone = nv;
+		}
+		gone[n++] = key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	free(gone);
 }

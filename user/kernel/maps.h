@@ -35,5 +35,8 @@ int rcc_maps_zero_percpu(int fd, __u32 key, size_t vsz);
  * failure is warned about and ignored.
  */
 void rcc_maps_bump_gen(struct rcc_kernel *k);
+/* Drops what DNS answers allowed the cgroup, and its listener's entry
+ * unless keep_listener: a cgroup gone, detached, or under another policy. */
+void rcc_maps_drop_dns(struct rcc_kernel *k, __u64 id, bool keep_listener);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The BPF object: loaded from the skeleton once, its programs and maps
- * pinned under PIN_DIR/v2, opened from there by every later command.
+ * pinned under PIN_DIR/v3, opened from there by every later command.
  * The only file that includes the skeleton.
  */
 #define _GNU_SOURCE
@@ -26,7 +26,7 @@
 #include "rcc_enforce.skel.h"
 
 #define BPF_FS_MAGIC 0xcafe4a11
-#define RCC_PIN_VERSION "v2"
+#define RCC_PIN_VERSION "v3"
 
 /* Each hook's program (rcc_shared.h); per cgroup ones are opened. */
 static const struct {
@@ -313,7 +313,7 @@ static int create_pins(const char *dir, const struct rcc_config *cfg)
 	return err;
 }
 
-/* Opens PIN_DIR/v2/kind/name into *fd. */
+/* Opens PIN_DIR/v3/kind/name into *fd. */
 static int open_pin(const struct rcc_kernel *k, const char *kind, const char *name, int *fd)
 {
 	char path[PATH_MAX];

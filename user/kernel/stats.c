@@ -69,6 +69,31 @@ static int sum_percpu(int fd, __u32 key, struct rcc_counters *out)
 	return err;
 }
 
+bool rcc_kernel_dns_listening(struct rcc_kernel *k, __u64 id)
+{
+	struct rcc_dns_listener l;
+
+	return !bpf_map_lookup_elem(k->map_fd[RCC_MAP_DNS_LISTENERS], &id, &l);
+}
+
+void rcc_kernel_cgroups_dns(struct rcc_kernel *k, struct rcc_cgroup_info *info, size_t n)
+{
+	struct rcc_learned_key key;
+	struct rcc_dns_listener l;
+	void *prev = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!bpf_map_lookup_elem(k->map_fd[RCC_MAP_DNS_LISTENERS], &info[i].id, &l))
+			info[i].dns_port = l.port;
+	while (!bpf_map_get_next_key(k->map_fd[RCC_MAP_LEARNED], prev, &key)) {
+		prev = &key;
+		for (i = 0; i < n; i++)
+			if (info[i].id == key.cgroup_id)
+				info[i].dns_learned++;
+	}
+}
+
 int rcc_kernel_cgroups(struct rcc_kernel *k, struct rcc_cgroup_info **out, size_t *n)
 {
 	struct rcc_cgroup_info *info = NULL;

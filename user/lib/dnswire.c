@@ -66,34 +66,36 @@ struct wname {
  * Reads the name at off in msg[0..len): into out (if not NULL) in wire
  * form.  Returns the offset just past the name where it lies (past its
  * first pointer, if any), or -EINVAL.  The loop guard: a pointer must
- * point below the start of the labels it ends (so each jump goes strictly
- * backwards) and past the header, at most RCC_DNS_JUMPS_MAX times; the
- * name is at most 255 bytes.
+ * point past the header and below the start of the labels it ends, and
+ * the labels found there must end below that start too, so that the parts
+ * of a name lie one below the other and never overlap, as a compressor
+ * writes them; also at most RCC_DNS_JUMPS_MAX pointers and 255 bytes.
  */
 static int read_name(const __u8 *msg, size_t len, size_t off, struct wname *out)
 {
-	size_t floor = off, wlen = 0, to;
+	size_t start = off, lim = len, wlen = 0, to;
 	unsigned jumps = 0;
 	int end = -1;
 	__u8 l;
 
 	for (;;) {
-		if (off >= len)
+		if (off >= lim)
 			return -EINVAL;
 		l = msg[off];
 		if ((l & PTR_BITS) == PTR_BITS) {
-			if (off + 1 >= len)
+			if (off + 1 >= lim)
 				return -EINVAL;
 			to = (size_t)(l & ~PTR_BITS) << 8 | msg[off + 1];
 			if (end < 0)
 				end = (int)off + 2;
-			if (to >= floor || to < RCC_DNS_HDR_LEN || ++jumps > RCC_DNS_JUMPS_MAX)
+			if (to >= start || to < RCC_DNS_HDR_LEN || ++jumps > RCC_DNS_JUMPS_MAX)
 				return -EINVAL;
-			off = floor = to;
+			lim = start;
+			off = start = to;
 			continue;
 		}
 		/* 0x40 and 0x80: extended label types, never used */
-		if (l > LABEL_MAX || wlen + 1 + l > RCC_DNS_WIRE_NAME_MAX || len - off - 1 < l)
+		if (l > LABEL_MAX || wlen + 1 + l > RCC_DNS_WIRE_NAME_MAX || lim - off - 1 < l)
 			return -EINVAL;
 		if (out)
 			memcpy(out->b + wlen, msg + off, 1 + (size_t)l);
@@ -308,6 +310,20 @@ int rcc_dns_parse_query(const __u8 *msg, size_t len, struct rcc_dns_query *q)
 	if (err)
 		return err;
 	return read_additional(msg, len, q->qend, get16(msg + OFF_AR), q);
+}
+
+int rcc_dns_parse_question(const __u8 *msg, size_t len, struct rcc_dns_query *q)
+{
+	struct rcc_dns_query r = { .udp_size = RCC_DNS_UDP_MIN };
+
+	if (len < RCC_DNS_HDR_LEN || len > RCC_DNS_MSG_MAX || !get16(msg + OFF_QD))
+		return -EINVAL;
+	r.id = get16(msg);
+	r.flags = get16(msg + 2);
+	if (read_question(msg, len, &r))
+		return -EINVAL;
+	*q = r;
+	return 0;
 }
 
 /* ---- replies -------------------------------------------------------- */

@@ -7,9 +7,11 @@
  * lowercased, without the trailing dot.
  *
  * Names in responses are decompressed under a loop guard: a compression
- * pointer must point below the start of the labels being read (so every
- * jump goes strictly backwards, as every real compressor writes them) and
- * into the message past its header, with at most RCC_DNS_JUMPS_MAX jumps.
+ * pointer must point past the header and below the start of the labels it
+ * ends, and what it points to must end below that start too (the parts of
+ * a name lie one below the other, as every real compressor writes them),
+ * with at most RCC_DNS_JUMPS_MAX jumps.  So a name never reads a byte past
+ * the place where it lies, and every jump goes strictly backwards.
  */
 #ifndef RCC_DNSWIRE_H
 #define RCC_DNSWIRE_H
@@ -88,6 +90,14 @@ struct rcc_dns_query {
 int rcc_dns_parse_query(const __u8 *msg, size_t len, struct rcc_dns_query *q);
 
 /*
+ * The header and the first question of any message, a query or a response,
+ * whatever its opcode and other counts (the name read as for
+ * rcc_dns_parse_query) into q: id, flags, name, qtype, qclass, qend
+ * (udp_size 512, no edns).  0 or -EINVAL (q untouched).  Prints nothing.
+ */
+int rcc_dns_parse_question(const __u8 *msg, size_t len, struct rcc_dns_query *q);
+
+/*
  * A reply with no records to the query msg, as q describes it (after
  * rcc_dns_parse_query, also after a failure): the header, and the question
  * echoed byte for byte when q->qend says there was one (else a header
@@ -110,7 +120,8 @@ struct rcc_dns_addr {
  * with its ttl; an OPT record when the query had one.  Records that do not
  * fit in cap (the client's UDP size, or 65535 over TCP) are left out and
  * TC set.  Returns the length, -ENOSPC when not even the question fits, or
- * -EINVAL (qtype not A/AAAA, an IPv6 address for A).
+ * -EINVAL (qtype not A/AAAA, a class other than IN, an IPv6 address for
+ * A).  A reply's records, with the OPT, never exceed cap (at most 65535).
  */
 int rcc_dns_build_addrs(const __u8 *msg, const struct rcc_dns_query *q,
 			const struct rcc_dns_addr *a, size_t n, __u8 *out, size_t cap);

@@ -44,7 +44,7 @@ test_churn() {
 
 	# the daemon prunes on the cgroups' removal, at its next tick
 	sleep 1
-	wait_for 10 sh -c "[ -z \"\$(find '$T_PIN/v2/links' -mindepth 1 -maxdepth 1 -type d)\" ]"
+	wait_for 10 sh -c "[ -z \"\$(find '$T_PIN/v3/links' -mindepth 1 -maxdepth 1 -type d)\" ]"
 	st_load
 	stale=$(st_count 'not c.get("path")')
 	entries=$(st_count True)
@@ -55,7 +55,7 @@ test_churn() {
 		[ "$(st_field container "$id" policy)" = missing ] || ours=$((ours + 1))
 		[ -e "$CG2/libpod_parent/libpod-$id" ] && left=$((left + 1))
 	done
-	pins=$(find "$T_PIN/v2/links" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
+	pins=$(find "$T_PIN/v3/links" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
 	expect_eq "status entries of the churned containers" "$ours" 0
 	expect_eq "status entries of removed cgroups" "$stale" 0
 	expect_eq "status entries left at all" "$entries" 0

@@ -22,7 +22,7 @@ test_daemon_new_container() {
 	# no podman inspect between the start and the look at the pins
 	cg=$CG2/libpod_parent/libpod-$id
 	cgid=$(stat -c %i "$cg")
-	wait_for 10 test -e "$T_PIN/v2/links/$cgid/connect4"
+	wait_for 10 test -e "$T_PIN/v3/links/$cgid/connect4"
 	timing "daemon: links pinned $(($(now_ms) - t1)) ms after podman run -d returned (which took $((t1 - t0)) ms)"
 	wait_enforced_by_daemon "$id" || return 1
 	line=$(daemon_log_line "$id")
@@ -57,10 +57,10 @@ test_daemon_new_container() {
 
 	# podman rm: pins and entry go
 	ct_rm "$name"
-	if wait_for 10 test ! -e "$T_PIN/v2/links/$cgid"; then
-		pass_check "pins $T_PIN/v2/links/$cgid gone after podman rm"
+	if wait_for 10 test ! -e "$T_PIN/v3/links/$cgid"; then
+		pass_check "pins $T_PIN/v3/links/$cgid gone after podman rm"
 	else
-		fail_check "pins $T_PIN/v2/links/$cgid still there 10 s after podman rm"
+		fail_check "pins $T_PIN/v3/links/$cgid still there 10 s after podman rm"
 	fi
 	st_load
 	expect_eq "status: no entry for the removed container" "$(st_field container "$id" policy)" missing

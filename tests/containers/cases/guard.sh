@@ -16,8 +16,8 @@ test_guard_needs_lsm_list() {
 	ct_run g --cap-add SYS_ADMIN -- sleep 600 || return 1
 	rcc attach "$CT_NAME" || return 1
 	# a guard link pinned where rcc-bpf looks for it (any object will do)
-	bpftool map pin name rcc_gen "$T_PIN/v2/links/bpf-guard" 2>/dev/null ||
-		bpftool map pin pinned "$T_PIN/v2/maps/rcc_gen" "$T_PIN/v2/links/bpf-guard" ||
+	bpftool map pin name rcc_gen "$T_PIN/v3/links/bpf-guard" 2>/dev/null ||
+		bpftool map pin pinned "$T_PIN/v3/maps/rcc_gen" "$T_PIN/v3/links/bpf-guard" ||
 		{ fail_check "cannot pin a stand-in guard link"; return 1; }
 	# the LSM list unreadable: securityfs hidden in a mount namespace
 	out=$(unshare -m sh -c 'mount -t tmpfs none /sys/kernel/security && exec "$@"' sh \
@@ -28,7 +28,7 @@ test_guard_needs_lsm_list() {
 		"$RCC" -c "$T_CONF" attach "$CT_NAME" 2>&1)
 	printf '%s\n' "$out" | sed 's/^/      | /'
 	expect "attach warns of CAP_SYS_ADMIN" contains "$out" "CAP_SYS_ADMIN or CAP_BPF outside a user namespace"
-	rm -f "$T_PIN/v2/links/bpf-guard"
+	rm -f "$T_PIN/v3/links/bpf-guard"
 }
 
 test_hook_userns_maps_host_root() {

@@ -163,7 +163,7 @@ test_oci_hook_prunes() {
 	done
 	expect_eq "hook containers that ran" "$ok" 16
 	st_load
-	echo "  after 16 hook containers came and went: $(st_count True) entries, $(st_count 'not c.get("path")') of removed cgroups, $(find "$T_PIN/v2/links" -mindepth 1 -maxdepth 1 -type d | wc -l) link dirs; libpod_parent has $(dying) dying cgroups"
+	echo "  after 16 hook containers came and went: $(st_count True) entries, $(st_count 'not c.get("path")') of removed cgroups, $(find "$T_PIN/v3/links" -mindepth 1 -maxdepth 1 -type d | wc -l) link dirs; libpod_parent has $(dying) dying cgroups"
 	# the next container start runs the hook again
 	CT_GLOBAL=(--hooks-dir "$hooks")
 	ct_run last -- sleep 600
@@ -177,7 +177,7 @@ test_oci_hook_prunes() {
 	st_load
 	stale=$(st_count 'not c.get("path")')
 	entries=$(st_count True)
-	pins=$(find "$T_PIN/v2/links" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
+	pins=$(find "$T_PIN/v3/links" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
 	echo "  after the next hook run: $entries entries, $stale of removed cgroups, $pins link dirs"
 	expect_eq "status entries of removed containers after the next hook run" "$stale" 0
 	expect_eq "pinned link dirs after the next hook run (the running container's)" "$pins" "$((i == 0))"

@@ -3,7 +3,8 @@
 #
 # Hostnames that follow DNS.  dnsmasq in W is the resolver; the daemon
 # (and the one-shot commands) run in SB's netns to reach it, outside the
-# sandbox cgroup.
+# sandbox cgroup.  The policies say dns = open: the daemon resolves their
+# names (under dns = proxy the sandbox's own answers would).
 
 TESTS+=(
 	test_dns_follows_change
@@ -13,6 +14,7 @@ TESTS+=(
 	test_dns_one_shot_and_check
 	test_dns_many_names
 	test_dns_answers_while_locked
+	test_dns_check_names
 )
 
 # dns_api_up TTL [GLOBAL]: api.rcc.test -> 203.0.113.10 with TTL, the
@@ -23,6 +25,7 @@ dns_api_up() {
 	dns_start "$1" || return 1
 	conf_write <<-EOF
 	[policy default]
+	dns = open
 	allow_public = no
 	allow = api.rcc.test:80/tcp
 	EOF
@@ -72,6 +75,7 @@ test_dns_no_gap_across_refreshes() {
 	dns_start 1 || return 1
 	conf_write <<-EOF
 	[policy default]
+	dns = open
 	allow_public = no
 	allow = api.rcc.test:80/tcp
 	EOF
@@ -148,6 +152,7 @@ test_dns_rebinding_guard() {
 	dns_start 1 || return 1
 	conf_write <<-EOF
 	[policy default]
+	dns = open
 	allow_public = no
 	allow = meta.rcc.test:80/tcp
 	allow = db.rcc.test:80/tcp
@@ -191,6 +196,7 @@ test_dns_one_shot_and_check() {
 	dns_start 1 || return 1
 	conf_write <<-EOF
 	[policy default]
+	dns = open
 	allow_public = no
 	allow = api.rcc.test:80/tcp
 	allow = nx.rcc.test:80/tcp
@@ -214,6 +220,7 @@ test_dns_one_shot_and_check() {
 	# a deny entry whose name does not resolve would open what it closes
 	conf_write <<-EOF
 	[policy default]
+	dns = open
 	deny = nx.rcc.test
 	EOF
 	rcc attach --cgroup "$(cg_path sb)"
@@ -271,6 +278,7 @@ test_dns_many_names() {
 	dns_start 5 || return 1
 	{
 		echo "[policy default]"
+		echo "dns = open"
 		echo "allow_public = no"
 		for i in $(seq 1 5000); do echo "allow = n$i.rcc.test:443/tcp"; done
 	} | conf_write
@@ -298,4 +306,39 @@ print(sum(1 for n in json.load(sys.stdin)["names"] if n["state"] == "ok"))' 2>/d
 	expect "the daemon's table answered within 100 ms every time (worst $worst ms, $slow slow of 40)" test "$slow" = 0
 	expect "refreshes happened meanwhile" test "$(grep -c "query\[A\] n1.rcc.test " "$DNS_LOG")" -ge 3
 	daemon_stop
+}
+
+test_dns_check_names() {
+	# check NAME under dns = proxy: which entry or wildcard admits the name
+	# in each policy, from the configuration alone (no query is sent);
+	# under dns = open the name is resolved and each address explained
+	need_rcc || return 1
+	local wild queries
+	dns_world
+	dns_set "203.0.113.10 api.rcc.test" "203.0.113.11 ads.rcc.test"
+	dns_start 1 || return 1
+	conf_write <<-EOF
+	[policy default]
+	allow_public = no
+	allow = *.rcc.test:443/tcp
+	deny = ads.rcc.test
+	[policy old]
+	dns = open
+	allow = api.rcc.test:80/tcp
+	EOF
+	wild=$(conf_line "$T_CONF" "*.rcc.test")
+	queries=$(grep -c "query\[" "$DNS_LOG")
+	rcc check --policy default API.rcc.test. 443/tcp
+	expect_eq "check of an allowed name: exit code" "$RCC_RC" 0
+	expect "check names the wildcard and the ports" grep -qF \
+		"default: api.rcc.test: answered (dns = proxy): allow = *.rcc.test:443/tcp (line $wild) admits it; its addresses are allowed for 443/tcp" <<<"$RCC_OUT"
+	rcc check --policy default a.b.rcc.test
+	expect "a one-label wildcard does not admit two labels" grep -qF \
+		"default: a.b.rcc.test: nxdomain: no allow entry names it (allow_public = no)" <<<"$RCC_OUT"
+	expect_eq "queries dnsmasq got for the proxy's policy" "$(grep -c "query\[" "$DNS_LOG")" "$queries"
+	rcc check api.rcc.test 80/tcp
+	expect_eq "check in every policy: exit code" "$RCC_RC" 0
+	expect "every policy: the proxy's" grep -q "^default: api.rcc.test: answered (dns = proxy)" <<<"$RCC_OUT"
+	expect "every policy: dns = open's" grep -q "^old: api.rcc.test: dns = open: " <<<"$RCC_OUT"
+	expect "dns = open: resolved and explained" grep -q "^203.0.113.10: allow: allow = api.rcc.test:80/tcp" <<<"$RCC_OUT"
 }
