@@ -22,18 +22,20 @@ TESTS+=(
 	test_dnsproxy_public
 	test_dnsproxy_open
 	test_dnsproxy_unanswered
+	test_dnsproxy_daemon
+	test_dnsproxy_daemon_restart
 )
 
 NOWHERE4=192.0.2.53
 NOWHERE6=2001:db8:99::53
 
-# dnsp_up [TTL]: dnsmasq in W with the names below (TTL, default 60), the
+# dnsp_up [TTL [GLOBAL]]: dnsmasq in W with the names below (TTL, default 60), the
 # resolver in [global], and the policies: allowlist (names and wildcards),
 # public (deny entries), open (dns = open); a resolv.conf naming nobody.
 # The denied names resolve to an address of their own: the daemon and
 # attach resolve deny names and refuse their addresses too.
 dnsp_up() {
-	dns_world
+	dns_world "${2:-}"
 	dns_set "203.0.113.10 good.rcc.test" "2001:db8:1::10 good.rcc.test" \
 		"203.0.113.10 a.wild.rcc.test" "203.0.113.10 x.y.wild.rcc.test" \
 		"203.0.113.10 x.y.deep.rcc.test" "203.0.113.10 other.rcc.test" \
@@ -430,17 +432,22 @@ test_dnsproxy_public() {
 	# *.zone (one label, label boundaries), which get NXDOMAIN and are
 	# never asked upstream; HTTPS/SVCB get NODATA, ANY is refused
 	need_rcc && need_dns_tools || return 1
-	local m1 m2 q="query sendto $NOWHERE4 53"
+	local m1 m2 q="query sendto $NOWHERE4 53" n0 n1
 	dnsp_up || return 1
 	new_marker; m1=$M; new_marker; m2=$M
+	# run resolves deny names itself when it loads the policy: what one
+	# run that sends no query asks for denied.rcc.test is the baseline
+	dnsp_run public true
+	n0=$(upstream_asked denied.rcc.test)
 	capture_mark
-	dq_run public $q denied.rcc.test A + $q a.denyzone.rcc.test A \
+	dq_run public $q denied.rcc.test A + $q denied.rcc.test TXT + $q a.denyzone.rcc.test A \
 		+ $q A.DenyZone.rcc.test AAAA + $q x.y.denyzone.rcc.test A \
 		+ $q denyzone.rcc.test A + $q evildenyzone.rcc.test A \
 		+ $q other.rcc.test A + $q good.rcc.test HTTPS + $q good.rcc.test SVCB \
 		+ query tcp $NOWHERE4 53 good.rcc.test ANY + $q good.rcc.test ANY \
 		+ gai other.rcc.test 80 "$m1" 4 + gai denied.rcc.test 80 "$m2" 4
 	expect_dq "$q denied.rcc.test A" "ok NXDOMAIN an=- n=0"
+	expect_dq "$q denied.rcc.test TXT" "ok NXDOMAIN an=- n=0"
 	expect_dq "$q a.denyzone.rcc.test A" "ok NXDOMAIN an=- n=0"
 	expect_dq "$q A.DenyZone.rcc.test AAAA" "ok NXDOMAIN an=- n=0"
 	expect_dq "$q x.y.denyzone.rcc.test A" "ok NOERROR an=203.0.113.10 n=1"
@@ -456,7 +463,11 @@ test_dnsproxy_public() {
 	expect_delivered "$m1"
 	expect_not_arrived "$m2"
 	expect_no_dns_escape
-	expect_upstream denied.rcc.test no
+	n1=$(upstream_asked denied.rcc.test)
+	expect_eq "queries for denied.rcc.test that reached dnsmasq beyond run's own load" \
+		"$((n1 - n0))" "$n0"
+	expect_eq "TXT queries for denied.rcc.test that reached dnsmasq" \
+		"$(grep -c "query\[TXT\] denied.rcc.test" "$DNS_LOG")" 0
 	expect_upstream a.denyzone.rcc.test no
 	expect_upstream x.y.denyzone.rcc.test yes
 	expect_upstream evildenyzone.rcc.test yes
@@ -502,7 +513,7 @@ test_dnsproxy_unanswered() {
 	local t0 ms seen
 	dnsp_up || return 1
 	rcc_attach sb allowlist || return 1
-	expect "attach says nobody answers its DNS" grep -qi "dns" <<<"$RCC_OUT"
+	expect "attach says nobody answers its DNS" grep -q "dns = proxy, and no rcc-bpf daemon answers" <<<"$RCC_OUT"
 	allowed sb udp-sendto 203.0.113.10 5000
 	capture_mark
 	t0=$(date +%s%N)
@@ -530,5 +541,169 @@ test_dnsproxy_unanswered() {
 	expect_eq "port-53 packets in W" "$seen" ""
 	expect_upstream good.rcc.test no
 	rcc status
-	expect "status says nobody answers its DNS" grep -qi "dns" <<<"$RCC_OUT"
+	expect "status says nobody answers its DNS" grep -q "NOBODY ANSWERS" <<<"$RCC_OUT"
+}
+
+# sb_sleeper: a process in cgroup sb (netns SB), for the daemon to find
+# the sandbox's namespace by; ended at teardown with the cgroup
+sb_sleeper() {
+	RCCT_CMD_TIMEOUT=$RCCT_TEST_TIMEOUT in_sandbox sb sleep "$RCCT_TEST_TIMEOUT" &
+	remember_pid $!
+	wait_for 5 cg_has_procs sb
+}
+
+# daemon_answers_sb: the daemon said it answers for cgroup sb, and a
+# query from sb gets an answer, within 10 s
+daemon_answers_sb() {
+	local cg
+	cg=$(cg_path sb)
+	if ! wait_for 10 grep -qF "dns: answering for $cg " "$DAEMON_OUT"; then
+		fail_check "the daemon did not start answering for $cg within 10 s"
+		sed 's/^/      | /' "$DAEMON_OUT"
+		return 1
+	fi
+	pass_check "the daemon answers for $cg"
+}
+
+test_dnsproxy_daemon() {
+	# attach --cgroup and the daemon: it opens a listener in the
+	# sandbox's netns and answers there; stopped (no fd store), the
+	# queries fail at once again
+	need_rcc && need_dns_tools || return 1
+	local m1 m2 m3 cg
+	cg=$(cg_path sb)
+	dnsp_up || return 1
+	rcc_attach sb allowlist || return 1
+	sb_sleeper || { fail_check "no process in sb"; return 1; }
+	daemon_start || return 1
+	daemon_answers_sb || return 1
+	new_marker; m1=$M; new_marker; m2=$M; new_marker; m3=$M
+	capture_mark
+	dq_sb sb connect 203.0.113.10 80 "$m1" \
+		+ gai good.rcc.test 80 "$m2" 4 \
+		+ gai other.rcc.test 80 "$m3" 4 \
+		+ query tcp $NOWHERE6 53 a.wild.rcc.test A \
+		+ query sendto $NOWHERE4 53 x.y.wild.rcc.test A
+	expect_dq "connect 203.0.113.10 80 $m1" "err EPERM"
+	expect_dq "gai good.rcc.test 80 $m2 4" "ok 203.0.113.10"
+	expect_dq "gai other.rcc.test 80 $m3 4" "err EAI_NONAME"
+	expect_dq "query tcp $NOWHERE6 53 a.wild.rcc.test A" \
+		"ok NOERROR an=203.0.113.10 n=1 from=[$NOWHERE6]:53"
+	expect_dq "query sendto $NOWHERE4 53 x.y.wild.rcc.test A" \
+		"ok NXDOMAIN an=- n=0 from=$NOWHERE4:53"
+	expect_delivered "$m2"
+	expect_not_arrived "$m1"
+	expect_not_arrived "$m3"
+	expect_no_dns_escape
+	expect_upstream good.rcc.test yes
+	expect_upstream other.rcc.test no
+	expect_upstream x.y.wild.rcc.test no
+	expect_dns_record "good.rcc.test answered for sb" \
+		'.name == "good.rcc.test" and .verdict == "answered" and .cgroup == "'"$cg"'" and
+		 .addresses == ["203.0.113.10"]'
+	expect_dns_record "other.rcc.test nxdomain for sb" \
+		'.name == "other.rcc.test" and .verdict == "nxdomain" and .cgroup == "'"$cg"'"'
+	rcc status --json
+	expect "status --json lists sb among the DNS sandboxes" "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(not any(str(s.get("cgroup")) in (sys.argv[2], sys.argv[3]) or s.get("cgroup_id") == int(sys.argv[3])
+                 for s in (d.get("dns") or {}).get("sandboxes") or []))' \
+		"$RCC_OUT" "$cg" "$(stat -c %i "$cg")"
+
+	# the daemon stops (no fd store): nobody answers, at once
+	daemon_stop
+	capture_mark
+	dq_sb sb query sendto $NOWHERE4 53 good.rcc.test A + query tcp $NOWHERE4 53 good.rcc.test A
+	expect_dq "query sendto $NOWHERE4 53 good.rcc.test A" "err ECONNREFUSED"
+	expect_dq "query tcp $NOWHERE4 53 good.rcc.test A" "err ECONNREFUSED"
+	expect_no_dns_escape
+}
+
+# fdstore_daemon: the daemon under tests/lib/fdstore.py (systemd's fd
+# store), in SB's netns like daemon_start; FDS_PID, FDS_LOG, DAEMON_OUT
+fdstore_daemon() {
+	FDS_LOG=$T_DIR/fdstore.log
+	DAEMON_OUT=$T_DIR/daemon.fdstore.out
+	: >"$FDS_LOG"
+	nsenter --net="/run/netns/$NS_SB" -- "$PY" "$ROOT/tests/lib/fdstore.py" \
+		--socket "$T_DIR/notify.sock" --log "$FDS_LOG" --lifetime "$RCCT_TEST_TIMEOUT" \
+		-- "$RCC" -c "$T_CONF" daemon </dev/null >"$DAEMON_OUT" 2>&1 &
+	FDS_PID=$!
+	remember_pid "$FDS_PID"
+	echo "  fdstore.py (pid $FDS_PID) runs rcc-bpf daemon"
+	wait_for 10 grep -q "daemon running" "$DAEMON_OUT" ||
+		{ fail_check "the daemon did not start under fdstore.py"; sed 's/^/      | /' "$DAEMON_OUT" "$FDS_LOG"; return 1; }
+}
+
+# fds_started N: fdstore.py started the daemon N times
+fds_started() { [ "$(grep -c ' start pid=' "$FDS_LOG")" -ge "$1" ]; }
+
+test_dnsproxy_daemon_restart() {
+	# a daemon restart under a query load (systemd's fd store keeps the
+	# listeners): every query is answered, at worst on its one retry
+	need_rcc && need_dns_tools || return 1
+	local cgid lu lt t_stop t_start before after
+	cgid=$(stat -c %i "$(cg_path sb)")
+	dnsp_up 60 "dns_query_rate = 1000" || return 1
+	rcc_attach sb allowlist || return 1
+	sb_sleeper || { fail_check "no process in sb"; return 1; }
+	fdstore_daemon || return 1
+	daemon_answers_sb || return 1
+	wait_for 5 grep -q "stored dns-$cgid-tcp4 " "$FDS_LOG"
+	expect "the daemon stored its listeners (dns-$cgid-udp4, -tcp4)" \
+		grep -q "stored dns-$cgid-udp4 " "$FDS_LOG"
+	grep -E ' (stored|duplicate|removed) ' "$FDS_LOG" | sed 's/^/      fdstore: /'
+	dq_sb sb query sendto $NOWHERE4 53 good.rcc.test A
+	expect_dq "query sendto $NOWHERE4 53 good.rcc.test A" "ok NOERROR an=203.0.113.10"
+
+	# 200 UDP and 100 TCP queries over 4 s; the restart in the middle
+	in_sandbox sb "$PY" "$TOOLS/rcct_dnsq.py" load udp $NOWHERE4 good.rcc.test 200 4 \
+		>"$T_DIR/load.udp" 2>&1 &
+	lu=$!
+	in_sandbox sb "$PY" "$TOOLS/rcct_dnsq.py" load tcp $NOWHERE6 good.rcc.test 100 4 \
+		>"$T_DIR/load.tcp" 2>&1 &
+	lt=$!
+	sleep 1.5
+	kill -USR1 "$FDS_PID"
+	wait "$lu" "$lt"
+	wait_for 10 fds_started 2
+	sed 's/^/      fdstore: /' "$FDS_LOG" | grep -vE 'WATCHDOG|msg pid=[0-9]+ fds=0 $'
+	DQ_OUT=$(cat "$T_DIR/load.udp" "$T_DIR/load.tcp")
+	printf '%s\n' "$DQ_OUT" | sed 's/^/      | /'
+	expect "fdstore.py restarted the daemon" fds_started 2
+	expect "the new daemon got the listeners (LISTEN_FDNAMES)" \
+		grep -qE " start pid=[0-9]+ fds=[1-9][0-9]* names=.*dns-$cgid-udp4" "$FDS_LOG"
+	# it stored them again: the very sockets it was given, not new ones
+	expect "the new daemon answers on the stored sockets" \
+		grep -q "duplicate dns-$cgid-udp4" "$FDS_LOG"
+	expect_dq "load udp $NOWHERE4 good.rcc.test 200 4" "ok answered=200"
+	expect_dq "load tcp $NOWHERE6 good.rcc.test 100 4" "ok answered=100"
+	timing "restart under load: $(dq_result "load udp $NOWHERE4 good.rcc.test 200 4") (UDP); $(dq_result "load tcp $NOWHERE6 good.rcc.test 100 4") (TCP)"
+	wait_for 10 test "$(grep -c "daemon running" "$DAEMON_OUT")" -ge 2
+	expect "the second daemon answers for sb" test "$(grep -c "dns: answering for $(cg_path sb) " "$DAEMON_OUT")" -ge 2
+
+	# records from both lifetimes: before the stop and after the start
+	t_stop=$(awk '$2 == "stop" { print $1; exit }' "$FDS_LOG")
+	t_start=$(awk '$2 == "start" { n++ } n == 2 { print $1; exit }' "$FDS_LOG")
+	read -r before after < <(audit_jq '.type == "dns" and .name == "good.rcc.test"' | "$PY" -c '
+import datetime, json, sys
+stop, start = float(sys.argv[1]), float(sys.argv[2])
+b = a = 0
+for line in sys.stdin:
+    t = datetime.datetime.strptime(json.loads(line)["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    t = t.replace(tzinfo=datetime.timezone.utc).timestamp()
+    b += t <= stop
+    a += t >= start
+print(b, a)' "${t_stop:-0}" "${t_start:-0}")
+	expect "audit: records of the first daemon ($before before its stop)" test "${before:-0}" -gt 0
+	expect "audit: records of the second daemon ($after after its start)" test "${after:-0}" -gt 0
+	new_marker
+	dq_sb sb gai good.rcc.test 80 "$M" 4
+	expect_dq "gai good.rcc.test 80 $M 4" "ok 203.0.113.10"
+	expect_delivered "$M"
+	kill "$FDS_PID"
+	wait_for 25 pid_gone "$FDS_PID"
+	wait "$FDS_PID"
+	expect_eq "fdstore.py and its daemon stopped: exit code" "$?" 0
 }
