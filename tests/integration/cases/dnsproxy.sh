@@ -78,6 +78,7 @@ dnsp_up() {
 dnsp_run() {
 	local pol=$1
 	shift
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	DQ_OUT=$(timeout -k 2 60 nsenter --net="/run/netns/$NS_SB" -- \
 		unshare -m --propagation private -- sh -c \
 		'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh \
@@ -120,7 +121,7 @@ expect_dq() {
 
 # upstream_asked NAME: how many queries (any type) for NAME reached dnsmasq
 upstream_asked() {
-	grep -ciE "query\[[A-Za-z0-9]+\] $1 from" "$DNS_LOG"
+	grep -ciE "query\[[A-Za-z0-9]+\] ${1//./\\.} from" "$DNS_LOG"
 }
 
 # expect_upstream NAME yes|no: NAME was (not) asked upstream
@@ -263,7 +264,7 @@ test_dnsproxy_any_server() {
 		"$@" +tcp @'$NOWHERE6' good.rcc.test AAAA
 		"$@" @'$NOWHERE4' other.rcc.test A
 		"$@" +tcp @'$NOWHERE6' x.y.wild.rcc.test A
-		"$@" -p 53 @'$W_ADDR4' a.wild.rcc.test A' sh "${dig[@]}"
+		"$@" -p 53 @'"$W_ADDR4"' a.wild.rcc.test A' sh "${dig[@]}"
 	lines=$(dig_lines)
 	echo "$lines" | sed 's/^/      dig: /'
 	expect_eq "dig @$NOWHERE4 good.rcc.test A (UDP)" "$(sed -n 1p <<<"$lines")" "NOERROR 203.0.113.10"
@@ -346,7 +347,7 @@ test_dnsproxy_channels() {
 	refused sb udp-sendto 224.0.0.251 5353
 	refused sb udp-sendto ff02::fb 5353
 	refused sb udp-sendto 224.0.0.252 5355
-	refused sb tcp-connect $W_ADDR4 853
+	refused sb tcp-connect "$W_ADDR4" 853
 	expect_audit_jq "853/tcp refused as a DNS channel" \
 		'.type == "denial" and .dport == 853 and .protocol == "tcp" and .reason == "dns_channel"'
 	expect_audit_jq "853/udp refused as a DNS channel" \
@@ -397,6 +398,7 @@ test_dnsproxy_rotation() {
 	dnsp_up 60 || return 1
 	new_marker; m1=$M; new_marker; m2=$M; new_marker; m3=$M; new_marker; m4=$M
 	# one sandbox, two lookups; the test changes dnsmasq's answer between
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	dnsp_run allowlist sh -c '
 		"$@" gai good.rcc.test 80 '"$m1"' 4 >"$0/rot1"
 		touch "$0/rot1.done"
