@@ -704,6 +704,11 @@ print(b, a)' "${t_stop:-0}" "${t_start:-0}")
 	dq_sb sb gai good.rcc.test 80 "$M" 4
 	expect_dq "gai good.rcc.test 80 $M 4" "ok 203.0.113.10"
 	expect_delivered "$M"
+	# detached, sb is no sandbox of the daemon: its listeners leave the store
+	rcc_detach sb
+	wait_for 5 grep -q "removed dns-$cgid-udp4 n=1" "$FDS_LOG"
+	expect "the daemon took its listeners out of the store (FDSTOREREMOVE)" \
+		grep -q "removed dns-$cgid-udp4 n=1" "$FDS_LOG"
 	kill "$FDS_PID"
 	wait_for 25 pid_gone "$FDS_PID"
 	wait "$FDS_PID"
