@@ -6,13 +6,14 @@
 # sanity part of make check) measures rcc-bpf against; linux-perf is the
 # profiler of BENCH_PROFILE=1; libcap2-bin's setcap makes a test's file
 # with capabilities; libclang-rt-dev is clang's libFuzzer runtime (make
-# fuzz), only recommended by clang.
+# fuzz), only recommended by clang; bind9-dnsutils is dig, a client of the
+# DNS proxy tests.
 set -eu
 
 PKGS="clang llvm libbpf-dev libelf-dev zlib1g-dev libinih-dev libjson-c-dev libc-ares-dev dnsmasq-base
 pkgconf make gcc libcmocka-dev iproute2 python3 jq util-linux
 procps bpftool netbase podman crun busybox-static systemd
-nftables iptables linux-perf libcap2-bin libclang-rt-dev"
+nftables iptables linux-perf libcap2-bin libclang-rt-dev bind9-dnsutils"
 
 missing=""
 for p in $PKGS; do

@@ -33,7 +33,7 @@ RCCT_RUN=${RCCT_RUN:-c$$}
 RCCT_TEST_TIMEOUT=${RCCT_TEST_TIMEOUT:-240}
 # shellcheck source=tests/lib/runner.sh
 . "$ROOT/tests/lib/runner.sh"
-runner_use check testenv cgroup net world sandbox rcc containers
+runner_use check testenv cgroup net world sandbox rcc dns containers
 rcc_resolve
 SUITE=containers
 runner_cases "$HERE/cases"
