@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "audit/auditdns.h"
+#include "audit/auditlog.h"
 #include "host/container.h"
 #include "lib/cgroup.h"
 #include "policy/addr.h"
@@ -114,9 +115,10 @@ int rcc_auditdns_append(const char *path, const struct rcc_dnsp_record *r)
 	line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(line);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	err = rcc_auditlog_mkdirs(path);
+	fd = err ? -1 : open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
-		err = -errno;
+		err = err ?: -errno;
 	} else {
 		char buf[8192];
 		int n = snprintf(buf, sizeof(buf), "%s\n", line);

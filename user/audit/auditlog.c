@@ -34,7 +34,7 @@ static __u64 now_ms(void)
 	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
 }
 
-static int mkdir_parents(const char *path)
+int rcc_auditlog_mkdirs(const char *path)
 {
 	char buf[PATH_MAX], *p;
 
@@ -108,7 +108,7 @@ int rcc_auditlog_open(const char *path, __u64 max_bytes, unsigned keep, unsigned
 	w->last_sync_ms = now_ms();
 	w->fd = -1;
 	w->buf = malloc(RCC_LOGW_BUF);
-	err = w->buf ? mkdir_parents(path) : -ENOMEM;
+	err = w->buf ? rcc_auditlog_mkdirs(path) : -ENOMEM;
 	err = err ?: open_current(w);
 	if (!err) {
 		/* trimming needs a descriptor that can read */

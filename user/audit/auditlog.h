@@ -15,6 +15,8 @@ struct rcc_logw;
 
 int rcc_auditlog_open(const char *path, __u64 max_bytes, unsigned keep, unsigned fsync_ms,
 		      struct rcc_logw **out);
+/* Makes the directories above the log at path (mode 0750); 0 or -errno. */
+int rcc_auditlog_mkdirs(const char *path);
 /* Buffers one line (without its newline). */
 int rcc_auditlog_line(struct rcc_logw *w, const char *line, size_t len);
 /* Writes what is buffered; syncs when the interval is up or force. */

@@ -239,8 +239,10 @@ static void upstream_done(void *ctx, int err, const __u8 *resp, size_t len,
 					 "the upstream did not answer";
 		answer_rcode(pd->sb, pd->msg, &pd->q, &pd->to, &j, RCC_DNS_SERVFAIL, 0);
 	} else if (a->rcode != RCC_DNS_NOERROR) {
-		j.verdict = a->rcode == RCC_DNS_NXDOMAIN ? "nxdomain" : "servfail";
-		j.note = "the upstream's answer";
+		j.verdict = a->rcode == RCC_DNS_NXDOMAIN ? "nxdomain" :
+			    a->rcode == RCC_DNS_REFUSED	 ? "refused" :
+							   "servfail";
+		j.note = "the upstream's answer, passed on";
 		answer_rcode(pd->sb, pd->msg, &pd->q, &pd->to, &j, a->rcode, 0);
 	} else if (pd->q.qtype == RCC_DNS_T_A || pd->q.qtype == RCC_DNS_T_AAAA) {
 		answer_addrs(pd, &j, a);
