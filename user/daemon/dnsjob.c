@@ -368,6 +368,8 @@ void rcc_dnsjob_close(struct rcc_dnsjob *j, struct rcc_loop *l)
 			n = rcc_dnsproxy_ids(j->p, ids, ARRAY_SIZE(ids));
 			for (i = 0; i < n && i < ARRAY_SIZE(ids); i++)
 				rcc_dnsproxy_remove(j->p, ids[i]);
+		} else {
+			rcc_dnsproxy_drain(j->p, DRAIN_MS);
 		}
 		rcc_dnsproxy_close(j->p);
 	}

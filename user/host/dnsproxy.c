@@ -402,6 +402,30 @@ void rcc_dnsproxy_process(struct rcc_dnsproxy *p)
 	}
 }
 
+void rcc_dnsproxy_drain(struct rcc_dnsproxy *p, int timeout_ms)
+{
+	__u64 end = rcc_clock_ms() + timeout_ms;
+	struct epoll_event evs[EVENTS_PER_ROUND];
+	size_t i;
+	int k, n;
+
+	/* the listeners stop waking us: what they hold is the successor's */
+	for (i = 0; i < p->nsb; i++)
+		for (k = 0; k < RCC_DNSL__MAX; k++)
+			if (p->sb[i]->l.fd[k] >= 0)
+				epoll_ctl(p->epfd, EPOLL_CTL_DEL, p->sb[i]->l.fd[k], NULL);
+	while (rcc_upstream_inflight(p->up) && rcc_clock_ms() < end) {
+		n = epoll_wait(p->epfd, evs, EVENTS_PER_ROUND, 50);
+		for (k = 0; k < n; k++) {
+			struct rcc_dnsp_ev *ev = evs[k].data.ptr;
+
+			if (ev->kind == RCC_DNSP_EV_UPSTREAM)
+				rcc_upstream_event(ev, evs[k].events);
+		}
+		rcc_upstream_tick(p->up, rcc_clock_ms());
+	}
+}
+
 void rcc_dnsproxy_tick(struct rcc_dnsproxy *p, __u64 now)
 {
 	size_t i;

@@ -79,6 +79,9 @@ void rcc_dnsproxy_close(struct rcc_dnsproxy *p);
 int rcc_dnsproxy_fd(const struct rcc_dnsproxy *p);
 /* Serves whatever is ready; never blocks. */
 void rcc_dnsproxy_process(struct rcc_dnsproxy *p);
+/* Before a restart: the queries already asked upstream are answered (for
+ * timeout_ms at most); new ones wait in the listeners for the successor. */
+void rcc_dnsproxy_drain(struct rcc_dnsproxy *p, int timeout_ms);
 /* Timeouts, expiries, fold summaries. */
 void rcc_dnsproxy_tick(struct rcc_dnsproxy *p, __u64 now);
 /* A reload: names are judged again under cfg (kept from now on), and
