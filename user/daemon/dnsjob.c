@@ -20,6 +20,7 @@
 #define SYNC_MS 1000
 #define PID_DEPTH 8    /* cgroup levels searched for a process */
 #define RETRY_MS 30000 /* a listener that failed is tried again after this */
+#define DRAIN_MS 1000  /* queries asked upstream get this long at a restart */
 
 struct rcc_dnsjob_adopted {
 	__u64 cgroup_id;
