@@ -10,8 +10,8 @@ TESTS+=(
 	test_container_dnsproxy
 )
 
-# 192.0.2.53: a server nobody holds, routed (not on-link) from SB to W
-CT_NOWHERE=192.0.2.53
+# 203.0.113.53: a server nobody holds, routed (not on-link) from SB to W
+CT_NOWHERE=203.0.113.53
 
 # nslookup NAME NAME [SERVER]: busybox nslookup inside container NAME;
 # output in NSL_OUT, exit code in NSL_RC

@@ -8,7 +8,7 @@
 # by what arrived in W: the sink and the capture on W's veth, and
 # dnsmasq's query log for what was (never) asked upstream.
 #
-# 192.0.2.53 and 2001:db8:99::53 are DNS servers nobody holds: SB routes
+# 203.0.113.53 and 2001:db8:99::53 are DNS servers nobody holds: SB routes
 # them to W (not on-link), so a query that escaped the steering would be
 # in W's capture.
 
@@ -26,7 +26,7 @@ TESTS+=(
 	test_dnsproxy_daemon_restart
 )
 
-NOWHERE4=192.0.2.53
+NOWHERE4=203.0.113.53
 NOWHERE6=2001:db8:99::53
 
 # dnsp_up [TTL [GLOBAL]]: dnsmasq in W with the names below (TTL, default 60), the
