@@ -24,6 +24,7 @@ TESTS+=(
 	test_dnsproxy_unanswered
 	test_dnsproxy_daemon
 	test_dnsproxy_daemon_restart
+	test_dnsproxy_expiry_and_rate
 )
 
 NOWHERE4=203.0.113.53
@@ -713,4 +714,54 @@ print(b, a)' "${t_stop:-0}" "${t_start:-0}")
 	wait_for 25 pid_gone "$FDS_PID"
 	wait "$FDS_PID"
 	expect_eq "fdstore.py and its daemon stopped: exit code" "$?" 0
+}
+
+test_dnsproxy_expiry_and_rate() {
+	# an answered address expires (TTL 1 s, no grace): a connection opened
+	# while it was allowed goes on, a new one is refused; past
+	# dns_query_rate a burst of queries gets SERVFAIL (rate-limited)
+	need_rcc && need_dns_tools || return 1
+	local m1 m2 m3 n_ok n_sf
+	dnsp_up 1 "dns_max_ttl = 1
+dns_answer_grace = 0
+dns_query_rate = 5" || return 1
+	new_marker; m1=$M; new_marker; m2=$M; new_marker; m3=$M
+	capture_mark
+	# shellcheck disable=SC2016 # the script is Python's
+	dnsp_run allowlist "$PY" -c '
+import socket, sys, time
+m1, m2, m3 = sys.argv[1:4]
+a = socket.getaddrinfo("good.rcc.test", 80, socket.AF_INET, socket.SOCK_STREAM)[0][4][0]
+s = socket.create_connection((a, 80), timeout=2)
+s.sendall(m1.encode())
+time.sleep(1.7)
+try:
+    s.sendall(m2.encode()); print("held ok")
+except OSError as e:
+    print("held err", e)
+s.close()
+try:
+    socket.create_connection((a, 80), timeout=2).sendall(m3.encode()); print("new ok")
+except OSError as e:
+    print("new err", e.errno)
+' "$m1" "$m2" "$m3"
+	expect_result "the connection opened while allowed goes on" \
+		"$(printf '%s\n' "$DQ_OUT" | grep '^held ')" "held ok"
+	expect_result "a new connection after the expiry is refused" \
+		"$(printf '%s\n' "$DQ_OUT" | grep '^new ')" "new err 1"
+	expect_delivered "$m1"
+	expect_delivered "$m2"
+	expect_not_arrived "$m3"
+
+	# 12 queries at once: the bucket holds 5
+	dq_run allowlist $(for i in $(seq 12); do
+		printf '%s ' "query udp $NOWHERE4 53 good.rcc.test A +"; done) \
+		query udp "$NOWHERE4" 53 good.rcc.test A
+	n_ok=$(printf '%s\n' "$DQ_OUT" | grep -c -- '-> ok NOERROR')
+	n_sf=$(printf '%s\n' "$DQ_OUT" | grep -c -- '-> ok SERVFAIL')
+	expect "a burst past dns_query_rate is cut (answered $n_ok, SERVFAIL $n_sf)" \
+		test "$n_ok" -ge 4 -a "$n_ok" -le 8 -a "$n_sf" -ge 5
+	expect_dns_record "the rate-limited queries are in the audit log" \
+		'.name == "good.rcc.test" and .verdict == "rate-limited"'
+	expect_no_dns_escape
 }
