@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # the tests joins this list.)
 CANDIDATES="nft iptables iptables-nft-restore iptables-legacy-restore podman
 crun dnsmasq busybox bpftool jq perf systemd-analyze nsenter unshare setpriv
-setcap script flock ip tc bridge ss clang llvm-strip pkg-config gcc make"
+setcap script flock ip tc bridge ss clang llvm-strip pkg-config gcc make dig"
 
 # owner_of PATH: the package that ships PATH ("" if none)
 owner_of() {
