@@ -643,26 +643,27 @@ static __always_inline int addr_is_listener(const __u8 a[16])
 	return addr_eq(a, lo4) || addr_eq(a, lo6);
 }
 
-/* Whether a socket a lookup found is rcc-bpf's listener for owner;
- * releases it. */
-static __always_inline int listener_ours(struct bpf_sock *sk, __u64 owner)
+/* Whose listener a socket a lookup found is: 1 rcc-bpf's for owner, -1
+ * rcc-bpf's for another sandbox, 0 none of rcc-bpf's; releases it. */
+static __always_inline int listener_owner(struct bpf_sock *sk, __u64 owner)
 {
 	struct rcc_sk_owner *o;
-	int ours;
+	int who = 0;
 
 	if (!sk)
 		return 0;
 	o = bpf_sk_storage_get(&rcc_dns_socks, sk, 0, 0);
-	ours = o && o->cgroup_id == owner;
+	if (o)
+		who = o->cgroup_id == owner ? 1 : -1;
 	bpf_sk_release(sk);
-	return ours;
+	return who;
 }
 
 /*
- * Whether req's destination (a listener's address and port) is rcc-bpf's
- * listener for the sandbox.  In a namespace of the sandbox's own only it
- * could hold the port instead, and talking to itself is no way out.
- * Global: verified once.
+ * Whose listener req's destination (127.0.0.1 or ::1, a port) is, as
+ * listener_owner says.  Sandboxes may share a network namespace (a pod),
+ * and any process may come to hold a port once a listener is gone (a
+ * daemon killed): the socket itself is asked.  Global: verified once.
  */
 __noinline int rcc_sock_addr_ours(struct bpf_sock_addr *ctx, struct rcc_req *req)
 {
@@ -673,14 +674,12 @@ __noinline int rcc_sock_addr_ours(struct bpf_sock_addr *ctx, struct rcc_req *req
 
 	if (!req)
 		return 0;
-	if (!host_netns(bpf_get_netns_cookie(ctx)))
-		return 1;
 	len = lookup_tuple(&t, any, 0, req->addr, req->port);
 	if (req->ipproto == IPPROTO_TCP)
 		sk = bpf_sk_lookup_tcp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
 	else
 		sk = bpf_sk_lookup_udp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
-	return listener_ours(sk, req->owner);
+	return listener_owner(sk, req->owner);
 }
 
 /* The same for a packet: its socket at the listener's end. */
@@ -692,14 +691,12 @@ __noinline int rcc_skb_ours(struct __sk_buff *skb, struct rcc_req *req)
 
 	if (!req)
 		return 0;
-	if (!host_netns(bpf_get_netns_cookie(skb)))
-		return 1;
 	len = lookup_tuple(&t, req->saddr, req->sport, req->addr, req->port);
 	if (req->ipproto == IPPROTO_TCP)
 		sk = bpf_sk_lookup_tcp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
 	else
 		sk = bpf_sk_lookup_udp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
-	return listener_ours(sk, req->owner);
+	return listener_owner(sk, req->owner);
 }
 
 /* A global function: verified once, not along every path of egress. */
@@ -744,7 +741,7 @@ static __always_inline int dns_steer(struct bpf_sock_addr *ctx, int v6, struct r
 		native6 = v6 && l->v6 && !(req->addr[10] == 0xff && req->addr[11] == 0xff);
 		listener_addr(to.addr, native6);
 		to.port = l->port;
-		if (!rcc_sock_addr_ours(ctx, &to))
+		if (rcc_sock_addr_ours(ctx, &to) != 1)
 			l = 0; /* its socket is gone, and the port may be anyone's */
 	}
 	if (l && ctx->sk)
@@ -782,6 +779,7 @@ static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx, int v6, 
 {
 	struct rcc_req req = {};
 	__u32 reason, action;
+	int cls;
 
 	req.hook = hook;
 	req.family = v6 ? 6 : 4;
@@ -803,18 +801,23 @@ static __always_inline int sock_addr_verdict(struct bpf_sock_addr *ctx, int v6, 
 		req.port = 0;
 	if (!policy_of(&req, 0))
 		return refuse_orphan(&req);
-	switch (rcc_dns_class(&req)) {
-	case DNS_QUERY:
+	cls = rcc_dns_class(&req);
+	if (cls == DNS_QUERY)
 		return dns_steer(ctx, v6, &req);
-	case DNS_CHANNEL:
+	if (cls == DNS_CHANNEL) {
 		req.reason = RCC_R_DNS_CHANNEL;
 		return enforce(&req, RCC_ACT_DENY);
-	case DNS_LISTENER:
-		if (rcc_sock_addr_ours(ctx, &req))
+	}
+	if ((req.proto & (RCC_PROTO_TCP | RCC_PROTO_UDP)) && addr_is_listener(req.addr)) {
+		int own = rcc_sock_addr_ours(ctx, &req);
+
+		/* another sandbox's listener would answer under its policy */
+		if (own < 0) {
+			req.reason = RCC_R_DNS_CHANNEL;
+			return enforce(&req, RCC_ACT_DENY);
+		}
+		if (own > 0 && cls == DNS_LISTENER)
 			return enforce(&req, RCC_ACT_ALLOW);
-		break; /* someone else's port now: judged as any loopback */
-	default:
-		break;
 	}
 	req.where = rcc_sock_addr_where(ctx, &req);
 	action = judge(&req, &reason);
@@ -1313,25 +1316,31 @@ static __always_inline int tcp_syn(struct __sk_buff *skb, __u8 ipproto)
 }
 
 /*
- * Egress under dns = proxy, for a plain packet: steered queries leave for
- * the listener; DNS anywhere else (a socket connected before enforcement,
- * a raw one) is a way around it.  RCC_ACT_NONE: judge as usual.  Global:
+ * Egress, for a plain packet: under dns = proxy steered queries leave for
+ * the listener, and DNS anywhere else (a socket connected before
+ * enforcement, a raw one) is a way around it; under any policy another
+ * sandbox's listener is refused.  RCC_ACT_NONE: judge as usual.  Global:
  * verified once.
  */
 __noinline __u32 rcc_egress_dns(struct __sk_buff *skb, struct rcc_req *req)
 {
+	int cls, own;
+
 	if (!req)
 		return RCC_ACT_DENY;
-	switch (rcc_dns_class(req)) {
-	case DNS_QUERY:
-	case DNS_CHANNEL:
+	cls = rcc_dns_class(req);
+	if (cls == DNS_QUERY || cls == DNS_CHANNEL) {
 		req->reason = RCC_R_DNS_CHANNEL;
 		return RCC_ACT_DENY;
-	case DNS_LISTENER:
-		return rcc_skb_ours(skb, req) ? RCC_ACT_ALLOW : RCC_ACT_NONE;
-	default:
-		return RCC_ACT_NONE;
 	}
+	if (!(req->proto & (RCC_PROTO_TCP | RCC_PROTO_UDP)) || !addr_is_listener(req->addr))
+		return RCC_ACT_NONE;
+	own = rcc_skb_ours(skb, req);
+	if (own < 0) { /* another sandbox's listener */
+		req->reason = RCC_R_DNS_CHANNEL;
+		return RCC_ACT_DENY;
+	}
+	return own > 0 && cls == DNS_LISTENER ? RCC_ACT_ALLOW : RCC_ACT_NONE;
 }
 
 SEC("cgroup_skb/egress")
@@ -1360,7 +1369,7 @@ int rcc_egress(struct __sk_buff *skb)
 
 	if (!policy_of(&req, skb))
 		return refuse_orphan(&req);
-	if (plain && (req.pol_flags & RCC_POL_DNS_PROXY)) {
+	if (plain && ((req.pol_flags & RCC_POL_DNS_PROXY) || rcc_addr_is_loopback(req.addr))) {
 		req.proto = proto_class(req.ipproto);
 		req.family = skb->protocol == bpf_htons(ETH_P_IP) ? 4 : 6;
 		action = rcc_egress_dns(skb, &req);

@@ -64,7 +64,11 @@
  * Under dns = proxy, what a name allows comes from the answers the
  * sandbox itself got: rcc_learned (enforced cgroup + address -> port
  * rules) holds every address rcc-bpf answered for an allowed name,
- * inserted before the reply leaves, and counts as an allow entry (rule 1).
+ * inserted before the reply leaves.  It allows after rule 2 (a deny entry
+ * by address still wins over an answer) and before rules 3-5 (the
+ * rebinding guard kept loopback, private and host answers out unless the
+ * entry said private_ok).  Another sandbox's listener is refused under
+ * any policy (reason dns_channel): it would answer under its policy.
  *
  * Policy ids and versions: a cgroup names a policy by its id, which stays
  * for the policy's life (counters and events use it).  The entries and
@@ -379,8 +383,6 @@ static __always_inline __u32 rcc_judge(__u32 pol_flags, __u32 where, const struc
 	}
 	if (pv && rcc_rules_match(pv, RCC_ACT_ALLOW, port, proto, rule_id))
 		goto allow_rule;
-	if (learned && rcc_rules_match(learned, RCC_ACT_ALLOW, port, proto, rule_id))
-		goto allow_rule;
 
 	if (pt && pt->action == RCC_ACT_DENY) {
 		*rule_id = pt->rule_id;
@@ -392,6 +394,9 @@ static __always_inline __u32 rcc_judge(__u32 pol_flags, __u32 where, const struc
 	}
 	if (pv && rcc_rules_match(pv, RCC_ACT_DENY, port, proto, rule_id))
 		goto deny_rule;
+	/* an answer allows what no deny entry names (DNS above) */
+	if (learned && rcc_rules_match(learned, RCC_ACT_ALLOW, port, proto, rule_id))
+		goto allow_rule;
 
 	if (pv && (pv->flags & RCC_SET_LOOPBACK) && where != RCC_WHERE_HOST) {
 		*reason = RCC_R_LOOPBACK;

@@ -308,6 +308,51 @@ static void test_flags_ignored(void **state)
 	assert_int_equal(reason, RCC_R_NOT_ALLOWED);
 }
 
+/* What DNS answers allowed (rcc_learned): after the deny entries, before
+ * the special sets and allow_public. */
+static void test_learned(void **state)
+{
+	static const struct rcc_prefix_val learned = {
+		.nrules = 1,
+		.rules = { { .port_lo = 443,
+			     .port_hi = 443,
+			     .protos = TCP,
+			     .action = ALLOW,
+			     .rule_id = 3 } },
+	};
+	static const struct {
+		const char *name;
+		const struct rcc_port_val *pt;
+		const struct rcc_addr_val *av;
+		const struct rcc_prefix_val *pv;
+		__u16 port;
+		__u32 action, reason, rule_id;
+	} rows3[] = {
+		{ "answered, allowlist", NULL, NULL, NULL, 443, ALLOW, RCC_R_ALLOW_RULE, 3 },
+		{ "answered, another port", NULL, NULL, NULL, 80, DENY, RCC_R_NOT_ALLOWED, 0 },
+		{ "a deny entry by address wins", &pt_deny, NULL, NULL, 443, DENY, RCC_R_DENY_RULE,
+		  12 },
+		{ "an address deny wins", NULL, &av_deny_any, NULL, 443, DENY, RCC_R_DENY_RULE, 22 },
+		{ "private_ok answer beats the private set", NULL, NULL, &pv_priv, 443, ALLOW,
+		  RCC_R_ALLOW_RULE, 3 },
+		{ "an allow entry decides first", &pt_allow, NULL, NULL, 443, ALLOW, RCC_R_ALLOW_RULE,
+		  11 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(rows3); i++) {
+		__u32 reason = 0, rule_id = 0;
+		__u32 a = rcc_judge(RCC_POL_ACTIVE | RCC_POL_DNS_PROXY, RCC_WHERE_OWN_NETNS, rows3[i].pt,
+				    rows3[i].av, rows3[i].pv, &learned, rows3[i].port, TCP, &reason,
+				    &rule_id);
+
+		if (a != rows3[i].action || reason != rows3[i].reason || rule_id != rows3[i].rule_id)
+			fail_msg("'%s': action %u reason %u rule %u, want %u %u %u", rows3[i].name, a,
+				 reason, rule_id, rows3[i].action, rows3[i].reason, rows3[i].rule_id);
+	}
+}
+
 /* Protocol matching is by bit: a rule for tcp|udp takes either. */
 static void test_protocol_bits(void **state)
 {
@@ -350,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_where),
 		cmocka_unit_test(test_flags_ignored),
 		cmocka_unit_test(test_protocol_bits),
+		cmocka_unit_test(test_learned),
 	};
 
 	return cmocka_run_group_tests_name("judge", tests, NULL, NULL);
