@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
@@ -69,11 +70,26 @@ void rcc_daemon_init(struct rcc_daemon *d, const char *config)
 	d->rec.k = &d->k;
 }
 
+/* Four DNS listeners a sandbox, a socket per query waiting upstream: the
+ * default soft limit (1024) is too low for a host of containers. */
+static void raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (!getrlimit(RLIMIT_NOFILE, &r) && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &r))
+			pr_warn("Failed to raise the open files limit: %s, ignoring\n",
+				strerror(errno));
+	}
+}
+
 int rcc_daemon_open(struct rcc_daemon *d)
 {
 	const char *path = d->cfg.control_socket;
 	int err;
 
+	raise_nofile();
 	err = rcc_sync_new(&d->names, &d->hw.host, &d->sync);
 	if (err)
 		return err;

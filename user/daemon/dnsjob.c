@@ -317,8 +317,10 @@ void rcc_dnsjob_sync(struct rcc_dnsjob *j)
 	}
 	stop_unwanted(j, cgs, keep);
 	free(cgs);
-	if (!j->synced)
+	if (!j->synced) {
+		rcc_dnsproxy_adopt(j->p); /* a predecessor's answers, once */
 		close_adopted(j);
+	}
 	j->synced = true;
 	j->last_sync_ms = rcc_clock_ms();
 }

@@ -9,6 +9,9 @@
 #include "policy/dnsname.h"
 #include "policy/policy.h"
 
+#define PENDING_MAX 256	 /* queries of one sandbox waiting for the upstream */
+#define INFLIGHT_MAX 2048 /* of all sandboxes */
+
 /* What a query is, under its sandbox's policy now. */
 struct judged {
 	const struct rcc_policy_cfg *pol; /* NULL: the policy is gone */
@@ -274,7 +277,8 @@ static void ask(struct rcc_dnsp_sandbox *sb, const __u8 *msg, size_t len,
 	struct rcc_dnsp_pending *pd = NULL;
 	int err = -EBUSY;
 
-	if (sb->npending < 256)
+	/* each waiting query holds a socket: bounded per sandbox and in all */
+	if (sb->npending < PENDING_MAX && rcc_upstream_inflight(sb->p->up) < INFLIGHT_MAX)
 		pd = calloc(1, sizeof(*pd));
 	if (pd) {
 		pd->sb = sb;
@@ -304,12 +308,15 @@ void rcc_dnsp_query(struct rcc_dnsp_sandbox *sb, const __u8 *msg, size_t len,
 {
 	struct rcc_dns_query q = {};
 	struct judged j = { .verdict = "refused" };
-	int err = rcc_dns_parse_query(msg, len, &q);
+	int err;
 
+	/* a response (QR set) is never answered: two listeners, or one and
+	 * a spoofed source, would bounce it for ever */
+	if (len < 12 || (msg[2] & 0x80))
+		return;
+	err = rcc_dns_parse_query(msg, len, &q);
 	sb->stats.queries++;
 	if (err) {
-		if (len < 12)
-			return; /* not even a header: nothing to answer */
 		j.note = err == -ENOTSUP ? "not a standard query" : "malformed";
 		answer_rcode(sb, msg, &q, to, &j,
 			     err == -ENOTSUP ? RCC_DNS_NOTIMP : RCC_DNS_FORMERR, 0);

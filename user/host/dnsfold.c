@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The DNS proxy's audit records, folded as denials are: past [global]
- * audit_rate records a second for one (name, type, verdict) of a
- * sandbox, the rest are counted, and one summary record with
- * "suppressed": N follows when the second is over.
+ * audit_rate records a second for one key of a sandbox (an answered
+ * name and type; any other verdict and type), the rest are counted, and
+ * one summary record with "suppressed": N follows when the second is
+ * over (it names the first name of the second).
  */
 #include <string.h>
 
 #include "host/dnsproxy_int.h"
 
+/* An answer is folded per name; anything else per verdict alone, so that
+ * a flood of made-up names (refused, rate-limited) folds too. */
 static __u64 fold_key(const struct rcc_dnsp_record *r)
 {
 	const unsigned char *s;
 	__u64 h = 1469598103934665603ull; /* FNV-1a */
 
-	for (s = (const unsigned char *)r->name; *s; s++)
+	for (s = (const unsigned char *)r->name; *s && !strcmp(r->verdict, "answered"); s++)
 		h = (h ^ *s) * 1099511628211ull;
 	for (s = (const unsigned char *)r->verdict; *s; s++)
 		h = (h ^ *s) * 1099511628211ull;

@@ -18,7 +18,6 @@
 
 #define CONNS_MAX 32	   /* TCP clients per sandbox */
 #define CONN_IDLE_MS 10000 /* a TCP client that sends nothing for this long goes */
-#define PENDING_MAX 256	   /* queries per sandbox waiting for the upstream */
 #define EVENTS_PER_ROUND 64
 #define DATAGRAMS_PER_EVENT 64
 #define STATUS_NAMES_MAX 200 /* names listed per sandbox in status */
@@ -131,10 +130,17 @@ static void sandbox_free(struct rcc_dnsp_sandbox *sb, bool keep)
 {
 	__u64 id = sb->cgroup_id;
 
+	int k;
+
 	while (sb->pending)
 		rcc_dnsp_pending_free(sb->pending);
 	while (sb->conns)
 		conn_close(sb->conns);
+	/* systemd's fd store holds copies: closing alone would leave the
+	 * sockets in our epoll set, pointing at freed memory */
+	for (k = 0; k < RCC_DNSL__MAX; k++)
+		if (sb->l.fd[k] >= 0)
+			epoll_ctl(sb->p->epfd, EPOLL_CTL_DEL, sb->l.fd[k], NULL);
 	rcc_dnsp_fold_tick(sb, rcc_clock_ms(), true);
 	if (!keep) {
 		bpf_map_delete_elem(sb->p->o.listeners_fd, &id);
@@ -171,26 +177,21 @@ void rcc_dnsproxy_remove(struct rcc_dnsproxy *p, __u64 cgroup_id)
 	sandbox_free(sb, false);
 }
 
-/* The kernel's entries for sb from before (a restart): kept, under one
- * record, until they would have run out at the latest. */
-static void adopt_learned(struct rcc_dnsp_sandbox *sb)
+void rcc_dnsproxy_adopt(struct rcc_dnsproxy *p)
 {
-	const struct rcc_config *cfg = sb->p->o.cfg;
-	struct rcc_learned_key k, next;
+	const struct rcc_config *cfg = p->o.cfg;
+	struct rcc_learned_key k;
 	struct rcc_prefix_val v;
-	__u64 now = rcc_clock_ms(), until;
+	__u64 until = rcc_clock_ms() + ((__u64)cfg->dns_max_ttl + cfg->dns_answer_grace) * 1000;
+	struct rcc_dnsp_sandbox *sb;
 	void *prev = NULL;
 
-	until = now + ((__u64)cfg->dns_max_ttl + cfg->dns_answer_grace) * 1000;
-	while (!bpf_map_get_next_key(sb->p->o.learned_fd, prev, &next)) {
-		k = next;
+	/* one walk of the map for every sandbox: it may hold 65,536 entries */
+	while (!bpf_map_get_next_key(p->o.learned_fd, prev, &k)) {
 		prev = &k;
-		if (k.cgroup_id != sb->cgroup_id ||
-		    bpf_map_lookup_elem(sb->p->o.learned_fd, &k, &v))
-			continue;
-		rcc_learned_add(&sb->learned, "(answered before a restart)", v.rules,
-				v.nrules < RCC_MAX_RULES ? v.nrules : RCC_MAX_RULES, k.addr, until,
-				now);
+		sb = sandbox_find(p, k.cgroup_id, NULL);
+		if (sb && !bpf_map_lookup_elem(p->o.learned_fd, &k, &v))
+			rcc_learned_adopt(&sb->learned, k.addr, &v, until);
 	}
 }
 
@@ -250,7 +251,6 @@ int rcc_dnsproxy_add(struct rcc_dnsproxy *p, __u64 cgroup_id, const char *policy
 		return rcc_log_fail(-ENOMEM, "Failed to answer DNS for cgroup %llu",
 				    (unsigned long long)cgroup_id);
 	}
-	adopt_learned(sb);
 	p->sb[p->nsb++] = sb;
 	err = sandbox_listen(sb);
 	if (err) {
@@ -319,7 +319,15 @@ static void tcp_accept(struct rcc_dnsp_lsock *ls)
 	struct rcc_dnsp_conn *c;
 	int fd;
 
-	while ((fd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+	while ((fd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0 ||
+	       errno == EMFILE || errno == ENFILE) {
+		if (fd < 0) {
+			/* the connection stays in the backlog, and a level-triggered
+			 * listener would wake us for ever: a second's rest */
+			epoll_ctl(sb->p->epfd, EPOLL_CTL_DEL, ls->fd, NULL);
+			ls->paused_until = rcc_clock_ms() + 1000;
+			return;
+		}
 		struct epoll_event ev = { .events = EPOLLIN };
 
 		c = sb->nconns < CONNS_MAX ? calloc(1, sizeof(*c)) : NULL;
@@ -410,10 +418,13 @@ void rcc_dnsproxy_drain(struct rcc_dnsproxy *p, int timeout_ms)
 	int k, n;
 
 	/* the listeners stop waking us: what they hold is the successor's */
-	for (i = 0; i < p->nsb; i++)
+	for (i = 0; i < p->nsb; i++) {
 		for (k = 0; k < RCC_DNSL__MAX; k++)
 			if (p->sb[i]->l.fd[k] >= 0)
 				epoll_ctl(p->epfd, EPOLL_CTL_DEL, p->sb[i]->l.fd[k], NULL);
+		while (p->sb[i]->conns)
+			conn_close(p->sb[i]->conns);
+	}
 	while (rcc_upstream_inflight(p->up) && rcc_clock_ms() < end) {
 		n = epoll_wait(p->epfd, evs, EVENTS_PER_ROUND, 50);
 		for (k = 0; k < n; k++) {
@@ -423,6 +434,22 @@ void rcc_dnsproxy_drain(struct rcc_dnsproxy *p, int timeout_ms)
 				rcc_upstream_event(ev, evs[k].events);
 		}
 		rcc_upstream_tick(p->up, rcc_clock_ms());
+	}
+}
+
+/* Listeners paused for want of fds are watched again. */
+static void resume_paused(struct rcc_dnsp_sandbox *sb, __u64 now)
+{
+	int k;
+
+	for (k = 0; k < RCC_DNSL__MAX; k++) {
+		struct rcc_dnsp_lsock *ls = &sb->ls[k];
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &ls->ev };
+
+		if (ls->paused_until && now >= ls->paused_until) {
+			ls->paused_until = 0;
+			epoll_ctl(sb->p->epfd, EPOLL_CTL_ADD, ls->fd, &ev);
+		}
 	}
 }
 
@@ -440,6 +467,7 @@ void rcc_dnsproxy_tick(struct rcc_dnsproxy *p, __u64 now)
 			if (c->dead || now >= c->idle_deadline)
 				conn_close(c);
 		}
+		resume_paused(sb, now);
 		rcc_learned_expire(&sb->learned, now);
 		rcc_dnsp_fold_tick(sb, now, false);
 	}

@@ -92,12 +92,15 @@ void rcc_dnsproxy_set_config(struct rcc_dnsproxy *p, const struct rcc_config *cf
 /*
  * Answers for the enforced cgroup cgroup_id under policy, on l (taken
  * over, also on failure): listeners opened in its namespace
- * (rcc_dnslisten_open) or adopted from a predecessor.  Addresses the
- * kernel already holds for it (a restart) are taken up until
- * dns_max_ttl + dns_answer_grace from now.  0 or -errno, printed.
+ * (rcc_dnslisten_open) or adopted from a predecessor.  0 or -errno,
+ * printed.
  */
 int rcc_dnsproxy_add(struct rcc_dnsproxy *p, __u64 cgroup_id, const char *policy,
 		     struct rcc_dnslisten *l);
+/* After a restart, once every sandbox is added: the addresses the kernel
+ * still allows each (a predecessor's answers) are taken up, as they are,
+ * until dns_max_ttl + dns_answer_grace from now at the latest. */
+void rcc_dnsproxy_adopt(struct rcc_dnsproxy *p);
 /* Stops answering for it, its kernel entries and listeners gone. */
 void rcc_dnsproxy_remove(struct rcc_dnsproxy *p, __u64 cgroup_id);
 bool rcc_dnsproxy_has(const struct rcc_dnsproxy *p, __u64 cgroup_id);

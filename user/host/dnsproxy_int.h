@@ -29,6 +29,7 @@ struct rcc_dnsp_lsock {
 	struct rcc_dnsp_sandbox *sb;
 	int fd;
 	bool tcp;
+	__u64 paused_until; /* out of fds: not watched until then */
 };
 
 /* A TCP client: length-prefixed queries in, replies out. */

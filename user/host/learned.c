@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -146,13 +147,15 @@ static void unhold(struct rcc_learned *l, struct rcc_learned_name *r, const __u8
 	free(at);
 }
 
+/* The record of name, made with rules when new (past the limit only when
+ * forced: a predecessor's entries are taken up whatever their number). */
 static struct rcc_learned_name *name_get(struct rcc_learned *l, const char *name,
-					 const struct rcc_rule *rules, size_t nrules)
+					 const struct rcc_rule *rules, size_t nrules, bool force)
 {
 	struct rcc_learned_name *r = name_find(l, name);
 	size_t b;
 
-	if (r || l->n >= RCC_LEARNED_NAMES_MAX)
+	if (r || (l->n >= RCC_LEARNED_NAMES_MAX && !force))
 		return r;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
@@ -230,7 +233,7 @@ enum rcc_learned_refusal rcc_learned_add(struct rcc_learned *l, const char *name
 					 const struct rcc_rule *rules, size_t nrules,
 					 const __u8 addr[16], __u64 expires_ms, __u64 now)
 {
-	struct rcc_learned_name *r = name_get(l, name, rules, nrules);
+	struct rcc_learned_name *r = name_get(l, name, rules, nrules, false);
 	struct rcc_learned_addr *a;
 	size_t at;
 	int err;
@@ -259,6 +262,25 @@ enum rcc_learned_refusal rcc_learned_add(struct rcc_learned *l, const char *name
 	a->expires_ms = expires_ms;
 	a->answered_ms = now;
 	return RCC_LEARNED_OK;
+}
+
+void rcc_learned_adopt(struct rcc_learned *l, const __u8 addr[16], const struct rcc_prefix_val *v,
+		       __u64 until_ms)
+{
+	char name[96], text[64];
+	struct rcc_learned_name *r;
+
+	rcc_addr_prefix_format(addr, 128, text, sizeof(text));
+	snprintf(name, sizeof(name), "(answered before a restart: %s)", text);
+	r = name_get(l, name, v->rules, v->nrules < RCC_MAX_RULES ? v->nrules : RCC_MAX_RULES,
+		     true);
+	if (!r || r->n || !(r->addrs = calloc(1, sizeof(*r->addrs))))
+		return;
+	if (hold(l, r, addr))
+		return;
+	memcpy(r->addrs[0].addr, addr, 16);
+	r->addrs[0].expires_ms = until_ms;
+	r->n = 1;
 }
 
 /* Drops names[idx] with its addresses; the last name takes its place. */

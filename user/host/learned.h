@@ -80,6 +80,11 @@ void rcc_learned_release(struct rcc_learned *l);
 enum rcc_learned_refusal rcc_learned_add(struct rcc_learned *l, const char *name,
 					 const struct rcc_rule *rules, size_t nrules,
 					 const __u8 addr[16], __u64 expires_ms, __u64 now);
+/* Takes up an address the kernel allows with value v (a predecessor's
+ * answer, name unknown) until until_ms; the kernel entry stays as it is.
+ * Each goes under a name of its own, so that its rules stay its own. */
+void rcc_learned_adopt(struct rcc_learned *l, const __u8 addr[16], const struct rcc_prefix_val *v,
+		       __u64 until_ms);
 /* Drops the addresses whose time is up; how many went. */
 size_t rcc_learned_expire(struct rcc_learned *l, __u64 now);
 /* Drops a name (a reload no longer allows it) with its addresses. */
