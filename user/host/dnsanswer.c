@@ -21,6 +21,7 @@ struct judged {
 	const char *verdict;
 	const char *note;
 	const struct rcc_entry *entry; /* the one that decided */
+	bool audit; /* mode = audit: answered anyway, what would be is noted */
 };
 
 static void judge(const struct rcc_dnsp_sandbox *sb, const struct rcc_dns_query *q,
@@ -39,18 +40,25 @@ static void judge(const struct rcc_dnsp_sandbox *sb, const struct rcc_dns_query 
 		j->entry = j->v.allow[0];
 	else if (j->v.action == RCC_ACT_DENY)
 		j->entry = j->v.deny;
+	j->audit = j->pol->audit;
 	if (j->v.action == RCC_ACT_DENY ||
 	    (j->v.action != RCC_ACT_ALLOW && !j->pol->allow_public)) {
 		j->rcode = RCC_DNS_NXDOMAIN;
 		j->verdict = "nxdomain";
 		if (!j->entry)
 			j->note = "no allow entry names it (allow_public = no)";
+		j->ask = j->audit;
+		if (j->audit)
+			j->note = "mode = audit: answered, would be nxdomain";
 		return;
 	}
 	if (q->qtype == RCC_DNS_T_HTTPS || q->qtype == RCC_DNS_T_SVCB) {
 		j->rcode = RCC_DNS_NOERROR;
 		j->verdict = "nodata";
 		j->note = "HTTPS and SVCB address hints would bypass the allowed addresses";
+		j->ask = j->audit;
+		if (j->audit)
+			j->note = "mode = audit: answered, would be nodata (HTTPS and SVCB hints bypass the allowed addresses)";
 		return;
 	}
 	j->ask = true;
@@ -132,6 +140,20 @@ static int learn(struct rcc_dnsp_sandbox *sb, const char *name, const struct rcc
 	return r;
 }
 
+/* The port rules an answered address is allowed for: those of every
+ * allow entry naming it, or only of those that say private_ok. */
+static size_t entry_rules(const struct judged *j, bool private_only, struct rcc_rule *out)
+{
+	const struct rcc_entry *sel[RCC_DNSNAME_MAX_RULES];
+	size_t i, n = 0, r;
+
+	for (i = 0; i < j->v.nallow; i++)
+		if (!private_only || (j->v.allow[i]->flags & RCC_ENTRY_PRIVATE_OK))
+			sel[n++] = j->v.allow[i];
+	r = n ? rcc_dnsname_rules(j->pol, sel, n, out, RCC_MAX_RULES) : 0;
+	return r > RCC_MAX_RULES ? RCC_MAX_RULES : r;
+}
+
 /*
  * The addresses of an answer the sandbox gets: the rebinding guard's
  * leave out, and under an allow entry only those the kernel now allows.
@@ -142,26 +164,29 @@ static size_t admit(struct rcc_dnsp_sandbox *sb, const struct judged *j,
 		    size_t *stripped, size_t *refused)
 {
 	const struct rcc_config *cfg = sb->p->o.cfg;
-	struct rcc_rule rules[RCC_MAX_RULES];
-	size_t i, n = 0, nrules = 0;
+	struct rcc_rule rules[RCC_MAX_RULES], prules[RCC_MAX_RULES];
+	size_t i, n = 0, nrules = 0, nprules = 0;
 	__u64 now = rcc_clock_ms();
 
 	if (j->v.action == RCC_ACT_ALLOW) {
-		nrules = rcc_dnsname_rules(j->pol, j->v.allow, j->v.nallow, rules, RCC_MAX_RULES);
-		if (nrules > RCC_MAX_RULES)
-			nrules = RCC_MAX_RULES;
+		nrules = entry_rules(j, false, rules);
+		nprules = entry_rules(j, true, prules);
 	}
 	*stripped = *refused = 0;
 	for (i = 0; i < a->naddrs; i++) {
 		__u32 ttl = clamp_ttl(cfg, a->addrs[i].ttl);
+		bool internal = rcc_policy_addr_internal(a->addrs[i].addr, sb->p->o.host);
 
-		if (!j->v.private_ok && rcc_policy_addr_internal(a->addrs[i].addr, sb->p->o.host)) {
+		/* the rebinding guard; an internal address is allowed only for
+		 * the entries that say private_ok (audit mode: noted) */
+		if (internal && !nprules) {
 			(*stripped)++;
-			continue;
+			if (!j->audit)
+				continue;
 		}
-		if (j->v.action == RCC_ACT_ALLOW &&
-		    learn(sb, name, rules, nrules, a->addrs[i].addr,
-			  now + ((__u64)ttl + cfg->dns_answer_grace) * 1000)) {
+		if (j->v.action == RCC_ACT_ALLOW && (!internal || nprules) &&
+		    learn(sb, name, internal ? prules : rules, internal ? nprules : nrules,
+			  a->addrs[i].addr, now + ((__u64)ttl + cfg->dns_answer_grace) * 1000)) {
 			(*refused)++;
 			continue;
 		}
@@ -193,6 +218,8 @@ static void answer_addrs(struct rcc_dnsp_pending *pd, struct judged *j,
 		answer_rcode(sb, pd->msg, &pd->q, &pd->to, j, RCC_DNS_NOERROR, stripped);
 		return;
 	}
+	if (j->audit && stripped && !j->note)
+		j->note = "mode = audit: private, loopback or host addresses kept, would be stripped";
 	j->verdict = "answered";
 	if (refused || a->addrs_dropped)
 		j->note = "some addresses left out: the name's or the kernel's table is full";

@@ -115,6 +115,7 @@ static int hold(struct rcc_learned *l, struct rcc_learned_name *r, const __u8 ad
 		memcpy(at->addr, addr, 16);
 		at->next = l->by_addr[b];
 		l->by_addr[b] = at;
+		l->naddrs++;
 	}
 	nv = realloc(at->holders, (at->nholders + 1) * sizeof(*at->holders));
 	if (!nv)
@@ -145,6 +146,7 @@ static void unhold(struct rcc_learned *l, struct rcc_learned_name *r, const __u8
 	*pp = at->next;
 	free(at->holders);
 	free(at);
+	l->naddrs--;
 }
 
 /* The record of name, made with rules when new (past the limit only when
@@ -247,6 +249,8 @@ enum rcc_learned_refusal rcc_learned_add(struct rcc_learned *l, const char *name
 		a->answered_ms = now;
 		return RCC_LEARNED_OK;
 	}
+	if (l->naddrs >= RCC_LEARNED_SANDBOX_MAX && !at_find(l, addr))
+		return RCC_LEARNED_NAME_FULL;
 	/* the kernel first: the reply must not leave before the entry */
 	err = sync_addr(l, addr, r);
 	if (err)

@@ -11,7 +11,9 @@
  * past that, the least recently answered address whose time is up makes
  * room, never one still in use; with none, the new one is refused.  A
  * sandbox holds at most RCC_LEARNED_NAMES_MAX names (a wildcard makes
- * names cheap): past that, a new name's addresses are refused.
+ * names cheap), and RCC_LEARNED_SANDBOX_MAX addresses, so that one
+ * sandbox cannot fill max_learned_entries for all: past either, a new
+ * one is refused.
  */
 #ifndef RCC_LEARNED_H
 #define RCC_LEARNED_H
@@ -24,6 +26,7 @@
 
 #define RCC_LEARNED_ADDRS_MAX 256
 #define RCC_LEARNED_NAMES_MAX 4096 /* names one sandbox holds addresses for */
+#define RCC_LEARNED_SANDBOX_MAX 8192 /* addresses one sandbox holds: its share of the map */
 
 struct json_object;
 
@@ -55,6 +58,7 @@ struct rcc_learned {
 	 * thousand: names by name, addresses by address */
 	struct rcc_learned_name **by_name;
 	struct rcc_learned_at **by_addr;
+	size_t naddrs; /* distinct addresses, each one kernel entry */
 };
 
 /* Why an address was not added (struct rcc_learned_result.why). */
