@@ -148,6 +148,17 @@ static pid_t first_pid(const char *path, int depth)
 	return pid;
 }
 
+/* Whether pid is (still) in the cgroup at path or below: checked after
+ * its namespace was opened, so that a reused pid is not taken for it. */
+static bool still_inside(pid_t pid, const char *path)
+{
+	char now[PATH_MAX];
+	size_t n = strlen(path);
+
+	return !rcc_cgroup_of_pid(pid, now, sizeof(now)) && !strncmp(now, path, n) &&
+	       (now[n] == '\0' || now[n] == '/');
+}
+
 static void store(__u64 id, enum rcc_dnslisten_kind kind, int fd, void *ctx)
 {
 	char msg[96], name[64];
@@ -201,6 +212,10 @@ static void start(struct rcc_dnsjob *j, const struct rcc_cgroup_info *cg, const 
 		nsfd = open(ns, O_RDONLY | O_CLOEXEC);
 		if (nsfd < 0)
 			return; /* it went: the next sync */
+		if (!still_inside(pid, cg->path)) {
+			close(nsfd); /* the pid was reused meanwhile */
+			return;
+		}
 		err = rcc_dnslisten_open(nsfd, &l);
 		close(nsfd);
 		if (err) {
@@ -261,16 +276,31 @@ static bool listed(const struct rcc_cgroup_info *cgs, size_t n, __u64 id)
 }
 
 /* Sandboxes whose cgroup went, or whose policy no longer asks for it. */
+/* The sandboxes' cgroup ids (malloc'd; NULL when there are none). */
+static __u64 *proxy_ids(const struct rcc_dnsproxy *p, size_t *n)
+{
+	__u64 *ids;
+
+	*n = rcc_dnsproxy_ids(p, NULL, 0);
+	ids = *n ? calloc(*n, sizeof(*ids)) : NULL;
+	if (!ids)
+		*n = 0;
+	else
+		rcc_dnsproxy_ids(p, ids, *n);
+	return ids;
+}
+
 static void stop_unwanted(struct rcc_dnsjob *j, const struct rcc_cgroup_info *cgs, size_t n)
 {
-	__u64 ids[1024];
-	size_t m = rcc_dnsproxy_ids(j->p, ids, ARRAY_SIZE(ids)), i;
+	size_t m, i;
+	__u64 *ids = proxy_ids(j->p, &m);
 
-	for (i = 0; i < m && i < ARRAY_SIZE(ids); i++)
+	for (i = 0; i < m; i++)
 		if (!listed(cgs, n, ids[i])) {
 			rcc_dnsproxy_remove(j->p, ids[i]);
 			forget_stored(ids[i]);
 		}
+	free(ids);
 }
 
 static void close_adopted(struct rcc_dnsjob *j)
@@ -356,7 +386,7 @@ struct json_object *rcc_dnsjob_to_json(const struct rcc_dnsjob *j)
 
 void rcc_dnsjob_close(struct rcc_dnsjob *j, struct rcc_loop *l)
 {
-	__u64 ids[1024];
+	__u64 *ids;
 	size_t n, i;
 
 	if (j->p) {
@@ -368,9 +398,10 @@ void rcc_dnsjob_close(struct rcc_dnsjob *j, struct rcc_loop *l)
 		 * answers' addresses must not outlive their expiry unwatched.
 		 */
 		if (!getenv("NOTIFY_SOCKET")) {
-			n = rcc_dnsproxy_ids(j->p, ids, ARRAY_SIZE(ids));
-			for (i = 0; i < n && i < ARRAY_SIZE(ids); i++)
+			ids = proxy_ids(j->p, &n);
+			for (i = 0; i < n; i++)
 				rcc_dnsproxy_remove(j->p, ids[i]);
+			free(ids);
 		} else {
 			rcc_dnsproxy_drain(j->p, DRAIN_MS);
 		}

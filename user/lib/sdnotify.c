@@ -63,7 +63,15 @@ size_t rcc_sdnotify_listen_fds(char ***names)
 	if (!pid || !n || strtol(pid, NULL, 10) != getpid())
 		return 0;
 	count = strtoul(n, NULL, 10);
-	if (!count || count > 4096 || !(*names = calloc(count, sizeof(char *))))
+	if (count > 65536)
+		count = 65536;
+	if (count && !(*names = calloc(count, sizeof(char *)))) {
+		/* unnamed, they would be of no use: not kept open either */
+		for (i = 0; i < count; i++)
+			close(RCC_SDNOTIFY_LISTEN_FDS_START + i);
+		count = 0;
+	}
+	if (!count)
 		return 0;
 	copy = strdup(fdnames ?: "");
 	for (i = 0, tok = copy ? strtok_r(copy, ":", &save) : NULL; tok && i < count;
