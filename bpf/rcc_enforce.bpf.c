@@ -1382,6 +1382,15 @@ int rcc_egress(struct __sk_buff *skb)
 		action = judge_ipv6(skb, &req);
 	else
 		return 1;
+	/* DNS in a packet that is not plain (options, extension headers):
+	 * the check above did not see it, and the steering never does */
+	if (!plain && action == RCC_ACT_ALLOW && (req.pol_flags & RCC_POL_DNS_PROXY) &&
+	    (req.proto & (RCC_PROTO_TCP | RCC_PROTO_UDP)) &&
+	    (req.port == RCC_DNS_PORT || req.port == RCC_DOT_PORT || req.port == RCC_MDNS_PORT ||
+	     req.port == RCC_LLMNR_PORT)) {
+		req.reason = RCC_R_DNS_CHANNEL;
+		action = RCC_ACT_DENY;
+	}
 	/* a UDP socket's peer can change under one destination: a verdict
 	 * that rests on which socket took it (rule 3b) is not kept */
 	if (action == RCC_ACT_ALLOW && plain && sk &&
