@@ -111,7 +111,7 @@ foreign_note() {
 import json, sys
 t = sys.stdin.read().strip()
 print(sum(1 for p in (json.loads(t) if t else []) if p.get("name", "").startswith("rcc_")))')
-	ours=$(find "$T_PIN/v2/links/$(stat -c %i "$cg")" -mindepth 1 2>/dev/null | wc -l)
+	ours=$(find "$T_PIN/v3/links/$(stat -c %i "$cg")" -mindepth 1 2>/dev/null | wc -l)
 	[ "${n:-0}" -le "$ours" ] && return 0
 	echo "  note: $n rcc_ programs are attached to $cg, $ours through this test's pins: another rcc-bpf enforces this container too (running daemons: $(pgrep -ax rcc-bpf | tr '\n' ';'))"
 }
@@ -273,7 +273,7 @@ dying_at_most() { [ "$(dying)" -le "$1" ]; }
 # Whether the bpf() guard runs here: its link is pinned and the kernel's
 # active LSMs include bpf (this machine's kernel refuses BPF LSM programs).
 guard_runs() {
-	[ -e "$T_PIN/v2/links/bpf-guard" ] &&
+	[ -e "$T_PIN/v3/links/bpf-guard" ] &&
 		grep -qw bpf /sys/kernel/security/lsm 2>/dev/null
 }
 

@@ -273,7 +273,7 @@ static void setup_cfgs(const struct opts *o)
 				c->prog_fd[p] = -1;
 				if (!c->entries)
 					continue;
-				snprintf(path, sizeof(path), "%s/%s/v2/progs/%s", o->pinroot,
+				snprintf(path, sizeof(path), "%s/%s/v3/progs/%s", o->pinroot,
 					 c->name, name);
 				c->prog_fd[p] = obj_get(path);
 				if (c->prog_fd[p] < 0)

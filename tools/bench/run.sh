@@ -420,7 +420,7 @@ esac
 	for fam in "${FAM_LIST[@]}"; do
 		for n in "${SIZE_LIST[@]}"; do
 			for p in rcc_connect$fam rcc_egress rcc_sock_create; do
-				bpftool prog show pinned "$PINROOT/v$fam-$n/v2/progs/$p" 2>/dev/null |
+				bpftool prog show pinned "$PINROOT/v$fam-$n/v3/progs/$p" 2>/dev/null |
 					awk -v c="v$fam-$n" -v p="$p" '
 					{ for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t = $(i+1); if ($i == "run_cnt") n = $(i+1) } }
 					END { if (n) printf "| %s | %s | %d | %d | %.0f |\n", c, p, n, t, t / n;

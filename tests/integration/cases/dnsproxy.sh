@@ -25,6 +25,7 @@ TESTS+=(
 	test_dnsproxy_daemon
 	test_dnsproxy_daemon_restart
 	test_dnsproxy_expiry_and_rate
+	test_dnsproxy_shared_netns
 )
 
 NOWHERE4=203.0.113.53
@@ -764,4 +765,48 @@ except OSError as e:
 	expect_dns_record "the rate-limited queries are in the audit log" \
 		'.name == "good.rcc.test" and .verdict == "rate-limited"'
 	expect_no_dns_escape
+}
+
+# dns_port_of CG: the DNS listener port status --json shows for cgroup CG
+dns_port_of() {
+	rcc status --json >/dev/null
+	printf '%s' "$RCC_OUT" | "$PY" -c '
+import json, sys
+for c in json.load(sys.stdin)["cgroups"]:
+    if c["path"] == sys.argv[1]:
+        print(c.get("dns_port") or "")' "$(cg_path "$1")"
+}
+
+test_dnsproxy_shared_netns() {
+	# two sandboxes in one network namespace (a pod): the allowlist one
+	# must not have its queries answered by the public one's listener
+	need_rcc && need_dns_tools || return 1
+	local pa pb
+	dnsp_up || return 1
+	rcc_attach sa public || return 1
+	rcc_attach sb allowlist || return 1
+	for c in sa sb; do
+		RCCT_CMD_TIMEOUT=$RCCT_TEST_TIMEOUT in_sandbox $c sleep "$RCCT_TEST_TIMEOUT" &
+		remember_pid $!
+		wait_for 5 cg_has_procs $c || { fail_check "no process in $c"; return 1; }
+	done
+	daemon_start || return 1
+	wait_for 10 sh -c "grep -qF 'dns: answering for $(cg_path sa) ' '$DAEMON_OUT' &&
+		grep -qF 'dns: answering for $(cg_path sb) ' '$DAEMON_OUT'" ||
+		{ fail_check "the daemon does not answer for both"; return 1; }
+	pa=$(dns_port_of sa)
+	pb=$(dns_port_of sb)
+	expect "each has a listener of its own ($pa, $pb)" test -n "$pa" -a -n "$pb" -a "$pa" != "$pb"
+	dq_sb sb query udp 127.0.0.1 "$pa" other.rcc.test A + query tcp 127.0.0.1 "$pa" other.rcc.test A \
+		+ query udp 127.0.0.1 "$pb" other.rcc.test A
+	expect_dq "query udp 127.0.0.1 $pa other.rcc.test A" "err EPERM"
+	expect_dq "query tcp 127.0.0.1 $pa other.rcc.test A" "err EPERM"
+	expect_dq "query udp 127.0.0.1 $pb other.rcc.test A" "ok NXDOMAIN an=- n=0 from=127.0.0.1:$pb"
+	expect_upstream other.rcc.test no
+	expect_audit_jq "sb's query to sa's listener refused (dns_channel)" \
+		'.reason == "dns_channel" and .cgroup == "'"$(cg_path sb)"'" and .dport == '"$pa"
+	# the twin: sa's own listener answers it
+	dq_sb sa query udp 127.0.0.1 "$pa" other.rcc.test A
+	expect_dq "query udp 127.0.0.1 $pa other.rcc.test A" "ok NOERROR an=203.0.113.10 n=1 from=127.0.0.1:$pa"
+	expect_upstream other.rcc.test yes
 }
