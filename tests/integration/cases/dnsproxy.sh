@@ -783,6 +783,7 @@ test_dnsproxy_shared_netns() {
 	need_rcc && need_dns_tools || return 1
 	local pa pb
 	dnsp_up || return 1
+	cg_make sa
 	rcc_attach sa public || return 1
 	rcc_attach sb allowlist || return 1
 	for c in sa sb; do
