@@ -192,6 +192,24 @@ static bool retry_later(struct rcc_dnsjob *j, __u64 id, bool failed_now)
 	return true;
 }
 
+static void forget_stored(__u64 id);
+
+/* Stored listeners not taken up: closed, and out of the store. */
+static void drop_adopted(struct rcc_dnsjob_adopted *a)
+{
+	bool any = false;
+	int k;
+
+	for (k = 0; k < RCC_DNSL__MAX; k++)
+		if (a->fd[k] >= 0) {
+			close(a->fd[k]);
+			a->fd[k] = -1;
+			any = true;
+		}
+	if (any)
+		forget_stored(a->cgroup_id);
+}
+
 /* Listeners for the cgroup: the stored ones, else new ones in the
  * namespace of one of its processes (none yet: the next sync). */
 static void start(struct rcc_dnsjob *j, const struct rcc_cgroup_info *cg, const char *policy)
@@ -205,6 +223,8 @@ static void start(struct rcc_dnsjob *j, const struct rcc_cgroup_info *cg, const 
 	if (a && !rcc_dnslisten_adopt(a->fd, &l)) {
 		memset(a->fd, -1, sizeof(a->fd));
 	} else {
+		if (a)
+			drop_adopted(a); /* unusable: out of the store before new ones go in */
 		pid = first_pid(cg->path, PID_DEPTH);
 		if (!pid || retry_later(j, cg->id, false))
 			return;
@@ -306,19 +326,9 @@ static void stop_unwanted(struct rcc_dnsjob *j, const struct rcc_cgroup_info *cg
 static void close_adopted(struct rcc_dnsjob *j)
 {
 	size_t i;
-	int k;
 
-	for (i = 0; i < j->nadopted; i++) {
-		bool any = false;
-
-		for (k = 0; k < RCC_DNSL__MAX; k++)
-			if (j->adopted[i].fd[k] >= 0) {
-				close(j->adopted[i].fd[k]);
-				any = true;
-			}
-		if (any)
-			forget_stored(j->adopted[i].cgroup_id);
-	}
+	for (i = 0; i < j->nadopted; i++)
+		drop_adopted(&j->adopted[i]);
 	free(j->adopted);
 	j->adopted = NULL;
 	j->nadopted = 0;
