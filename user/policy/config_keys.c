@@ -369,7 +369,7 @@ static const struct cfg_key global_keys[] = {
 	{ "dns_answer_grace", KEY_SECONDS, G(dns_answer_grace), 0, 3600, .def = "30",
 	  .help = "how long past its TTL an answer's addresses stay allowed (dns = proxy)" },
 	{ "resolver", KEY_FN, G(resolver), .parse = resolver_set, .syntax = "ADDR[:PORT]",
-	  .help = "the DNS server the daemon asks (default: /etc/resolv.conf)" },
+	  .help = "the upstream DNS server of the proxy and the daemon (default: /etc/resolv.conf)" },
 	{ "control_socket", KEY_SOCKET, G(control_socket), 0, 99, .def = RCC_DEFAULT_CONTROL_SOCKET,
 	  .help = "the daemon's control socket" },
 	{ "runtime_sockets", KEY_FN, G(runtime_sockets), .parse = paths_set, .syntax = "PATH...",
