@@ -359,7 +359,7 @@ __noinline int rcc_judge_req(struct rcc_req *req)
 	xk.version = bpf_htonl(req->version);
 	__builtin_memcpy(xk.addr, req->addr, 16);
 	pv = bpf_map_lookup_elem(&rcc_prefixes, &xk);
-	if (req->pol_flags & RCC_POL_DNS_PROXY) {
+	if (req->pol_flags & RCC_POL_DNS_NAMES) {
 		lk.cgroup_id = req->owner;
 		__builtin_memcpy(lk.addr, req->addr, 16);
 		lv = bpf_map_lookup_elem(&rcc_learned, &lk);

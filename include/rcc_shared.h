@@ -124,6 +124,9 @@
 #define RCC_POL_ALLOW_PUBLIC (1u << 3)
 #define RCC_POL_ALLOW_RAW (1u << 4)
 #define RCC_POL_DNS_PROXY (1u << 5) /* dns = proxy: see DNS above */
+/* dns = proxy and an allow entry names hosts: answers can allow, so
+ * rcc_learned is looked up (other policies skip that lookup) */
+#define RCC_POL_DNS_NAMES (1u << 6)
 /* block_private/block_host have no flag: they decide whether the compiler
  * emits the private and host sets into the policy's prefixes at all. */
 

@@ -1486,8 +1486,9 @@ static void test_dns_proxy_names(void **state)
 
 	(void)state;
 	compile_ok(&f, text, NULL);
-	assert_int_equal(f.c.pol.flags,
-			 RCC_POL_ACTIVE | RCC_POL_ALLOW_LOOPBACK | RCC_POL_DNS_PROXY);
+	/* allow entries name hosts: the programs look up rcc_learned */
+	assert_int_equal(f.c.pol.flags, RCC_POL_ACTIVE | RCC_POL_ALLOW_LOOPBACK |
+						RCC_POL_DNS_PROXY | RCC_POL_DNS_NAMES);
 	assert_int_equal(f.log.calls, 1);
 	assert_string_equal(f.log.last, "mirror.example");
 	assert_string_equal(f.p->entries[0].host, "api.example");

@@ -266,11 +266,13 @@ static void forget_stored(__u64 id)
 }
 
 /* The policy under which the cgroup's DNS is answered; NULL: not by us. */
-static const struct rcc_policy_cfg *wanted(struct rcc_dnsjob *j, const struct rcc_cgroup_info *cg)
+/* run: the path below which `rcc-bpf run` makes its cgroups, "/"-ended
+ * ("" when it cannot be told). */
+static const struct rcc_policy_cfg *wanted(struct rcc_dnsjob *j, const struct rcc_cgroup_info *cg,
+					   const char *run)
 {
-	char name[RCC_POLICY_NAME_MAX + 8], mnt[PATH_MAX], run[PATH_MAX * 2];
+	char name[RCC_POLICY_NAME_MAX + 8];
 	const struct rcc_policy_cfg *p;
-	size_t n;
 
 	if (!cg->path[0] || rcc_kernel_policy_name(j->k, cg->policy_id, name, sizeof(name)))
 		return NULL;
@@ -278,11 +280,7 @@ static const struct rcc_policy_cfg *wanted(struct rcc_dnsjob *j, const struct rc
 	if (!p || !p->dns_proxy)
 		return NULL;
 	/* run's sandboxes: their own run answers */
-	rcc_cgroup_mount(mnt, sizeof(mnt));
-	if (rcc_snprintf(run, sizeof(run), "%s/%s/", mnt, j->cfg->run_cgroup))
-		return p;
-	n = strlen(run);
-	return strncmp(cg->path, run, n) ? p : NULL;
+	return run[0] && !strncmp(cg->path, run, strlen(run)) ? NULL : p;
 }
 
 static bool listed(const struct rcc_cgroup_info *cgs, size_t n, __u64 id)
@@ -336,13 +334,18 @@ static void close_adopted(struct rcc_dnsjob *j)
 
 void rcc_dnsjob_sync(struct rcc_dnsjob *j)
 {
+	char mnt[PATH_MAX], run[PATH_MAX * 2];
 	struct rcc_cgroup_info *cgs = NULL;
 	size_t n = 0, i, keep = 0;
 
 	if (!j->p || rcc_kernel_cgroups(j->k, &cgs, &n))
 		return;
+	/* mountinfo read once a sync, not once a cgroup */
+	if (rcc_cgroup_mount(mnt, sizeof(mnt)) ||
+	    rcc_snprintf(run, sizeof(run), "%s/%s/", mnt, j->cfg->run_cgroup))
+		run[0] = '\0';
 	for (i = 0; i < n; i++) {
-		const struct rcc_policy_cfg *p = wanted(j, &cgs[i]);
+		const struct rcc_policy_cfg *p = wanted(j, &cgs[i], run);
 		const char *now = rcc_dnsproxy_policy(j->p, cgs[i].id);
 
 		if (now && (!p || strcmp(now, p->name))) {

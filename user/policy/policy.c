@@ -561,6 +561,18 @@ static void merge_addr(void *dst, const void *src)
 	d->deny_protos |= s->deny_protos;
 }
 
+/* Whether an allow entry names hosts (a name or a wildcard): only then
+ * can the DNS proxy's answers allow anything under the policy. */
+static bool has_allow_names(const struct rcc_policy_cfg *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nentries; i++)
+		if (p->entries[i].host[0] && p->entries[i].action == RCC_ACT_ALLOW)
+			return true;
+	return false;
+}
+
 int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 version,
 		       const struct rcc_compile_opts *opts, struct rcc_compiled *out)
 {
@@ -582,6 +594,8 @@ int rcc_policy_compile(const struct rcc_policy_cfg *p, __u32 version,
 		out->pol.flags |= RCC_POL_ALLOW_RAW;
 	if (p->dns_proxy)
 		out->pol.flags |= RCC_POL_DNS_PROXY;
+	if (p->dns_proxy && has_allow_names(p))
+		out->pol.flags |= RCC_POL_DNS_NAMES;
 	memcpy(out->pol.protocols, p->protocols, sizeof(p->protocols));
 
 	err = barriers_add(&b);
@@ -664,8 +678,8 @@ static void judge_once(const struct rcc_compiled *c, __u32 where, const __u8 add
 			best_len = plen;
 		}
 	}
-	x->action =
-		rcc_judge(c->pol.flags, where, pt, av, pv, NULL, port, proto, &x->reason, &x->rule_id);
+	x->action = rcc_judge(c->pol.flags, where, pt, av, pv, NULL, port, proto, &x->reason,
+			      &x->rule_id);
 	x->where = where;
 	memcpy(x->addr, addr, 16);
 	x->port = port;
